@@ -1,0 +1,29 @@
+"""Domain errors. Each carries the text a user should see; the adapter sends it ephemerally."""
+from __future__ import annotations
+
+
+class PodiumError(Exception):
+    """An error whose message is safe and useful to show to the user who caused it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.user_message = message
+
+
+class ValidationError(PodiumError):
+    """The user's input is not acceptable; nothing was changed."""
+
+
+class NotFound(PodiumError):
+    """The thing the user named does not exist (or is not theirs to see)."""
+
+
+class Forbidden(PodiumError):
+    """The user (or the bot) lacks the right to do this."""
+
+
+class InvalidTransition(PodiumError):
+    def __init__(self, current: str, wanted: str) -> None:
+        super().__init__(f"This room is {current}; it cannot become {wanted}.")
+        self.current = current
+        self.wanted = wanted

@@ -1,0 +1,86 @@
+"""Rooms and their lifecycle.
+
+A room is one scheduled stage session. Its lifecycle is a small state machine:
+
+    scheduled -> live -> ended
+    scheduled -> cancelled
+    scheduled -> missed
+
+Nothing else. Transitions return a new `Room`; the caller persists it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.errors import InvalidTransition
+
+
+class RoomStatus(str, enum.Enum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+    MISSED = "missed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (RoomStatus.ENDED, RoomStatus.CANCELLED, RoomStatus.MISSED)
+
+
+_ALLOWED: dict[RoomStatus, frozenset[RoomStatus]] = {
+    RoomStatus.SCHEDULED: frozenset({RoomStatus.LIVE, RoomStatus.CANCELLED, RoomStatus.MISSED}),
+    RoomStatus.LIVE: frozenset({RoomStatus.ENDED}),
+    RoomStatus.ENDED: frozenset(),
+    RoomStatus.CANCELLED: frozenset(),
+    RoomStatus.MISSED: frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """One occurrence of a stage room. Times are timezone-aware UTC datetimes."""
+
+    id: int | None
+    guild_id: int
+    title: str
+    stage_channel_id: int
+    host_id: int
+    start_at: datetime
+    duration: timedelta
+    description: str = ""
+    status: RoomStatus = RoomStatus.SCHEDULED
+    # Recurrence rule text as stored (see bot.core.recurrence); None for a one-off room.
+    repeat: str | None = None
+    # IANA zone the room was scheduled in: recurrence keeps wall-clock time in this zone across DST.
+    timezone: str = "UTC"
+    # The room this one was generated from (the first occurrence of a series), if any.
+    series_id: int | None = None
+    occurrence: int = 0
+    event_id: int | None = None
+    stage_instance_id: int | None = None
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def end_at(self) -> datetime:
+        return self.start_at + self.duration
+
+    def _to(self, status: RoomStatus, **changes: object) -> Room:
+        if status not in _ALLOWED[self.status]:
+            raise InvalidTransition(self.status.value, status.value)
+        return dataclasses.replace(self, status=status, **changes)  # type: ignore[arg-type]
+
+    def open(self, now: datetime) -> Room:
+        return self._to(RoomStatus.LIVE, opened_at=now)
+
+    def close(self, now: datetime) -> Room:
+        return self._to(RoomStatus.ENDED, closed_at=now)
+
+    def cancel(self) -> Room:
+        return self._to(RoomStatus.CANCELLED)
+
+    def mark_missed(self) -> Room:
+        return self._to(RoomStatus.MISSED)
