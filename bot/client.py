@@ -1,0 +1,60 @@
+"""PodiumBot: the discord.py client. It is handed its services; nothing here holds business rules."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+from discord.ext import commands
+
+from bot.replies import PodiumTree
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.rooms", "cogs.admin")
+
+
+def intents() -> discord.Intents:
+    """The gateway intents Podium needs (the README explains each)."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True  # channels, roles, stage instances
+    wanted.voice_states = True  # who is on stage, hands raised
+    wanted.guild_scheduled_events = True  # edits made in Discord's UI, interested members
+    wanted.members = True  # privileged: role checks and the member cache for listeners
+    return wanted
+
+
+class PodiumBot(commands.Bot):
+    def __init__(self, settings: Settings, services: "Services",
+                 connector: aiohttp.BaseConnector | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=intents(), tree_cls=PodiumTree, help_command=None,
+            connector=connector, guild_ready_timeout=settings.guild_ready_timeout,
+            allowed_mentions=discord.AllowedMentions.none(), max_messages=None,
+        )
+        self.settings = settings
+        self.services = services
+
+    async def setup_hook(self) -> None:
+        self.services.bind(self)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await self.sync_commands()
+        await self.services.start()
+
+    async def sync_commands(self) -> None:
+        for guild_id in self.settings.dev_guilds:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        if not self.settings.dev_guilds:
+            await self.tree.sync()
+
+    async def close(self) -> None:
+        await self.services.stop()
+        await super().close()

@@ -1,0 +1,198 @@
+"""The control API under /_sandbox: drive simulated people and inspect the world (JSON in and out)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from sandbox.errors import DiscordError
+from sandbox.http import json_response, sandbox_of
+from sandbox.interactions import InteractionError
+from sandbox.models import Guild, Message, User
+
+if TYPE_CHECKING:
+    from sandbox.server import Sandbox
+
+routes = web.RouteTableDef()
+PREFIX = "/_sandbox"
+
+
+@web.middleware
+async def control_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    if not request.path.startswith(PREFIX):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except DiscordError as exc:
+        return json_response({"error": exc.message, "code": exc.code}, exc.status)
+    except InteractionError as exc:
+        return json_response({"error": str(exc)}, exc.status)
+    except (KeyError, ValueError, TypeError) as exc:
+        return json_response({"error": f"bad request: {exc!r}"}, 400)
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    return await request.json() if request.can_read_body else {}
+
+
+def _guild(sandbox: "Sandbox", body: dict[str, Any]) -> Guild:
+    if body.get("guild"):
+        return sandbox.world.guild(int(body["guild"]))
+    return next(iter(sandbox.world.guilds.values()))
+
+
+def _user(request: web.Request) -> User:
+    return sandbox_of(request).world.user(request.match_info["user"])
+
+
+def shown(sandbox: "Sandbox", message: Message) -> dict[str, Any]:
+    """A message as a person sees it in the client."""
+    return {"id": str(message.id), "channel_id": str(message.channel_id), "content": message.content,
+            "embeds": message.embeds, "components": message.components, "ephemeral": message.ephemeral,
+            "author": sandbox.world.users[message.author_id].username,
+            "attachments": [{"filename": a["filename"], "content": a.get("content", "")}
+                            for a in message.attachments],
+            "edited": message.edited_at is not None}
+
+
+@routes.get(PREFIX + "/state")
+async def state(request: web.Request) -> web.Response:
+    return json_response(sandbox_of(request).state())
+
+
+@routes.post(PREFIX + "/users")
+async def add_user(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    roles = [r.id for name in body.get("roles", []) for r in guild.roles.values() if name in (r.name, str(r.id))]
+    user = sandbox.world.join_guild(guild, body["name"], roles)
+    return json_response({"id": str(user.id), "name": user.username})
+
+
+@routes.post(PREFIX + "/users/{user}")
+async def set_user(request: web.Request) -> web.Response:
+    user = _user(request)
+    body = await _body(request)
+    if "on_invite" in body:
+        if body["on_invite"] not in ("accept", "decline", "ignore"):
+            raise ValueError("on_invite is accept, decline or ignore")
+        user.on_invite = body["on_invite"]
+    if "accept_delay" in body:
+        user.accept_delay = float(body["accept_delay"])
+    if "accepts_dms" in body:
+        user.accepts_dms = bool(body["accepts_dms"])
+    return json_response({"id": str(user.id), "on_invite": user.on_invite, "accepts_dms": user.accepts_dms})
+
+
+@routes.post(PREFIX + "/users/{user}/voice")
+async def voice(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    user = _user(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    channel = sandbox.world.channel(body["channel"], guild) if body.get("channel") is not None else None
+    state = sandbox.world.move_voice(user, channel, guild=guild)
+    return json_response(state.to_json() if state else {"channel_id": None})
+
+
+@routes.post(PREFIX + "/users/{user}/hand")
+async def hand(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    state = sandbox.world.set_hand(_guild(sandbox, body), _user(request).id, bool(body.get("raised", True)))
+    return json_response(state.to_json())
+
+
+@routes.post(PREFIX + "/users/{user}/invitation")
+async def invitation(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    state = sandbox.world.answer_invitation(_guild(sandbox, body), _user(request).id, bool(body.get("accept")))
+    return json_response(state.to_json())
+
+
+@routes.post(PREFIX + "/users/{user}/interested")
+async def interested(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    event = guild.scheduled_events.get(int(body["event"]))
+    if event is None:
+        raise DiscordError.unknown("Guild Scheduled Event")
+    sandbox.world.set_interest(guild, event, _user(request).id, bool(body.get("interested", True)))
+    return json_response({"event": str(event.id), "user_count": len(event.interested)})
+
+
+@routes.post(PREFIX + "/users/{user}/command")
+async def command(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    channel = (sandbox.world.channel(body["channel"], guild) if body.get("channel")
+               else sandbox.interactions.default_channel(guild))
+    interaction, payload = sandbox.interactions.command(
+        _user(request), guild, channel, body["command"], body.get("options", {}), body.get("autocomplete"))
+    return json_response(await sandbox.run_interaction(interaction, payload, float(body.get("timeout", 10))))
+
+
+@routes.post(PREFIX + "/users/{user}/click")
+async def click(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    message = sandbox.world.messages.get(int(body["message"]))
+    if message is None:
+        raise DiscordError.unknown("Message")
+    interaction, payload = sandbox.interactions.click(_user(request), message, body["custom_id"])
+    return json_response(await sandbox.run_interaction(interaction, payload, float(body.get("timeout", 10))))
+
+
+@routes.post(PREFIX + "/users/{user}/modal")
+async def modal(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    previous = sandbox.interactions.by_id[int(body["interaction"])]
+    interaction, payload = sandbox.interactions.submit_modal(_user(request), previous, body.get("values", {}))
+    return json_response(await sandbox.run_interaction(interaction, payload, float(body.get("timeout", 10))))
+
+
+@routes.get(PREFIX + "/users/{user}/dms")
+async def dms(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    channel_id = sandbox.world.dm_channels.get(_user(request).id)
+    messages = sandbox.world.channel_messages(channel_id) if channel_id else []
+    return json_response([shown(sandbox, m) for m in messages])
+
+
+@routes.get(PREFIX + "/requests")
+async def requests(request: web.Request) -> web.Response:
+    return json_response([r.to_json() for r in sandbox_of(request).requests])
+
+
+@routes.get(PREFIX + "/violations")
+async def violations(request: web.Request) -> web.Response:
+    return json_response(sandbox_of(request).violations())
+
+
+@routes.get(PREFIX + "/voice/{channel}")
+async def voice_received(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    channel = sandbox.world.channel(request.match_info["channel"])
+    if sandbox.voice is None:
+        return json_response({"error": "voice is not enabled in this sandbox"}, 404)
+    return json_response(sandbox.voice.snapshot(channel.id))
+
+
+@routes.post(PREFIX + "/faults")
+async def faults(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    result: dict[str, Any] = {}
+    if body.get("gateway_disconnect"):
+        result["closed"] = await sandbox.gateway.disconnect_all(int(body.get("code", 4000)))
+    if "rest_status" in body:
+        spec = body["rest_status"]
+        sandbox.faults.rest_status[spec["route"]] = [int(spec["status"]), int(spec.get("count", 1))]
+    if "latency_ms" in body:
+        sandbox.faults.latency_ms = int(body["latency_ms"])
+    return json_response(result)

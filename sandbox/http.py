@@ -1,0 +1,214 @@
+"""HTTP plumbing shared by the REST API: bodies, Discord-shaped responses, and the middleware chain.
+
+The chain, outermost first: request log + contract check, injected faults, authentication, rate limits.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+from aiohttp import web
+
+from sandbox.errors import DiscordError
+
+if TYPE_CHECKING:
+    from sandbox.server import Sandbox
+
+API_PREFIX = "/api/v10"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # discord.py parses JSON only when Content-Type is exactly application/json (no charset).
+    return web.Response(body=json.dumps(data).encode(), status=status, content_type="application/json",
+                        headers=headers)
+
+
+def no_content() -> web.Response:
+    return web.Response(status=204)
+
+
+def sandbox_of(request: web.Request) -> "Sandbox":
+    return request.app["sandbox"]
+
+
+async def read_body(request: web.Request) -> Any:
+    """The JSON body, or the `payload_json` part of a multipart body (attachments are kept as names/sizes)."""
+    if "body" in request:
+        return request["body"]
+    body: Any = None
+    if request.content_type == "application/json":
+        raw = await request.read()
+        body = json.loads(raw) if raw else None
+    elif request.content_type.startswith("multipart/"):
+        body, files = {}, []
+        reader = await request.multipart()
+        async for part in reader:
+            if part.name == "payload_json":
+                body = json.loads(await part.text())
+            else:
+                data = await part.read()
+                files.append({"name": part.name, "filename": part.filename, "size": len(data),
+                              "content": data.decode("utf-8", "replace")})
+        request["files"] = files
+    request["body"] = body
+    return body
+
+
+def snowflake_param(request: web.Request, name: str) -> int:
+    value = request.match_info[name]
+    if not value.isdigit():
+        raise DiscordError.invalid_form(name, "Value is not snowflake.", "NUMBER_TYPE_COERCE")
+    return int(value)
+
+
+@dataclass
+class RequestRecord:
+    method: str
+    route: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    status: int
+    response: Any
+    violations: list[dict[str, str]] = field(default_factory=list)
+    at: float = field(default_factory=time.time)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"method": self.method, "route": self.route, "path": self.path, "query": self.query,
+                "body": self.body, "status": self.status, "violations": self.violations, "at": self.at}
+
+
+@dataclass
+class Faults:
+    """Faults injected through the control API."""
+
+    latency_ms: int = 0
+    # route substring -> [status, remaining count]
+    rest_status: dict[str, list[int]] = field(default_factory=dict)
+
+    def forced_status(self, route: str) -> int | None:
+        for pattern, entry in self.rest_status.items():
+            if pattern in route and entry[1] > 0:
+                entry[1] -= 1
+                return entry[0]
+        return None
+
+
+class RateLimiter:
+    """Per-route buckets (keyed by route and its major parameters) and the global 50 requests/s.
+
+    Limits are per (method, route template); `rules` maps a template substring to (limit, window s).
+    """
+
+    DEFAULT = (50, 1.0)
+
+    def __init__(self, rules: dict[str, tuple[int, float]] | None = None, global_per_second: int = 50) -> None:
+        self.rules = rules if rules is not None else {
+            "POST /channels/{channel_id}/messages": (5, 5.0),
+            "PATCH /channels/{channel_id}/messages/{message_id}": (5, 5.0),
+            "PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}": (10, 10.0),
+            "DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}": (10, 10.0),
+        }
+        self.global_per_second = global_per_second
+        self._buckets: dict[str, list[float]] = {}
+        self._global: list[float] = []
+
+    def _rule(self, route: str) -> tuple[int, float]:
+        return self.rules.get(route, self.DEFAULT)
+
+    def check(self, route: str, bucket_key: str) -> tuple[dict[str, str], float | None, bool]:
+        """Returns (headers, retry_after or None, is_global)."""
+        now = time.monotonic()
+        self._global = [t for t in self._global if now - t < 1.0]
+        if len(self._global) >= self.global_per_second:
+            return {}, round(1.0 - (now - self._global[0]), 3), True
+        limit, window = self._rule(route)
+        hits = [t for t in self._buckets.get(bucket_key, []) if now - t < window]
+        reset_after = window - (now - hits[0]) if hits else window
+        if len(hits) >= limit:
+            self._buckets[bucket_key] = hits
+            return self._headers(route, limit, 0, reset_after), round(reset_after, 3), False
+        hits.append(now)
+        self._global.append(now)
+        self._buckets[bucket_key] = hits
+        return self._headers(route, limit, limit - len(hits), reset_after), None, False
+
+    @staticmethod
+    def _headers(route: str, limit: int, remaining: int, reset_after: float) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": format(abs(hash(route)) & 0xFFFFFFFF, "x"),
+        }
+
+
+def route_of(request: web.Request) -> str:
+    """'METHOD /template' with the /api/v10 prefix stripped, e.g. 'POST /channels/{channel_id}/messages'."""
+    resource = request.match_info.route.resource
+    canonical = resource.canonical if resource is not None else request.path
+    return f"{request.method} {canonical.removeprefix(API_PREFIX)}"
+
+
+def _bucket_key(request: web.Request, route: str) -> str:
+    majors = [request.match_info.get(k, "") for k in ("channel_id", "guild_id", "webhook_id", "interaction_id")]
+    return route + "|" + "|".join(majors)
+
+
+@web.middleware
+async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not request.path.startswith(API_PREFIX):
+        return await handler(request)
+    sandbox = sandbox_of(request)
+    route = route_of(request)
+    body = await read_body(request)
+    status, payload, headers = await _answer(sandbox, request, route, handler)
+    record = RequestRecord(request.method, route, request.path, dict(request.query), body, status, payload)
+    record.violations = sandbox.contract_check(request.method, request.path, dict(request.query), body, status,
+                                               payload)
+    sandbox.requests.append(record)
+    if payload is None and status == 204:
+        return web.Response(status=204, headers=headers)
+    return json_response(payload, status, headers)
+
+
+async def _answer(sandbox: "Sandbox", request: web.Request, route: str,
+                  handler: Handler) -> tuple[int, Any, dict[str, str]]:
+    faults = sandbox.faults
+    if faults.latency_ms:
+        await asyncio.sleep(faults.latency_ms / 1000)
+    forced = faults.forced_status(route)
+    if forced == 429:
+        return 429, {"message": "You are being rate limited.", "retry_after": 0.2, "global": False}, {
+            "Retry-After": "1", "Via": "1.1 google", "X-RateLimit-Scope": "user"}
+    if forced is not None:
+        return forced, {"code": 0, "message": f"{forced}: Injected fault"}, {}
+    if not _authorized(sandbox, request):
+        return 401, DiscordError.unauthorized().body(), {}
+    headers, retry_after, is_global = sandbox.rate_limiter.check(route, _bucket_key(request, route))
+    if retry_after is not None:
+        scope = "global" if is_global else "user"
+        # discord.py retries a 429 only when the body has retry_after and Discord's Via header is present.
+        headers |= {"Retry-After": str(max(1, round(retry_after))), "Via": "1.1 google", "X-RateLimit-Scope": scope}
+        if is_global:
+            headers["X-RateLimit-Global"] = "true"
+        return 429, {"message": "You are being rate limited.", "retry_after": retry_after,
+                     "global": is_global}, headers
+    try:
+        response = await handler(request)
+    except DiscordError as exc:
+        return exc.status, exc.body(), headers
+    if isinstance(response, web.Response) and response.body is not None and response.status != 204:
+        return response.status, json.loads(response.body), headers  # type: ignore[arg-type]
+    return response.status, None, headers
+
+
+def _authorized(sandbox: "Sandbox", request: web.Request) -> bool:
+    # Interaction callbacks and webhook (followup) routes authenticate with the token in the URL.
+    if request.path.startswith((API_PREFIX + "/interactions/", API_PREFIX + "/webhooks/")):
+        return True
+    return request.headers.get("Authorization") == f"Bot {sandbox.world.token}"

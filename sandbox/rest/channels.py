@@ -1,0 +1,202 @@
+"""Channels: messages (create, get, edit, delete), DM channels, permission overwrites, threads."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from sandbox import permissions as P
+from sandbox.errors import DiscordError
+from sandbox.http import API_PREFIX, json_response, no_content, read_body, sandbox_of, snowflake_param
+from sandbox.models import DM, GUILD_TEXT, Channel, Message, now, snowflake
+from sandbox.world import World
+
+routes = web.RouteTableDef()
+EDITABLE = ("content", "embeds", "components", "flags", "attachments")
+
+
+def _channel(request: web.Request) -> Channel:
+    world = sandbox_of(request).world
+    channel = world.channels.get(snowflake_param(request, "channel_id"))
+    if channel is None:
+        raise DiscordError.unknown("Channel")
+    return channel
+
+
+def _bot_id(world: World) -> int:
+    assert world.bot is not None
+    return world.bot.id
+
+
+def _require_in(world: World, channel: Channel, need: int) -> None:
+    if channel.type == DM:
+        return
+    if not world.permissions_in(channel, _bot_id(world)) & P.VIEW_CHANNEL:
+        raise DiscordError.missing_access()
+    world.require(_bot_id(world), need, guild=world.guild_of(channel), channel=channel)
+
+
+def message_from_body(body: dict[str, Any], **fields: Any) -> Message:
+    if not (body.get("content") or body.get("embeds") or body.get("components") or body.get("attachments")):
+        raise DiscordError(400, 50006, "Cannot send an empty message")
+    if len(body.get("content") or "") > 2000:
+        raise DiscordError.invalid_form("content", "Must be 2000 or fewer in length.", "BASE_TYPE_MAX_LENGTH")
+    return Message(id=snowflake(), content=body.get("content") or "", embeds=body.get("embeds") or [],
+                   components=body.get("components") or [], flags=int(body.get("flags") or 0), **fields)
+
+
+def attachments_for(request: web.Request) -> list[dict[str, Any]]:
+    return [{"id": str(snowflake()), "filename": f["filename"], "size": f["size"],
+             "url": f"https://cdn.sandbox.invalid/{f['filename']}",
+             "proxy_url": f"https://cdn.sandbox.invalid/{f['filename']}", "content": f["content"]}
+            for f in request.get("files", [])]
+
+
+def public_attachments(message: Message) -> list[dict[str, Any]]:
+    return [{k: v for k, v in a.items() if k != "content"} for a in message.attachments]
+
+
+def message_json(world: World, message: Message) -> dict[str, Any]:
+    data = world.message_json(message)
+    data["attachments"] = public_attachments(message)
+    return data
+
+
+def edit_message(world: World, message: Message, body: dict[str, Any]) -> Message:
+    for key in EDITABLE:
+        if key in body and body[key] is not None and key != "attachments":
+            setattr(message, key, body[key] if key != "flags" else int(body[key]))
+    message.edited_at = now()
+    if message.guild_id is not None and not message.ephemeral:
+        world.emit("MESSAGE_UPDATE", world.message_json(message, gateway=True), message.guild_id)
+    return message
+
+
+@routes.get(API_PREFIX + "/channels/{channel_id}")
+async def get_channel(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    channel = _channel(request)
+    if channel.type != DM and not world.permissions_in(channel, _bot_id(world)) & P.VIEW_CHANNEL:
+        raise DiscordError.missing_access()
+    return json_response(channel.to_json(users=world.users))
+
+
+@routes.post(API_PREFIX + "/channels/{channel_id}/messages")
+async def create_message(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    channel = _channel(request)
+    _require_in(world, channel, P.VIEW_CHANNEL | P.SEND_MESSAGES)
+    if channel.type == DM:
+        recipient = world.users[channel.recipient_id or 0]
+        if not recipient.accepts_dms:
+            raise DiscordError(403, 50007, "Cannot send messages to this user")
+    body = await read_body(request) or {}
+    message = message_from_body(body, channel_id=channel.id, author_id=_bot_id(world), guild_id=channel.guild_id)
+    message.attachments = attachments_for(request)
+    world.post_message(message)
+    return json_response(message_json(world, message))
+
+
+def _message(request: web.Request, channel: Channel) -> Message:
+    world = sandbox_of(request).world
+    message = world.messages.get(snowflake_param(request, "message_id"))
+    if message is None or message.channel_id != channel.id:
+        raise DiscordError.unknown("Message")
+    return message
+
+
+@routes.get(API_PREFIX + "/channels/{channel_id}/messages/{message_id}")
+async def get_message(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    channel = _channel(request)
+    _require_in(world, channel, P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY)
+    return json_response(message_json(world, _message(request, channel)))
+
+
+@routes.patch(API_PREFIX + "/channels/{channel_id}/messages/{message_id}")
+async def patch_message(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    channel = _channel(request)
+    message = _message(request, channel)
+    if message.author_id != _bot_id(world):
+        raise DiscordError(403, 50005, "Cannot edit a message authored by another user")
+    edit_message(world, message, await read_body(request) or {})
+    return json_response(message_json(world, message))
+
+
+@routes.delete(API_PREFIX + "/channels/{channel_id}/messages/{message_id}")
+async def delete_message(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    channel = _channel(request)
+    message = _message(request, channel)
+    if message.author_id != _bot_id(world):
+        _require_in(world, channel, P.MANAGE_MESSAGES)
+    del world.messages[message.id]
+    if channel.guild_id is not None:
+        world.emit("MESSAGE_DELETE", {"id": str(message.id), "channel_id": str(channel.id),
+                                      "guild_id": str(channel.guild_id)}, channel.guild_id)
+    return no_content()
+
+
+@routes.post(API_PREFIX + "/users/@me/channels")
+async def create_dm(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    body = await read_body(request) or {}
+    recipient = world.users.get(int(body.get("recipient_id", 0)))
+    if recipient is None:
+        raise DiscordError.unknown("User")
+    return json_response(world.dm_channel(recipient.id).to_json(users=world.users))
+
+
+@routes.put(API_PREFIX + "/channels/{channel_id}/permissions/{overwrite_id}")
+async def put_overwrite(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    channel = _channel(request)
+    guild = world.guild_of(channel)
+    body = await read_body(request) or {}
+    kind = int(body.get("type", 0))
+    allow, deny = int(body.get("allow") or 0), int(body.get("deny") or 0)
+    bot_id = _bot_id(world)
+    world.require(bot_id, P.MANAGE_ROLES, guild=guild, channel=channel)
+    # Discord: one can only allow or deny permissions one has oneself in that channel (unless administrator).
+    have = world.permissions_in(channel, bot_id)
+    if (allow | deny) & ~have:
+        raise DiscordError.missing_permissions()
+    target = snowflake_param(request, "overwrite_id")
+    if (kind == 0 and target not in guild.roles) or (kind == 1 and target not in guild.members):
+        raise DiscordError.unknown("Role" if kind == 0 else "Member")
+    world.set_overwrite(channel, target, kind, allow, deny)
+    return no_content()
+
+
+@routes.delete(API_PREFIX + "/channels/{channel_id}/permissions/{overwrite_id}")
+async def delete_overwrite(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    channel = _channel(request)
+    world.require(_bot_id(world), P.MANAGE_ROLES, guild=world.guild_of(channel), channel=channel)
+    world.delete_overwrite(channel, snowflake_param(request, "overwrite_id"))
+    return no_content()
+
+
+@routes.post(API_PREFIX + "/channels/{channel_id}/threads")
+async def create_thread(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    parent = _channel(request)
+    if parent.type != GUILD_TEXT:
+        raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+    body = await read_body(request) or {}
+    kind = int(body.get("type", 12))
+    _require_in(world, parent, P.CREATE_PRIVATE_THREADS if kind == 12 else P.CREATE_PUBLIC_THREADS)
+    thread = Channel(id=snowflake(), type=kind, name=str(body.get("name", "thread"))[:100],
+                     guild_id=parent.guild_id, parent_id=parent.id)
+    world.channels[thread.id] = thread
+    data = thread.to_json() | {"owner_id": str(_bot_id(world)), "member_count": 1, "message_count": 0,
+                               "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
+                                                   "archive_timestamp": now().isoformat(), "locked": False}}
+    return json_response(data, 201)
+
+
+@routes.put(API_PREFIX + "/channels/{channel_id}/thread-members/{user_id}")
+async def add_thread_member(request: web.Request) -> web.Response:
+    _channel(request)
+    return no_content()

@@ -1,0 +1,156 @@
+"""The interaction callback and the interaction webhooks (original response and followups)."""
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.errors import DiscordError
+from sandbox.http import API_PREFIX, json_response, no_content, read_body, sandbox_of, snowflake_param
+from sandbox.interactions import Interaction
+from sandbox.models import Message, snowflake
+from sandbox.rest.channels import attachments_for, edit_message, message_from_body, message_json
+from sandbox.world import World
+
+routes = web.RouteTableDef()
+EPHEMERAL = 1 << 6
+CHANNEL_MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT, MODAL = 4, 5, 6, 7, 8, 9
+
+
+def _interaction_message(world: World, interaction: Interaction, body: dict[str, Any], *,
+                         allow_empty: bool = False) -> Message:
+    assert world.bot is not None
+    fields = dict(channel_id=interaction.channel_id, author_id=world.bot.id, guild_id=interaction.guild_id,
+                  webhook_id=world.application_id, application_id=world.application_id,
+                  interaction_id=interaction.id, type=20 if interaction.type == 2 else 19)
+    if allow_empty and not (body.get("content") or body.get("embeds") or body.get("components")):
+        return Message(id=snowflake(), flags=int(body.get("flags") or 0), **fields)  # type: ignore[arg-type]
+    return message_from_body(body, **fields)
+
+
+@routes.post(API_PREFIX + "/interactions/{interaction_id}/{interaction_token}/callback")
+async def callback(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    world = sandbox.world
+    interaction = sandbox.interactions.by_id.get(snowflake_param(request, "interaction_id"))
+    if interaction is None or interaction.token != request.match_info["interaction_token"]:
+        raise DiscordError.unknown("Interaction")
+    if interaction.response_type is not None:
+        raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
+    if interaction.past_deadline:
+        # Discord forgets an interaction nobody answered within 3 seconds.
+        raise DiscordError.unknown("Interaction")
+    body = await read_body(request) or {}
+    kind, data = int(body.get("type", 0)), body.get("data") or {}
+    resource: dict[str, Any] = {"type": kind}
+    if kind in (CHANNEL_MESSAGE, DEFERRED_MESSAGE):
+        message = _interaction_message(world, interaction, data, allow_empty=kind == DEFERRED_MESSAGE)
+        message.attachments = attachments_for(request)
+        interaction.original = world.post_message(message)
+        interaction.loading = kind == DEFERRED_MESSAGE
+        if kind == CHANNEL_MESSAGE:
+            resource["message"] = message_json(world, message)
+    elif kind in (DEFERRED_UPDATE, UPDATE_MESSAGE):
+        if interaction.source_message is None:
+            raise DiscordError(400, 40043, "Interaction is not a component interaction")
+        interaction.original = interaction.source_message
+        if kind == UPDATE_MESSAGE:
+            edit_message(world, interaction.source_message, data)
+            resource["message"] = message_json(world, interaction.source_message)
+    elif kind == AUTOCOMPLETE_RESULT:
+        interaction.choices = list(data.get("choices") or [])
+    elif kind == MODAL:
+        interaction.modal = data
+    else:
+        raise DiscordError.invalid_form("type", "Value must be one of (4, 5, 6, 7, 8, 9).", "BASE_TYPE_CHOICES")
+    interaction.response_type = kind
+    interaction.touch()
+    original = interaction.original
+    summary = {"id": str(interaction.id), "type": interaction.type,
+               "response_message_loading": kind == DEFERRED_MESSAGE,
+               "response_message_ephemeral": bool(original and original.ephemeral)}
+    if original is not None:
+        summary["response_message_id"] = str(original.id)
+    if kind in (AUTOCOMPLETE_RESULT,):
+        return no_content()
+    return json_response({"interaction": summary, "resource": resource})
+
+
+def _webhook(request: web.Request) -> Interaction:
+    sandbox = sandbox_of(request)
+    if snowflake_param(request, "application_id") != sandbox.world.application_id:
+        raise DiscordError.unknown("Webhook")
+    return sandbox.interactions.get_by_token(request.match_info["token"])
+
+
+def _target(request: web.Request, interaction: Interaction) -> Message:
+    if "message_id" not in request.match_info:
+        if interaction.original is None:
+            raise DiscordError.unknown("Message")
+        return interaction.original
+    message_id = snowflake_param(request, "message_id")
+    for message in ([interaction.original] if interaction.original else []) + interaction.followups:
+        if message.id == message_id:
+            return message
+    raise DiscordError.unknown("Message")
+
+
+@routes.post(API_PREFIX + "/webhooks/{application_id}/{token}")
+async def followup(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    interaction = _webhook(request)
+    if interaction.response_type is None:
+        raise DiscordError(400, 40060, "Interaction has not been acknowledged.")
+    body = await read_body(request) or {}
+    original = interaction.original
+    if interaction.loading and original is not None:
+        # Discord: the first followup after a deferral replaces the "thinking..." message, ephemeral or not.
+        interaction.loading = False
+        body = body | {"flags": original.flags}
+        files = attachments_for(request)
+        if files:
+            original.attachments = files
+        edit_message(world, original, body)
+        interaction.touch()
+        return json_response(message_json(world, original))
+    message = _interaction_message(world, interaction, body)
+    message.attachments = attachments_for(request)
+    world.post_message(message)
+    interaction.followups.append(message)
+    interaction.touch()
+    return json_response(message_json(world, message))
+
+
+@routes.get(API_PREFIX + "/webhooks/{application_id}/{token}/messages/@original")
+@routes.get(API_PREFIX + "/webhooks/{application_id}/{token}/messages/{message_id}")
+async def get_webhook_message(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    return json_response(message_json(world, _target(request, _webhook(request))))
+
+
+@routes.patch(API_PREFIX + "/webhooks/{application_id}/{token}/messages/@original")
+@routes.patch(API_PREFIX + "/webhooks/{application_id}/{token}/messages/{message_id}")
+async def edit_webhook_message(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    interaction = _webhook(request)
+    message = _target(request, interaction)
+    body = await read_body(request) or {}
+    files = attachments_for(request)
+    if files:
+        message.attachments = files
+    edit_message(world, message, body)
+    if message is interaction.original:
+        interaction.loading = False
+    interaction.touch()
+    return json_response(message_json(world, message))
+
+
+@routes.delete(API_PREFIX + "/webhooks/{application_id}/{token}/messages/@original")
+@routes.delete(API_PREFIX + "/webhooks/{application_id}/{token}/messages/{message_id}")
+async def delete_webhook_message(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    interaction = _webhook(request)
+    message = _target(request, interaction)
+    world.messages.pop(message.id, None)
+    interaction.touch()
+    return no_content()

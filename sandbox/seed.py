@@ -1,0 +1,77 @@
+"""Worlds to start from: `demo` (a small community) and `empty` (a guild with the bot only)."""
+from __future__ import annotations
+
+import secrets
+
+from sandbox import permissions as P
+from sandbox.models import GUILD_STAGE_VOICE, GUILD_TEXT, Channel, Guild, Member, Role, User, snowflake
+from sandbox.world import World
+
+#: What Podium's README asks for when inviting the bot; the sandbox's bot role gets exactly this.
+BOT_PERMISSIONS = (
+    P.VIEW_CHANNEL | P.SEND_MESSAGES | P.EMBED_LINKS | P.READ_MESSAGE_HISTORY | P.CONNECT | P.SPEAK
+    | P.MUTE_MEMBERS | P.MOVE_MEMBERS | P.MANAGE_ROLES | P.MANAGE_CHANNELS | P.MANAGE_EVENTS | P.CREATE_EVENTS
+    | P.CREATE_PRIVATE_THREADS | P.SEND_MESSAGES_IN_THREADS | P.MANAGE_THREADS
+)
+
+MODERATOR_PERMISSIONS = P.MUTE_MEMBERS | P.MOVE_MEMBERS | P.MANAGE_EVENTS | P.KICK_MEMBERS
+
+
+def new_world(seed: str = "demo", *, listeners: int = 50, bot_permissions: int = BOT_PERMISSIONS) -> World:
+    if seed not in ("demo", "empty"):
+        raise ValueError(f"unknown seed {seed!r} (demo or empty)")
+    world = World()
+    world.token = "sandbox." + secrets.token_urlsafe(24)
+    bot = User(id=snowflake(), username="podium", global_name="Podium", bot=True)
+    world.bot = bot
+    world.users[bot.id] = bot
+    world.application_id = bot.id
+    if seed == "empty":
+        guild = _guild(world, "Sandbox Guild", bot_permissions)
+        guild.owner_id = world.add_user(guild, "owner").id
+        _channel(world, guild, "general", GUILD_TEXT, 0)
+        _channel(world, guild, "Stage", GUILD_STAGE_VOICE, 1)
+        return world
+
+    guild = _guild(world, "Podium Demo", bot_permissions)
+    guild.features.append("COMMUNITY")
+    admin = _role(guild, "Admin", P.ADMINISTRATOR, 4)
+    moderator = _role(guild, "Moderator", MODERATOR_PERMISSIONS, 3)
+    member = _role(guild, "Member", 0, 1)
+    alice = world.add_user(guild, "alice", roles=[admin.id])
+    guild.owner_id = alice.id
+    world.add_user(guild, "bob", roles=[moderator.id, member.id])
+    for name in ("carol", "dave", "erin"):
+        world.add_user(guild, name, roles=[member.id])
+    for i in range(1, listeners + 1):
+        world.add_user(guild, f"listener{i:03d}", roles=[member.id])
+    _channel(world, guild, "announcements", GUILD_TEXT, 0)
+    _channel(world, guild, "Town Hall", GUILD_STAGE_VOICE, 1)
+    _channel(world, guild, "Backstage", GUILD_STAGE_VOICE, 2)
+    guild.system_channel_id = next(iter(guild.channels))
+    return world
+
+
+def _guild(world: World, name: str, bot_permissions: int) -> Guild:
+    assert world.bot is not None
+    guild = Guild(id=snowflake(), name=name, owner_id=world.bot.id)
+    guild.roles[guild.id] = Role(id=guild.id, guild_id=guild.id, name="@everyone",
+                                 permissions=P.DEFAULT_EVERYONE, position=0)
+    bot_role = _role(guild, "Podium", bot_permissions, 2, managed=True)
+    world.guilds[guild.id] = guild
+    guild.members[world.bot.id] = Member(guild.id, world.bot.id, roles=[bot_role.id])
+    return guild
+
+
+def _role(guild: Guild, name: str, permissions: int, position: int, managed: bool = False) -> Role:
+    role = Role(id=snowflake(), guild_id=guild.id, name=name, permissions=permissions, position=position,
+                managed=managed)
+    guild.roles[role.id] = role
+    return role
+
+
+def _channel(world: World, guild: Guild, name: str, kind: int, position: int) -> Channel:
+    channel = Channel(id=snowflake(), type=kind, name=name, guild_id=guild.id, position=position)
+    guild.channels[channel.id] = channel
+    world.channels[channel.id] = channel
+    return channel

@@ -1,0 +1,345 @@
+"""The sandbox's world: guilds, users, channels, voice and stage state, and Discord's rules for changing them.
+
+Every change emits the gateway dispatch Discord would send, through `World.emit`. REST handlers and the
+control API both mutate the world only through these methods, so the rules live in one place.
+"""
+from __future__ import annotations
+
+import secrets
+from typing import Any, Callable, Iterable
+
+from sandbox import permissions as P
+from sandbox.errors import DiscordError
+from sandbox.models import (
+    DM, GUILD_STAGE_VOICE, Channel, Command, Guild, Member, Message, Role, ScheduledEvent, StageInstance, User,
+    VoiceState, now, snowflake,
+)
+
+Listener = Callable[[str, dict[str, Any], "int | None"], None]
+
+
+class World:
+    def __init__(self) -> None:
+        self.users: dict[int, User] = {}
+        self.guilds: dict[int, Guild] = {}
+        self.channels: dict[int, Channel] = {}
+        self.messages: dict[int, Message] = {}
+        self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
+        self.commands: dict[int | None, dict[str, Command]] = {}
+        self.bot: User | None = None
+        self.application_id: int = 0
+        self.token: str = ""
+        self._listeners: list[Listener] = []
+
+    # -- dispatch -------------------------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def emit(self, event: str, data: dict[str, Any], guild_id: int | None = None) -> None:
+        for listener in self._listeners:
+            listener(event, data, guild_id)
+
+    # -- lookups --------------------------------------------------------------------------------------
+    def user(self, ref: int | str) -> User:
+        """A user by id, username or global name."""
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            found = self.users.get(int(ref))
+            if found:
+                return found
+        for user in self.users.values():
+            if ref in (user.username, user.global_name):
+                return user
+        raise DiscordError.unknown("User")
+
+    def channel(self, ref: int | str, guild: Guild | None = None) -> Channel:
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
+            found = self.channels.get(int(ref))
+            if found:
+                return found
+        for channel in (guild.channels.values() if guild else self.channels.values()):
+            if channel.name == ref:
+                return channel
+        raise DiscordError.unknown("Channel")
+
+    def guild(self, guild_id: int) -> Guild:
+        try:
+            return self.guilds[guild_id]
+        except KeyError:
+            raise DiscordError.unknown("Guild") from None
+
+    def guild_of(self, channel: Channel) -> Guild:
+        if channel.guild_id is None:
+            raise DiscordError.unknown("Channel")
+        return self.guild(channel.guild_id)
+
+    def member(self, guild: Guild, user_id: int) -> Member:
+        try:
+            return guild.members[user_id]
+        except KeyError:
+            raise DiscordError.unknown("Member") from None
+
+    def member_json(self, guild: Guild, user_id: int) -> dict[str, Any]:
+        return guild.members[user_id].to_json(self.users[user_id])
+
+    # -- permissions ----------------------------------------------------------------------------------
+    def guild_permissions(self, guild: Guild, user_id: int) -> int:
+        member = self.member(guild, user_id)
+        return P.base_permissions(
+            is_owner=guild.owner_id == user_id,
+            everyone=guild.everyone.permissions,
+            role_permissions=(guild.roles[r].permissions for r in member.roles if r in guild.roles),
+        )
+
+    def permissions_in(self, channel: Channel, user_id: int) -> int:
+        guild = self.guild_of(channel)
+        member = self.member(guild, user_id)
+        return P.channel_permissions(
+            self.guild_permissions(guild, user_id), guild_id=guild.id, member_id=user_id,
+            member_roles=member.roles, overwrites=channel.overwrites,
+        )
+
+    def require(self, user_id: int, need: int, *, guild: Guild, channel: Channel | None = None) -> None:
+        have = self.permissions_in(channel, user_id) if channel else self.guild_permissions(guild, user_id)
+        if have & need != need:
+            raise DiscordError.missing_permissions()
+
+    def top_role_position(self, guild: Guild, user_id: int) -> int:
+        if guild.owner_id == user_id:
+            return 1 << 30
+        member = self.member(guild, user_id)
+        return max((guild.roles[r].position for r in member.roles if r in guild.roles), default=0)
+
+    def require_above(self, guild: Guild, actor_id: int, role: Role) -> None:
+        """Role hierarchy: one may only manage roles strictly below one's own highest role."""
+        if role.position >= self.top_role_position(guild, actor_id):
+            raise DiscordError.missing_permissions()
+
+    # -- guild structure --------------------------------------------------------------------------------
+    def add_user(self, guild: Guild, name: str, *, roles: Iterable[int] = (), bot: bool = False) -> User:
+        user = User(id=snowflake(), username=name.lower(), global_name=name, bot=bot)
+        self.users[user.id] = user
+        guild.members[user.id] = Member(guild.id, user.id, roles=list(roles))
+        return user
+
+    def join_guild(self, guild: Guild, name: str, roles: Iterable[int] = ()) -> User:
+        user = self.add_user(guild, name, roles=roles)
+        data = self.member_json(guild, user.id) | {"guild_id": str(guild.id)}
+        self.emit("GUILD_MEMBER_ADD", data, guild.id)
+        return user
+
+    def create_role(self, guild: Guild, name: str, permissions: int = 0, **fields: Any) -> Role:
+        position = 1 + max((r.position for r in guild.roles.values()), default=0)
+        role = Role(id=snowflake(), guild_id=guild.id, name=name, permissions=permissions, position=position,
+                    **fields)
+        guild.roles[role.id] = role
+        self.emit("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_json()}, guild.id)
+        return role
+
+    def delete_role(self, guild: Guild, role: Role) -> None:
+        del guild.roles[role.id]
+        for member in guild.members.values():
+            if role.id in member.roles:
+                member.roles.remove(role.id)
+        self.emit("GUILD_ROLE_DELETE", {"guild_id": str(guild.id), "role_id": str(role.id)}, guild.id)
+
+    def set_member_roles(self, guild: Guild, user_id: int, roles: list[int]) -> None:
+        member = self.member(guild, user_id)
+        member.roles = roles
+        self.emit("GUILD_MEMBER_UPDATE", self._member_update(guild, member), guild.id)
+
+    def _member_update(self, guild: Guild, member: Member) -> dict[str, Any]:
+        data = member.to_json(self.users[member.user_id])
+        data["guild_id"] = str(guild.id)
+        return data
+
+    def set_overwrite(self, channel: Channel, target: int, kind: int, allow: int, deny: int) -> None:
+        channel.overwrites[target] = (kind, allow, deny)
+        self.emit("CHANNEL_UPDATE", channel.to_json(), channel.guild_id)
+        self._enforce_connect(channel)
+
+    def delete_overwrite(self, channel: Channel, target: int) -> None:
+        if channel.overwrites.pop(target, None) is not None:
+            self.emit("CHANNEL_UPDATE", channel.to_json(), channel.guild_id)
+
+    def _enforce_connect(self, channel: Channel) -> None:
+        """Discord does not kick people out when Connect is revoked; nothing to do (kept as a named rule)."""
+
+    # -- voice and stage ------------------------------------------------------------------------------------
+    def voice_state(self, guild: Guild, user_id: int) -> VoiceState | None:
+        return guild.voice_states.get(user_id)
+
+    def move_voice(self, user: User, channel: Channel | None, *, guild: Guild | None = None) -> VoiceState | None:
+        """A user's own client joining, moving or leaving voice (checks Connect like Discord)."""
+        if channel is not None:
+            if not channel.is_voice:
+                raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            guild = self.guild_of(channel)
+            if not self.permissions_in(channel, user.id) & P.CONNECT:
+                raise DiscordError.missing_permissions()
+        assert guild is not None
+        return self._set_channel(guild, user.id, channel)
+
+    def _set_channel(self, guild: Guild, user_id: int, channel: Channel | None) -> VoiceState | None:
+        state = guild.voice_states.get(user_id)
+        if channel is None:
+            if state is None:
+                return None
+            del guild.voice_states[user_id]
+            state.channel_id = None
+            state.suppress = False
+            state.request_to_speak_timestamp = None
+            self._emit_voice(guild, state)
+            return None
+        if state is None:
+            state = VoiceState(guild.id, user_id, channel.id, session_id=secrets.token_hex(16))
+            guild.voice_states[user_id] = state
+        state.channel_id = channel.id
+        # Joining a stage leaves you in the audience (suppressed); other voice channels never suppress.
+        state.suppress = channel.type == GUILD_STAGE_VOICE
+        state.request_to_speak_timestamp = None
+        self._emit_voice(guild, state)
+        return state
+
+    def _emit_voice(self, guild: Guild, state: VoiceState) -> None:
+        member = self.member_json(guild, state.user_id) if state.user_id in guild.members else None
+        self.emit("VOICE_STATE_UPDATE", state.to_json(member=member), guild.id)
+
+    def _stage_state(self, guild: Guild, user_id: int, channel_id: int | None) -> VoiceState:
+        state = guild.voice_states.get(user_id)
+        if state is None or state.channel_id is None:
+            raise DiscordError.unknown("Voice State")
+        channel = self.channels[state.channel_id]
+        if channel_id is not None and channel_id != channel.id:
+            raise DiscordError(400, 50035, "Invalid Form Body",
+                               errors={"channel_id": {"_errors": [{"code": "CHANNEL_ID_MISMATCH",
+                                                                   "message": "Not in that channel."}]}})
+        if channel.type != GUILD_STAGE_VOICE:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        return state
+
+    def set_hand(self, guild: Guild, user_id: int, raised: bool) -> VoiceState:
+        """The member's own request to speak (only on a stage, only from the audience)."""
+        state = self._stage_state(guild, user_id, None)
+        channel = self.channels[state.channel_id or 0]
+        if raised and not self.permissions_in(channel, user_id) & P.REQUEST_TO_SPEAK:
+            raise DiscordError.missing_permissions()
+        state.request_to_speak_timestamp = now() if raised else None
+        self._emit_voice(guild, state)
+        return state
+
+    def set_suppress(self, guild: Guild, actor_id: int, user_id: int, suppress: bool,
+                     channel_id: int | None = None) -> VoiceState:
+        """Someone changes `suppress` on a stage. For another member this needs the stage moderator rights.
+
+        Unsuppressing a non-bot user is an invitation to speak: their request_to_speak_timestamp becomes now
+        and they speak once their client clears it. Bots are unsuppressed at once.
+        """
+        state = self._stage_state(guild, user_id, channel_id)
+        channel = self.channels[state.channel_id or 0]
+        if actor_id != user_id or not suppress:
+            # Unsuppressing oneself also needs the moderator rights (a member raises a hand instead).
+            if self.permissions_in(channel, actor_id) & P.STAGE_MODERATOR != P.STAGE_MODERATOR:
+                raise DiscordError.missing_permissions()
+        user = self.users[user_id]
+        if suppress:
+            state.suppress = True
+            state.request_to_speak_timestamp = None
+        elif user.bot:
+            state.suppress = False
+            state.request_to_speak_timestamp = None
+        else:
+            state.suppress = False
+            state.request_to_speak_timestamp = now()
+        self._emit_voice(guild, state)
+        return state
+
+    def answer_invitation(self, guild: Guild, user_id: int, accept: bool) -> VoiceState:
+        """The invited member's client: accepting clears the timestamp; declining returns to the audience."""
+        state = self._stage_state(guild, user_id, None)
+        if state.suppress or state.request_to_speak_timestamp is None:
+            raise DiscordError(400, 50035, "Invalid Form Body",
+                               errors={"_errors": [{"code": "NO_INVITATION", "message": "Not invited to speak."}]})
+        state.request_to_speak_timestamp = None
+        state.suppress = not accept
+        self._emit_voice(guild, state)
+        return state
+
+    def disconnect(self, guild: Guild, actor_id: int, user_id: int) -> None:
+        state = guild.voice_states.get(user_id)
+        if state is None or state.channel_id is None:
+            return
+        self.require(actor_id, P.MOVE_MEMBERS, guild=guild, channel=self.channels[state.channel_id])
+        self._set_channel(guild, user_id, None)
+
+    # -- stage instances and scheduled events -----------------------------------------------------------------
+    def create_stage_instance(self, guild: Guild, channel: Channel, topic: str, privacy_level: int,
+                              event_id: int | None) -> StageInstance:
+        if channel.type != GUILD_STAGE_VOICE:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        if any(si.channel_id == channel.id for si in guild.stage_instances.values()):
+            raise DiscordError(400, 150006, "Stage already has an associated stage instance")
+        instance = StageInstance(snowflake(), guild.id, channel.id, topic, privacy_level, event_id)
+        guild.stage_instances[instance.id] = instance
+        self.emit("STAGE_INSTANCE_CREATE", instance.to_json(), guild.id)
+        if event_id is not None:
+            event = guild.scheduled_events.get(event_id)
+            if event and event.status == 1:
+                self.set_event_status(guild, event, 2)
+        return instance
+
+    def delete_stage_instance(self, guild: Guild, instance: StageInstance) -> None:
+        del guild.stage_instances[instance.id]
+        self.emit("STAGE_INSTANCE_DELETE", instance.to_json(), guild.id)
+        # Ending the stage completes the scheduled event it was started for.
+        for event in guild.scheduled_events.values():
+            if event.channel_id == instance.channel_id and event.status == 2:
+                self.set_event_status(guild, event, 3)
+
+    def set_event_status(self, guild: Guild, event: ScheduledEvent, status: int) -> None:
+        if status != event.status:
+            allowed = {1: {2, 4}, 2: {3}}.get(event.status, set())
+            if status not in allowed:
+                raise DiscordError(400, 50035, "Invalid Form Body", errors={"status": {"_errors": [
+                    {"code": "GUILD_SCHEDULED_EVENT_INVALID_STATUS_TRANSITION",
+                     "message": "Cannot update the event to this status."}]}})
+            event.status = status
+        self.emit("GUILD_SCHEDULED_EVENT_UPDATE", event.to_json(rest=False), guild.id)
+        if status in (3, 4):
+            # Completed and canceled events leave the guild's list (as on Discord, after the update).
+            guild.scheduled_events.pop(event.id, None)
+
+    def set_interest(self, guild: Guild, event: ScheduledEvent, user_id: int, interested: bool) -> None:
+        if interested == (user_id in event.interested):
+            return
+        (event.interested.add if interested else event.interested.discard)(user_id)
+        name = "GUILD_SCHEDULED_EVENT_USER_ADD" if interested else "GUILD_SCHEDULED_EVENT_USER_REMOVE"
+        self.emit(name, {"guild_scheduled_event_id": str(event.id), "user_id": str(user_id),
+                         "guild_id": str(guild.id)}, guild.id)
+
+    # -- messages -----------------------------------------------------------------------------------------------
+    def dm_channel(self, user_id: int) -> Channel:
+        channel_id = self.dm_channels.get(user_id)
+        if channel_id is None:
+            channel = Channel(id=snowflake(), type=DM, recipient_id=user_id)
+            self.channels[channel.id] = channel
+            self.dm_channels[user_id] = channel.id
+            return channel
+        return self.channels[channel_id]
+
+    def post_message(self, message: Message) -> Message:
+        self.messages[message.id] = message
+        channel = self.channels.get(message.channel_id)
+        if channel is not None:
+            channel.last_message_id = message.id
+        if not message.ephemeral and channel is not None and channel.type != DM:
+            self.emit("MESSAGE_CREATE", self.message_json(message, gateway=True), channel.guild_id)
+        return message
+
+    def message_json(self, message: Message, *, gateway: bool = False) -> dict[str, Any]:
+        data = message.to_json(self.users[message.author_id])
+        if gateway and message.guild_id is not None:
+            data["guild_id"] = str(message.guild_id)
+        return data
+
+    def channel_messages(self, channel_id: int) -> list[Message]:
+        return [m for m in self.messages.values() if m.channel_id == channel_id]
