@@ -140,6 +140,10 @@ class Person:
         body = {"command": command, "options": {**options, option: value}, "autocomplete": option}
         return Reply(await self._call("/command", body)).choices or []
 
+    async def edits_event(self, event_id: str | int, **changes: Any) -> Any:
+        """Edit, cancel (status=4) or delete (delete=True) a scheduled event in Discord's own UI."""
+        return await self._call("/event", {"event": str(event_id), **changes})
+
     async def clicks(self, message_id: str | int, custom_id: str, timeout: float = 10) -> Reply:
         return Reply(await self._call("/click", {"message": str(message_id), "custom_id": custom_id,
                                                  "timeout": timeout}))

@@ -156,6 +156,35 @@ async def modal(request: web.Request) -> web.Response:
     return json_response(await sandbox.run_interaction(interaction, payload, float(body.get("timeout", 10))))
 
 
+@routes.post(PREFIX + "/users/{user}/event")
+async def edit_event(request: web.Request) -> web.Response:
+    """A person edits, starts, ends or cancels a scheduled event in Discord's own UI (needs Manage Events)."""
+    from datetime import datetime
+
+    from sandbox import permissions as P
+
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    user = _user(request)
+    event = guild.scheduled_events.get(int(body["event"]))
+    if event is None:
+        raise DiscordError.unknown("Guild Scheduled Event")
+    sandbox.world.require(user.id, P.MANAGE_EVENTS, guild=guild)
+    if body.get("delete"):
+        del guild.scheduled_events[event.id]
+        sandbox.world.emit("GUILD_SCHEDULED_EVENT_DELETE", event.to_json(rest=False), guild.id)
+        return json_response({"deleted": str(event.id)})
+    for key in ("name", "description"):
+        if key in body:
+            setattr(event, key, body[key])
+    for key in ("scheduled_start_time", "scheduled_end_time"):
+        if key in body:
+            setattr(event, key, datetime.fromisoformat(body[key]))
+    sandbox.world.set_event_status(guild, event, int(body.get("status", event.status)))
+    return json_response(event.to_json(rest=True))
+
+
 @routes.get(PREFIX + "/users/{user}/dms")
 async def dms(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)

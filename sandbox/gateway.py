@@ -187,7 +187,7 @@ class Gateway:
         for seq, frame in session.buffer:
             if seq > last:
                 conn.send(frame)
-        self.dispatch(session, "RESUMED", None)
+        self.dispatch(session, "RESUMED", {})  # discord.py writes into d, so an object, not null
         return session
 
     def guild_create(self, guild: Guild, session: Session) -> dict[str, Any]:

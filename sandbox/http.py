@@ -171,6 +171,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     record.violations = sandbox.contract_check(request.method, request.path, dict(request.query), body, status,
                                                payload)
     sandbox.requests.append(record)
+    sandbox.notify()
     if payload is None and status == 204:
         return web.Response(status=204, headers=headers)
     return json_response(payload, status, headers)

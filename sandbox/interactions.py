@@ -222,6 +222,10 @@ class Interactions:
             return str(user.id)
         if kind == CHANNEL:
             channel = self.world.channel(value, guild)
+            allowed = option.get("channel_types")
+            if allowed and channel.type not in allowed:
+                # The Discord client only offers channels of the types the command declared.
+                raise InteractionError(400, f"#{channel.name} is not a channel type {option['name']!r} accepts")
             resolved.setdefault("channels", {})[str(channel.id)] = {
                 "id": str(channel.id), "type": channel.type, "name": channel.name,
                 "permissions": str(self.world.permissions_in(channel, self.world.bot.id if self.world.bot else 0)),

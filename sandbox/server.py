@@ -43,6 +43,8 @@ class Sandbox:
         self.tls: Any = None
         self.ca_path: Path | None = None
         self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Condition()
+        self.world.subscribe(lambda *_: self.notify())
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self) -> "Sandbox":
@@ -107,6 +109,28 @@ class Sandbox:
         if self.ca_path is not None:
             env["PODIUM_DISCORD_CA"] = str(self.ca_path)
         return env
+
+    # -- waiting for the world -------------------------------------------------------------------------
+    def notify(self) -> None:
+        """Wake everyone waiting in `until` (called on every world event and every REST request)."""
+        loop = asyncio.get_running_loop()
+        loop.call_soon(lambda: asyncio.ensure_future(self._wake()))
+
+    async def _wake(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def until(self, predicate: Any, timeout: float = 10.0, what: str = "condition") -> Any:
+        """Wait (bounded) until predicate() is truthy, re-checking whenever the world changes."""
+        async def wait() -> Any:
+            async with self._changed:
+                while not (result := predicate()):
+                    await self._changed.wait()
+                return result
+        try:
+            return await asyncio.wait_for(wait(), timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
 
     # -- fidelity -----------------------------------------------------------------------------------
     def contract_check(self, method: str, path: str, query: dict[str, str], body: Any, status: int,

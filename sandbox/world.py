@@ -291,7 +291,7 @@ class World:
         del guild.stage_instances[instance.id]
         self.emit("STAGE_INSTANCE_DELETE", instance.to_json(), guild.id)
         # Ending the stage completes the scheduled event it was started for.
-        for event in guild.scheduled_events.values():
+        for event in list(guild.scheduled_events.values()):
             if event.channel_id == instance.channel_id and event.status == 2:
                 self.set_event_status(guild, event, 3)
 
