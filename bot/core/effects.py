@@ -1,0 +1,69 @@
+"""Decisions as data. The core returns these; the adapter carries them out with Discord."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InviteToSpeak:
+    """Unsuppress on the stage: on Discord this is an invitation the member accepts or declines."""
+
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnToAudience:
+    user_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnect:
+    user_id: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlayCue:
+    cue: str  # a bot.voice.cues.Cue name
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshCard:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AlertModerators:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    user_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartTimer:
+    key: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CancelTimer:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    actor_id: int
+    action: str
+    target_id: int | None = None
+    allowed: bool = True
+    detail: str = ""
+
+
+Effect = (InviteToSpeak | ReturnToAudience | Disconnect | PlayCue | RefreshCard | AlertModerators | Notify
+          | StartTimer | CancelTimer | Audit)

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.core import effects as fx
+from bot.core.errors import Forbidden, ValidationError
+from bot.core.live import LiveRoom, StagePolicy, invite_key, turn_key, warn_key
+
+T0 = datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc)
+HOST, BOB, CAROL, DAVE, ERIN = 1, 2, 3, 4, 5
+
+
+def at(s: float) -> datetime:
+    return T0 + timedelta(seconds=s)
+
+
+def room(**policy) -> LiveRoom:  # noqa: ANN003
+    live = LiveRoom(room_id=7, host_id=HOST, policy=StagePolicy(**policy))
+    for user in (HOST, BOB, CAROL, DAVE, ERIN):
+        live.joined(user, at(0))
+    return live
+
+
+def kinds(effects: list) -> list[type]:
+    return [type(e) for e in effects]
+
+
+def test_next_invites_the_head_and_acceptance_makes_a_speaker() -> None:
+    live = room()
+    live.raise_hand(CAROL, at(1))
+    live.raise_hand(DAVE, at(2))
+    out = live.next_speaker(HOST, at(3))
+    assert fx.InviteToSpeak(CAROL) in out and fx.StartTimer(invite_key(7, CAROL), at(63)) in out
+    assert CAROL in live.invited and [h.user_id for h in live.queue] == [DAVE]
+    # Discord's invitation state (unsuppressed + timestamp) is not a raised hand.
+    assert live.voice_state(CAROL, at(3), suppress=False, requested_at=at(3)) == [fx.RefreshCard()]
+    out = live.voice_state(CAROL, at(4), suppress=False, requested_at=None)
+    assert CAROL in live.speakers and fx.CancelTimer(invite_key(7, CAROL)) in out
+
+
+def test_non_moderators_are_refused_every_moderator_action() -> None:
+    live = room()
+    live.raise_hand(DAVE, at(1))
+    for action in (lambda: live.next_speaker(CAROL, at(2)), lambda: live.promote(CAROL, DAVE, at(2)),
+                   lambda: live.demote(CAROL, DAVE), lambda: live.clear_hands(CAROL),
+                   lambda: live.set_hands(CAROL, False), lambda: live.move(CAROL, DAVE, -1),
+                   lambda: live.remove(CAROL, DAVE), lambda: live.add_cohost(CAROL, CAROL)):
+        with pytest.raises(Forbidden):
+            action()
+    assert [h.user_id for h in live.queue] == [DAVE] and not live.invited
+
+
+def test_promotion_past_the_limit_is_refused_naming_the_speakers() -> None:
+    live = room(speaker_limit=1)
+    live.promote(HOST, CAROL, at(1))
+    with pytest.raises(ValidationError, match=f"<@{CAROL}>"):
+        live.promote(HOST, DAVE, at(2))
+
+
+def test_declined_invitation_drops_the_hand_and_moves_on() -> None:
+    live = room()
+    for i, user in enumerate((CAROL, DAVE)):
+        live.raise_hand(user, at(i))
+    live.next_speaker(HOST, at(2))
+    out = live.voice_state(CAROL, at(3), suppress=True, requested_at=None)
+    assert fx.InviteToSpeak(DAVE) in out and CAROL not in live.queue
+
+
+def test_ignored_invitation_puts_them_back_and_moves_on() -> None:
+    live = room()
+    for i, user in enumerate((CAROL, DAVE, ERIN)):
+        live.raise_hand(user, at(i))
+    live.next_speaker(HOST, at(3))
+    out = live.timer(invite_key(7, CAROL), at(63))
+    assert fx.ReturnToAudience(CAROL, "did not accept the invitation in time") in out
+    assert fx.InviteToSpeak(DAVE) in out
+    assert [h.user_id for h in live.queue] == [CAROL, ERIN]
+
+
+def test_turn_limit_warns_then_returns_the_speaker_but_never_the_host() -> None:
+    live = room(turn_limit=timedelta(minutes=2))
+    live.promote(HOST, CAROL, at(0))
+    out = live.voice_state(CAROL, at(1), suppress=False, requested_at=None)
+    assert fx.StartTimer(warn_key(7, CAROL), at(91)) in out and fx.StartTimer(turn_key(7, CAROL), at(121)) in out
+    assert fx.PlayCue("warning_30s") in live.timer(warn_key(7, CAROL), at(91))
+    assert fx.ReturnToAudience(CAROL, "speaking time is up") in live.timer(turn_key(7, CAROL), at(121))
+    assert not [e for e in live.voice_state(HOST, at(1), suppress=False, requested_at=None)
+                if isinstance(e, fx.StartTimer)]
+
+
+def test_leaving_keeps_the_place_for_the_grace_period_only() -> None:
+    live = room()
+    live.raise_hand(CAROL, at(1))
+    live.raise_hand(DAVE, at(2))
+    live.left(CAROL, at(3))
+    live.joined(CAROL, at(10))
+    assert live.queue.position(CAROL) == 1
+    live.left(CAROL, at(20))
+    assert live.timer("live:7:grace:3", at(80))
+    assert CAROL not in live.queue
+
+
+def test_native_request_to_speak_joins_the_queue_and_withdrawing_leaves_it() -> None:
+    live = room()
+    live.voice_state(ERIN, at(5), suppress=True, requested_at=at(4))
+    assert live.queue.get(ERIN).raised_at == at(4)
+    live.voice_state(ERIN, at(6), suppress=True, requested_at=None)
+    assert ERIN not in live.queue
+
+
+def test_qa_mode_returns_the_previous_audience_speaker() -> None:
+    live = room(qa_mode=True)
+    live.promote(HOST, CAROL, at(0))
+    live.voice_state(CAROL, at(1), suppress=False, requested_at=None)
+    live.raise_hand(DAVE, at(2))
+    out = live.next_speaker(HOST, at(3))
+    assert fx.ReturnToAudience(CAROL, "Q&A: next question") in out and fx.InviteToSpeak(DAVE) in out
+
+
+def test_hands_off_refuses_raises_clearly() -> None:
+    live = room()
+    live.set_hands(HOST, False)
+    with pytest.raises(ValidationError, match="Hands are off"):
+        live.raise_hand(CAROL, at(1))
+
+
+def test_the_queue_alert_fires_only_when_it_becomes_non_empty() -> None:
+    live = room()
+    assert fx.AlertModerators in kinds(live.raise_hand(CAROL, at(1), note="about pricing"))
+    assert fx.AlertModerators not in kinds(live.raise_hand(DAVE, at(2)))
