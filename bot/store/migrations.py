@@ -1,0 +1,99 @@
+"""Schema migrations, applied in order at open (each in its own transaction, recorded in _sqlite_migrations).
+
+Never edit a migration that has shipped; add a new one.
+Conventions: snowflakes are INTEGER; datetimes are TEXT, ISO-8601 UTC with microseconds
+("2025-01-31T18:00:00.000000+00:00", see bot.store.codec) so text order is time order.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("podium")
+
+# Same shape as bot.store.codec.to_text, for rows stamped by SQLite itself.
+_NOW = "(strftime('%Y-%m-%dT%H:%M:%f000+00:00', 'now'))"
+
+
+def _run(db: Database, statements: str) -> None:
+    for statement in statements.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    _run(db, f"""
+    CREATE TABLE rooms (
+        id                INTEGER PRIMARY KEY,
+        guild_id          INTEGER NOT NULL,
+        title             TEXT    NOT NULL,
+        description       TEXT    NOT NULL DEFAULT '',
+        stage_channel_id  INTEGER NOT NULL,
+        host_id           INTEGER NOT NULL,
+        start_at          TEXT    NOT NULL,
+        duration_s        INTEGER NOT NULL CHECK (duration_s > 0),
+        status            TEXT    NOT NULL DEFAULT 'scheduled'
+                          CHECK (status IN ('scheduled', 'live', 'ended', 'cancelled', 'missed')),
+        repeat            TEXT,
+        timezone          TEXT    NOT NULL DEFAULT 'UTC',
+        series_id         INTEGER REFERENCES rooms (id),
+        occurrence        INTEGER NOT NULL DEFAULT 0,
+        event_id          INTEGER,
+        stage_instance_id INTEGER,
+        opened_at         TEXT,
+        closed_at         TEXT,
+        created_at        TEXT    NOT NULL DEFAULT {_NOW}
+    );
+    CREATE INDEX rooms_guild_status_start ON rooms (guild_id, status, start_at);
+    CREATE INDEX rooms_status_start ON rooms (status, start_at);
+    CREATE UNIQUE INDEX rooms_event ON rooms (event_id) WHERE event_id IS NOT NULL;
+    -- one room per occurrence of a series: a retried "schedule the next one" cannot create it twice
+    CREATE UNIQUE INDEX rooms_series_occurrence ON rooms (series_id, occurrence) WHERE series_id IS NOT NULL;
+
+    CREATE TABLE guild_settings (
+        guild_id            INTEGER PRIMARY KEY,
+        timezone            TEXT NOT NULL DEFAULT 'UTC',
+        announce_channel_id INTEGER,
+        host_role_id        INTEGER,
+        reminder_offsets    TEXT NOT NULL DEFAULT '[15]'
+    );
+
+    CREATE TABLE reminder_subscriptions (
+        room_id      INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id      INTEGER NOT NULL,
+        lead_minutes INTEGER NOT NULL CHECK (lead_minutes >= 0),
+        source       TEXT    NOT NULL CHECK (source IN ('command', 'interested')),
+        PRIMARY KEY (room_id, user_id)
+    );
+
+    CREATE TABLE fired (
+        key      TEXT PRIMARY KEY,
+        fired_at TEXT NOT NULL DEFAULT {_NOW}
+    );
+
+    CREATE TABLE room_cards (
+        room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        kind       TEXT    NOT NULL CHECK (kind IN ('announce', 'stage', 'recap')),
+        channel_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        PRIMARY KEY (room_id, kind)
+    )
+    """)
+
+
+@migrations()
+def m002_audience(db: Database) -> None:
+    """Who was on a live room's stage, for its recap (used by bot.services.audience and .cards)."""
+    _run(db, f"""
+    CREATE TABLE room_audience (
+        room_id        INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+        peak_listeners INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE room_speakers (
+        room_id  INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id  INTEGER NOT NULL,
+        seen_at  TEXT    NOT NULL DEFAULT {_NOW},
+        PRIMARY KEY (room_id, user_id)
+    )
+    """)

@@ -1,0 +1,1 @@
+"""Voice adapter: the audio cues played on a stage."""
