@@ -8,6 +8,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from bot.invite import invite_url
 from bot.replies import PodiumTree
 from bot.settings import Settings
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.rooms", "cogs.admin")
+EXTENSIONS = ("cogs.rooms", "cogs.admin", "cogs.listeners")
 
 
 def intents() -> discord.Intents:
@@ -46,6 +47,8 @@ class PodiumBot(commands.Bot):
             await self.load_extension(extension)
         await self.sync_commands()
         await self.services.start()
+        if self.application_id is not None:
+            log.info("invite Podium with: %s", invite_url(self.application_id))
 
     async def sync_commands(self) -> None:
         for guild_id in self.settings.dev_guilds:

@@ -84,3 +84,19 @@ class Room:
 
     def mark_missed(self) -> Room:
         return self._to(RoomStatus.MISSED)
+
+
+# A room opened within this long after its start time is on time; later it says it opened late.
+LATE_GRACE = timedelta(seconds=60)
+
+
+def decide_start(room: Room, now: datetime) -> str:
+    """What to do with a scheduled room whose open time has come: "open", "open_late" or "missed".
+
+    A room Podium could not open at its start (it was down) still opens while inside its slot.
+    """
+    if now < room.start_at + LATE_GRACE:
+        return "open"
+    if now < room.end_at:
+        return "open_late"
+    return "missed"

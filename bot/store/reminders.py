@@ -1,6 +1,7 @@
 """Reminder subscriptions: who wants a DM before which room, and how long before."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,3 +58,14 @@ def subscriptions(db: Database, room_id: int) -> list[Subscription]:
             [room_id],
         )
     ]
+
+
+def sync_interested(db: Database, room_id: int, user_ids: Iterable[int], lead_minutes: int) -> None:
+    """Make the "interested" subscriptions match who is interested on Discord now (changes made while
+    Podium was down). Subscriptions made with /room remind are left alone."""
+    wanted = set(user_ids)
+    current = {s.user_id for s in subscriptions(db, room_id) if s.source == "interested"}
+    for user_id in wanted:
+        subscribe_if_absent(db, room_id, user_id, lead_minutes, "interested")
+    for user_id in current - wanted:
+        unsubscribe(db, room_id, user_id, "interested")

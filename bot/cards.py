@@ -1,0 +1,62 @@
+"""How rooms look in Discord: the room card, reminders and the recap. Presentation only, no rules.
+
+Times are Discord timestamps (<t:…:F>) so every reader sees their own time zone. User text is shown in embeds
+(which never ping) and messages are sent with mentions disabled.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import discord
+
+from bot.core.rooms import Room, RoomStatus
+from bot.core.when import discord_timestamp
+
+COLOURS = {
+    RoomStatus.SCHEDULED: discord.Colour.blurple(), RoomStatus.LIVE: discord.Colour.green(),
+    RoomStatus.ENDED: discord.Colour.dark_grey(), RoomStatus.CANCELLED: discord.Colour.red(),
+    RoomStatus.MISSED: discord.Colour.orange(),
+}
+STATUS_TEXT = {
+    RoomStatus.SCHEDULED: "Scheduled", RoomStatus.LIVE: "🔴 Live now", RoomStatus.ENDED: "Ended",
+    RoomStatus.CANCELLED: "Cancelled", RoomStatus.MISSED: "Missed",
+}
+
+
+def human_duration(value: timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    return f"{hours} h" if hours else f"{minutes} min"
+
+
+def room_embed(room: Room, *, repeat_text: str | None = None, note: str | None = None) -> discord.Embed:
+    embed = discord.Embed(title=room.title, description=room.description or None, colour=COLOURS[room.status])
+    embed.add_field(name="When", value=f"{discord_timestamp(room.start_at, 'F')} ({discord_timestamp(room.start_at, 'R')})",
+                    inline=False)
+    embed.add_field(name="Duration", value=human_duration(room.duration))
+    embed.add_field(name="Stage", value=f"<#{room.stage_channel_id}>")
+    embed.add_field(name="Host", value=f"<@{room.host_id}>")
+    embed.add_field(name="Status", value=STATUS_TEXT[room.status])
+    if repeat_text:
+        embed.add_field(name="Repeats", value=repeat_text)
+    if note:
+        embed.add_field(name="Note", value=note, inline=False)
+    embed.set_footer(text=f"Room #{room.id}")
+    return embed
+
+
+def reminder_text(room: Room) -> str:
+    return (f"⏰ **{discord.utils.escape_markdown(room.title)}** starts {discord_timestamp(room.start_at, 'R')} "
+            f"({discord_timestamp(room.start_at, 't')}) in <#{room.stage_channel_id}>.")
+
+
+def recap_embed(room: Room, *, peak_listeners: int, speakers: list[int]) -> discord.Embed:
+    assert room.opened_at is not None and room.closed_at is not None
+    embed = discord.Embed(title=f"Recap: {room.title}", colour=discord.Colour.dark_grey())
+    embed.add_field(name="Duration", value=human_duration(room.closed_at - room.opened_at))
+    embed.add_field(name="Peak listeners", value=str(peak_listeners))
+    embed.add_field(name="Speakers", value=", ".join(f"<@{s}>" for s in speakers) or "none", inline=False)
+    embed.set_footer(text=f"Room #{room.id}")
+    return embed

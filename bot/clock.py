@@ -1,0 +1,15 @@
+"""The bot's clock. Tests move it forward (with the timers) instead of sleeping."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self.offset
+
+    def travel_to(self, when: datetime) -> None:
+        self.offset = max(self.offset, when - datetime.now(timezone.utc))

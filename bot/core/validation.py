@@ -1,0 +1,56 @@
+"""What a room's fields may be. One place for every limit users can hit, each with a message that says what to do."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timedelta
+
+from bot.core.errors import ValidationError
+
+TITLE_MAX = 100
+TOPIC_MAX = 120  # Discord's limit for a stage instance topic
+DESCRIPTION_MAX = 1000
+MIN_DURATION = timedelta(minutes=5)
+MAX_DURATION = timedelta(hours=12)
+MAX_AHEAD = timedelta(days=365)
+
+_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t\u00a0]+")
+
+
+def sanitize_user_text(text: str, *, single_line: bool = True) -> str:
+    """Trim, drop control characters, and defuse @everyone/@here (a zero-width space stops the ping)."""
+    kept = "".join(ch for ch in text if ch in "\n" or unicodedata.category(ch) != "Cc")
+    if single_line:
+        kept = " ".join(kept.split())
+    else:
+        kept = "\n".join(_SPACES.sub(" ", line).strip() for line in kept.strip().splitlines())
+    return _MASS_MENTION.sub(lambda m: "@\u200b" + m.group(1), kept.strip())
+
+
+def _minutes(delta: timedelta) -> str:
+    return f"{int(delta.total_seconds() // 60)} minutes"
+
+
+def validate_room_fields(title: str, description: str, duration: timedelta, start_at: datetime,
+                         now: datetime) -> tuple[str, str]:
+    """Cleaned (title, description), or a ValidationError naming the first problem."""
+    title = sanitize_user_text(title)
+    description = sanitize_user_text(description, single_line=False)
+    if not title:
+        raise ValidationError("Give the room a title (1 to 100 characters).")
+    if len(title) > TITLE_MAX:
+        raise ValidationError(f"The title is {len(title)} characters long; keep it to {TITLE_MAX}.")
+    if len(description) > DESCRIPTION_MAX:
+        raise ValidationError(f"The description is {len(description)} characters long; "
+                              f"keep it to {DESCRIPTION_MAX}.")
+    if duration < MIN_DURATION:
+        raise ValidationError(f"A room lasts at least {_minutes(MIN_DURATION)}. Give a longer duration, e.g. 30m.")
+    if duration > MAX_DURATION:
+        raise ValidationError("A room lasts at most 12 hours. Give a shorter duration, or schedule two rooms.")
+    if start_at <= now:
+        raise ValidationError(f"That time is in the past (<t:{int(start_at.timestamp())}:F>). "
+                              "Pick a time in the future.")
+    if start_at - now > MAX_AHEAD:
+        raise ValidationError("Rooms can be scheduled at most a year ahead. Pick an earlier date.")
+    return title, description

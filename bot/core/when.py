@@ -1,0 +1,100 @@
+"""Reading and writing times the way people type them: start times, durations, time zones.
+
+Parsing natural language is a solved problem, so `parse_start` leans on dateparser; this module only adds
+what dateparser does not know (pasted Discord timestamps) and turns failures into messages users can act on.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, available_timezones
+
+import dateparser
+
+from bot.core.errors import ValidationError
+
+START_FORMS = ('"in 10 minutes", "tomorrow 8pm", "fri 18:30", "2026-12-01 20:00", '
+               'an ISO 8601 time, or a pasted Discord timestamp like <t:1767225600:F>')
+_DISCORD_STAMP = re.compile(r"^<t:(-?\d{1,13})(?::[tTdDfFR])?>$")
+_DURATION_PART = re.compile(r"(\d+)\s*(hours?|hrs|hr|h|minutes?|mins|min|m)\b", re.IGNORECASE)
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+COMMON_ZONES = ("UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago",
+                "America/Denver", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata", "Asia/Tokyo",
+                "Asia/Singapore", "Australia/Sydney", "Africa/Lagos")
+
+
+@functools.cache
+def _zones() -> dict[str, str]:
+    """lower-case name -> IANA name."""
+    return {name.lower(): name for name in available_timezones() | {"UTC"}}
+
+
+def parse_timezone(text: str) -> str:
+    name = _zones().get(text.strip().lower())
+    if name is None:
+        raise ValidationError(f"Unknown time zone '{text.strip()[:60]}'. Pick one from the list, e.g. Europe/Paris.")
+    return name
+
+
+def timezone_choices(prefix: str, limit: int = 25) -> list[str]:
+    """Autocomplete: zones whose name contains the text, those starting with it first."""
+    needle = prefix.strip().lower().replace(" ", "_")
+    if not needle:
+        return list(COMMON_ZONES[:limit])
+    def rank(name: str) -> tuple[int, int, str]:
+        low = name.lower()
+        place = 0 if low.rsplit("/", 1)[-1].startswith(needle) else 1 if low.startswith(needle) else 2
+        return place, 0 if name in COMMON_ZONES else 1, name
+
+    return sorted((name for low, name in _zones().items() if needle in low), key=rank)[:limit]
+
+
+def parse_start(text: str, tz: str, now: datetime) -> datetime:
+    """The instant `text` names, read in zone `tz` relative to `now` (aware). Returns an aware UTC datetime.
+
+    Whether the time is acceptable (future, not too far) is validation's business, not this function's.
+    """
+    cleaned = text.strip()
+    if stamp := _DISCORD_STAMP.match(cleaned):
+        try:
+            return datetime.fromtimestamp(int(stamp.group(1)), timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise ValidationError(f"That Discord timestamp is out of range. Try {START_FORMS}.") from None
+    zone = ZoneInfo(tz)
+    parsed = dateparser.parse(cleaned, settings={
+        "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None),
+        "TIMEZONE": tz,
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "PREFER_DATES_FROM": "future",
+    }) if cleaned else None
+    if parsed is None:
+        raise ValidationError(f"I could not read '{cleaned[:80]}' as a time. Try {START_FORMS}.")
+    if parsed.tzinfo is None:  # defensive: dateparser should always honour RETURN_AS_TIMEZONE_AWARE
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed.astimezone(timezone.utc).replace(microsecond=0)  # Discord times are whole seconds
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90', '90m', '1h', '1h30', '1h 30m', '1:30', '2 hours'. A bare number is minutes."""
+    cleaned = text.strip().lower()
+    if cleaned.isdigit():
+        return timedelta(minutes=int(cleaned))
+    if clock := _CLOCK.match(cleaned):
+        return timedelta(hours=int(clock.group(1)), minutes=int(clock.group(2)))
+    hours_then_minutes = re.fullmatch(r"(\d+)\s*h\s*(\d+)", cleaned)
+    if hours_then_minutes:
+        return timedelta(hours=int(hours_then_minutes.group(1)), minutes=int(hours_then_minutes.group(2)))
+    parts = _DURATION_PART.findall(cleaned)
+    if parts and _DURATION_PART.sub("", cleaned).strip(" ,and") == "":
+        total = timedelta()
+        for amount, unit in parts:
+            total += timedelta(hours=int(amount)) if unit.startswith("h") else timedelta(minutes=int(amount))
+        return total
+    raise ValidationError(f"I could not read '{text.strip()[:40]}' as a length. "
+                          "Try 90 (minutes), 45m, 1h, 1h30 or 1:30.")
+
+
+def discord_timestamp(when: datetime, style: str = "F") -> str:
+    """A timestamp every Discord client shows in its reader's own time zone."""
+    return f"<t:{int(when.timestamp())}:{style}>"

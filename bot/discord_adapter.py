@@ -1,0 +1,208 @@
+"""Carries out the rooms' decisions with discord.py. Apart from cogs, the only place that knows Discord."""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.core.errors import Forbidden, NotFound, ValidationError
+from bot.core.rooms import Room
+
+if TYPE_CHECKING:
+    from discord.ext import commands
+
+    from bot.core.access import Caller
+
+log = logging.getLogger(__name__)
+
+# What Podium needs in a stage channel to run a room there, and why.
+STAGE_PERMISSIONS = {
+    "view_channel": "View Channel", "connect": "Connect",  # see and join the stage
+    "manage_channels": "Manage Channels", "mute_members": "Mute Members",  # stage moderator: open the stage,
+    "move_members": "Move Members",  # invite speakers, move people out
+    "send_messages": "Send Messages", "embed_links": "Embed Links",  # the room card in the stage chat
+}
+
+
+class DiscordAdapter:
+    def __init__(self) -> None:
+        self._bot: commands.Bot | None = None
+
+    def bind(self, bot: "commands.Bot") -> None:
+        self._bot = bot
+
+    @property
+    def bot(self) -> "commands.Bot":
+        assert self._bot is not None, "adapter used before the bot was bound"
+        return self._bot
+
+    def guild(self, guild_id: int) -> discord.Guild:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            raise NotFound("Podium is not in that server any more.")
+        return guild
+
+    def stage(self, guild_id: int, channel_id: int) -> discord.StageChannel:
+        channel = self.guild(guild_id).get_channel(channel_id)
+        if not isinstance(channel, discord.StageChannel):
+            raise ValidationError(f"<#{channel_id}> is not a stage channel. Pick a stage channel "
+                                  "(a server admin can create one under Server Settings → Channels).")
+        return channel
+
+    def check_stage(self, guild_id: int, channel_id: int) -> None:
+        """Raise a clear error if the channel is not a stage or Podium lacks what it needs there."""
+        channel = self.stage(guild_id, channel_id)
+        guild = channel.guild
+        perms = channel.permissions_for(guild.me)
+        missing = [label for attr, label in STAGE_PERMISSIONS.items() if not getattr(perms, attr)]
+        if not (guild.me.guild_permissions.manage_events or guild.me.guild_permissions.create_events):
+            missing.append("Create Events")
+        if missing:
+            raise Forbidden(f"I can't run a room in <#{channel_id}>: I'm missing {', '.join(missing)} there. "
+                            "Ask a server admin to grant my role these permissions, then try again.")
+
+    def default_stage(self, guild_id: int) -> int | None:
+        stages = self.guild(guild_id).stage_channels
+        return stages[0].id if stages else None
+
+    # -- scheduled events --------------------------------------------------------------------------
+    async def create_event(self, room: Room) -> int:
+        guild = self.guild(room.guild_id)
+        event = await guild.create_scheduled_event(
+            name=room.title, start_time=room.start_at, end_time=room.end_at,
+            channel=self.stage(room.guild_id, room.stage_channel_id),
+            entity_type=discord.EntityType.stage_instance, privacy_level=discord.PrivacyLevel.guild_only,
+            description=room.description or discord.utils.MISSING, reason=f"Podium room #{room.id or 'new'}",
+        )
+        return event.id
+
+    async def _event(self, room: Room) -> discord.ScheduledEvent | None:
+        if room.event_id is None:
+            return None
+        guild = self.guild(room.guild_id)
+        event = guild.get_scheduled_event(room.event_id)
+        if event is None:
+            try:
+                event = await guild.fetch_scheduled_event(room.event_id)
+            except discord.NotFound:
+                return None
+        return event
+
+    async def _fresh_event(self, room: Room) -> discord.ScheduledEvent | None:
+        """The event as Discord has it now (the cache may not have seen our own last change yet)."""
+        if room.event_id is None:
+            return None
+        try:
+            return await self.guild(room.guild_id).fetch_scheduled_event(room.event_id)
+        except discord.NotFound:
+            return None
+
+    async def update_event(self, room: Room) -> None:
+        event = await self._event(room)
+        if event is None or event.status != discord.EventStatus.scheduled:
+            return
+        await event.edit(name=room.title, description=room.description, start_time=room.start_at,
+                         end_time=room.end_at, channel=self.stage(room.guild_id, room.stage_channel_id),
+                         privacy_level=discord.PrivacyLevel.guild_only)
+
+    async def cancel_event(self, room: Room) -> None:
+        event = await self._event(room)
+        if event is not None and event.status == discord.EventStatus.scheduled:
+            await event.cancel()
+
+    async def delete_event(self, guild_id: int, event_id: int) -> None:
+        try:
+            await self.guild(guild_id).get_scheduled_event(event_id).delete()  # type: ignore[union-attr]
+        except (AttributeError, discord.HTTPException):
+            log.warning("could not delete scheduled event %s", event_id)
+
+    async def interested_users(self, room: Room) -> list[int]:
+        event = await self._event(room)
+        if event is None:
+            return []
+        return [user.id async for user in event.users()]
+
+    # -- the stage ----------------------------------------------------------------------------------
+    async def open_stage(self, room: Room) -> int:
+        """Start the stage instance (linked to the room's event, which then goes live). Idempotent."""
+        channel = self.stage(room.guild_id, room.stage_channel_id)
+        existing = channel.instance
+        if existing is not None:
+            return existing.id
+        event = await self._event(room)
+        instance = await channel.create_instance(
+            topic=room.title[:120], privacy_level=discord.PrivacyLevel.guild_only,
+            scheduled_event=event if event is not None else discord.utils.MISSING,
+            reason=f"Podium room #{room.id}",
+        )
+        return instance.id
+
+    async def close_stage(self, room: Room) -> None:
+        channel = self.stage(room.guild_id, room.stage_channel_id)
+        try:
+            instance = channel.instance or await channel.fetch_instance()
+        except discord.NotFound:
+            instance = None
+        if instance is not None:
+            await instance.delete(reason=f"Podium room #{room.id} ended")
+        # Deleting the instance completes its event on Discord's side; an unlinked event is ended here.
+        event = await self._fresh_event(room)
+        if event is not None and event.status == discord.EventStatus.active:
+            try:
+                await event.end()
+            except discord.NotFound:
+                pass
+
+    def audience(self, room: Room) -> tuple[list[int], list[int]]:
+        """(listeners, speakers) on the room's stage now, people only."""
+        channel = self.stage(room.guild_id, room.stage_channel_id)
+        listeners, speakers = [], []
+        for member_id, state in channel.voice_states.items():
+            member = channel.guild.get_member(member_id)
+            if member is not None and member.bot:
+                continue
+            (listeners if state.suppress else speakers).append(member_id)
+        return listeners, speakers
+
+    # -- messages -----------------------------------------------------------------------------------
+    async def post(self, channel_id: int, *, content: str | None = None, embed: discord.Embed | None = None,
+                   view: discord.ui.View | None = None) -> int | None:
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            return None
+        try:
+            message = await channel.send(content=content, embed=embed, view=view or discord.utils.MISSING,
+                                         allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.warning("could not post in channel %s: %s", channel_id, exc)
+            return None
+        return message.id
+
+    async def edit(self, channel_id: int, message_id: int, *, embed: discord.Embed) -> None:
+        channel = self.bot.get_channel(channel_id)
+        if isinstance(channel, discord.abc.Messageable):
+            try:
+                await channel.get_partial_message(message_id).edit(embed=embed)  # type: ignore[attr-defined]
+            except discord.HTTPException as exc:
+                log.warning("could not edit message %s: %s", message_id, exc)
+
+    async def dm(self, user_id: int, *, content: str | None = None, embed: discord.Embed | None = None) -> bool:
+        """Send a DM; False if the person does not accept DMs from us (never fatal)."""
+        try:
+            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            await user.send(content=content, embed=embed, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            return False
+        return True
+
+
+def caller_of(interaction: discord.Interaction) -> "Caller":
+    """The plain facts the access rules need about whoever used a command."""
+    from bot.core.access import Caller  # noqa: F811 (runtime import for the dataclass)
+
+    member = interaction.user
+    perms = interaction.permissions
+    roles = frozenset(r.id for r in member.roles) if isinstance(member, discord.Member) else frozenset()
+    return Caller(user_id=member.id, role_ids=roles, manage_events=perms.manage_events,
+                  manage_guild=perms.manage_guild or perms.administrator)

@@ -1,0 +1,86 @@
+"""Timers on apscheduler 3.11, always derived from the database (never the source of truth themselves).
+
+Jobs use the deterministic ids from `bot.core.plan`, replace_existing=True, and an in-memory job store: at
+start-up `reconcile` rebuilds them from the rooms table. Only this module imports apscheduler.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.clock import Clock
+from bot.core.plan import Timer
+
+log = logging.getLogger(__name__)
+
+TimerHandler = Callable[[Timer], Awaitable[None]]
+# A timer that fires late (event loop busy, clock jump) still runs within this window; the handlers themselves
+# decide what a late action means (open late or mark missed).
+MISFIRE_GRACE = timedelta(hours=12)
+
+
+class Timers:
+    def __init__(self, clock: Clock, handler: TimerHandler) -> None:
+        self.clock = clock
+        self.handler = handler
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._pending: dict[str, Timer] = {}
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        self._pending.clear()
+
+    def set(self, timer: Timer) -> None:
+        self._pending[timer.key] = timer
+        # apscheduler runs on real time; the clock may be ahead of it in tests, so shift by its offset.
+        run_at = timer.at - self.clock.offset
+        self._scheduler.add_job(
+            self._fire, DateTrigger(run_date=run_at), args=(timer.key,), id=timer.key, replace_existing=True,
+            misfire_grace_time=int(MISFIRE_GRACE.total_seconds()), coalesce=True,
+        )
+
+    def set_all(self, timers: Iterable[Timer]) -> None:
+        for timer in timers:
+            self.set(timer)
+
+    def cancel_room(self, room_id: int) -> None:
+        prefix = f"room:{room_id}:"
+        for key in [k for k in self._pending if k.startswith(prefix)]:
+            self.cancel(key)
+
+    def cancel(self, key: str) -> None:
+        self._pending.pop(key, None)
+        if self._scheduler.get_job(key) is not None:
+            self._scheduler.remove_job(key)
+
+    def pending(self) -> list[Timer]:
+        return sorted(self._pending.values(), key=lambda t: t.at)
+
+    async def _fire(self, key: str) -> None:
+        timer = self._pending.pop(key, None)
+        if timer is None:
+            return
+        try:
+            await self.handler(timer)
+        except Exception:
+            log.exception("timer %s failed", key)
+
+    async def advance(self, to: datetime) -> None:
+        """Move the clock to `to` and run, in order, every timer due by then (used by tests and the demo)."""
+        self.clock.travel_to(to)
+        while True:
+            due = [t for t in self.pending() if t.at <= to]
+            if not due:
+                return
+            timer = due[0]
+            if self._scheduler.get_job(timer.key) is not None:
+                self._scheduler.remove_job(timer.key)
+            await self._fire(timer.key)

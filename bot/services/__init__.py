@@ -1,0 +1,55 @@
+"""Podium's use cases, wired together. Built once in bot/__main__.py and handed to the bot."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock
+from bot.discord_adapter import DiscordAdapter
+from bot.services.audience import AudienceService
+from bot.services.cards import CardService
+from bot.services.rooms import RoomService
+from bot.services.settings import SettingsService
+from bot.store.db import Store
+
+if TYPE_CHECKING:
+    from discord.ext import commands
+
+log = logging.getLogger(__name__)
+
+
+class Services:
+    def __init__(self, store: Store, clock: Clock | None = None) -> None:
+        self.store = store
+        self.clock = clock or Clock()
+        self.discord = DiscordAdapter()
+        self.cards = CardService(store, self.discord)
+        self.rooms = RoomService(store, self.clock, self.discord)
+        self.rooms.cards = self.cards
+        self.audience = AudienceService(store, self.discord)
+        self.settings = SettingsService(store)
+        self.ready = asyncio.Event()
+        self._startup: asyncio.Task[None] | None = None
+
+    def bind(self, bot: "commands.Bot") -> None:
+        self.discord.bind(bot)
+        self._bot = bot
+
+    async def start(self) -> None:
+        self.rooms.timers.start()
+        self._startup = asyncio.create_task(self._after_ready())
+
+    async def _after_ready(self) -> None:
+        # Timers act on guilds, so they are rebuilt once the guild cache is filled.
+        await self._bot.wait_until_ready()
+        try:
+            await self.rooms.reconcile()
+        except Exception:
+            log.exception("could not rebuild timers at start-up")
+        self.ready.set()
+
+    async def stop(self) -> None:
+        if self._startup is not None:
+            self._startup.cancel()
+        self.rooms.timers.shutdown()

@@ -1,0 +1,65 @@
+"""Room cards, reminders and recaps: what Podium posts, where, and remembering it so nothing posts twice."""
+from __future__ import annotations
+
+from bot import cards
+from bot.core.recurrence import parse_repeat
+from bot.core.rooms import Room
+from bot.discord_adapter import DiscordAdapter
+from bot.store import audience as audience_repo
+from bot.store import cards as card_repo
+from bot.store import ledger
+from bot.store import settings as settings_repo
+from bot.store.db import Store
+
+
+class CardService:
+    def __init__(self, store: Store, discord: DiscordAdapter) -> None:
+        self.store = store
+        self.discord = discord
+
+    def embed(self, room: Room, note: str | None = None):  # -> discord.Embed
+        repeat = None
+        if room.repeat:
+            recurrence = parse_repeat(room.repeat, room.start_at)
+            repeat = recurrence.describe() if recurrence else None
+        return cards.room_embed(room, repeat_text=repeat, note=note)
+
+    async def post_scheduled(self, room: Room) -> None:
+        settings = await self.store.run(settings_repo.get_settings, room.guild_id)
+        if settings.announce_channel_id is not None:
+            await self.discord.post(settings.announce_channel_id, content="📅 New room scheduled",
+                                    embed=self.embed(room))
+
+    async def post_opening(self, room: Room, note: str | None) -> None:
+        """The live card, in the announce channel and in the stage's own chat (once each, even after a crash)."""
+        assert room.id is not None
+        settings = await self.store.run(settings_repo.get_settings, room.guild_id)
+        existing = await self.store.run(card_repo.get_cards, room.id)
+        places = {"stage": room.stage_channel_id}
+        if settings.announce_channel_id is not None:
+            places["announce"] = settings.announce_channel_id
+        for kind, channel_id in places.items():
+            if kind in existing:
+                continue
+            message_id = await self.discord.post(channel_id, content=f"🔴 **Live now** in <#{room.stage_channel_id}>",
+                                                 embed=self.embed(room, note))
+            if message_id is not None:
+                await self.store.run(card_repo.save_card, room.id, kind, channel_id, message_id)
+
+    async def post_recap(self, room: Room) -> None:
+        assert room.id is not None
+        if not await self.store.run(ledger.mark_fired, f"room:{room.id}:recap"):
+            return
+        stats = await self.store.run(audience_repo.get_audience, room.id)
+        embed = cards.recap_embed(room, peak_listeners=stats.peak_listeners, speakers=list(stats.speakers))
+        for kind, (channel_id, message_id) in (await self.store.run(card_repo.get_cards, room.id)).items():
+            await self.discord.edit(channel_id, message_id, embed=self.embed(room))
+            await self.discord.post(channel_id, embed=embed)
+
+    async def post_reminder(self, room: Room, channel_id: int) -> None:
+        await self.discord.post(channel_id, content=cards.reminder_text(room))
+
+    async def dm_reminder(self, room: Room, user_id: int) -> bool:
+        return await self.discord.dm(user_id, content=cards.reminder_text(room), embed=self.embed(room))
+
+

@@ -1,0 +1,387 @@
+"""Room use cases: schedule, edit, cancel, open, close, remind, and keeping Podium and Discord's events in sync.
+
+Each use case: check the caller, validate with the core, do the Discord side, then write its changes in one
+store hop. The database is the source of truth; timers are derived from it (see `plan_room`).
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.core import plan
+from bot.core.access import Caller, require_host, require_room_manager
+from bot.core.errors import NotFound, ValidationError
+from bot.core.guild_settings import GuildSettings
+from bot.core.recurrence import next_start, parse_repeat
+from bot.core.rooms import Room, RoomStatus, decide_start
+from bot.core.validation import validate_room_fields
+from bot.core.when import parse_duration, parse_start, parse_timezone
+from bot.discord_adapter import DiscordAdapter
+from bot.schedule import Timers
+from bot.store import rooms as room_repo
+from bot.store import reminders as reminder_repo
+from bot.store import settings as settings_repo
+from bot.store import ledger
+from bot.store.db import Store
+
+log = logging.getLogger(__name__)
+DEFAULT_DURATION = timedelta(hours=1)
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class RoomChanges:
+    title: str | None = None
+    start: str | None = None
+    duration: str | None = None
+    description: str | None = None
+    stage_channel_id: int | None = None
+
+
+class RoomService:
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter) -> None:
+        self.store = store
+        self.clock = clock
+        self.discord = discord
+        self.timers = Timers(clock, self.on_timer)
+        self.cards = None  # set by Services: bot.services.cards.CardService
+        self.changed = asyncio.Condition()  # notified after every change to a room
+        # One lifecycle step per room at a time: our own Discord calls echo back as gateway events.
+        self._locks: dict[int, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
+
+    async def _save(self, room: Room) -> None:
+        await self.store.run(room_repo.update_room, room)
+        await self._notify()
+
+    async def _notify(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    async def until(self, check: Callable[[], Awaitable[T]], timeout: float = 10.0) -> T:
+        """Wait (bounded) until `await check()` is truthy; re-checked after every room or timer change."""
+        async def wait() -> T:
+            async with self.changed:
+                while not (result := await check()):
+                    await self.changed.wait()
+                return result
+        return await asyncio.wait_for(wait(), timeout)
+
+    async def wait_for(self, guild_id: int, room_id: int, check: Callable[[Room], bool],
+                       timeout: float = 10.0) -> Room:
+        """Wait (bounded) until `check(room)` holds."""
+        async def current() -> Room | None:
+            room = await self.get(guild_id, room_id)
+            return room if check(room) else None
+        return await self.until(current, timeout)
+
+    # -- queries -------------------------------------------------------------------------------------
+    async def get(self, guild_id: int, room_id: int) -> Room:
+        room = await self.store.run(room_repo.get_room, room_id)
+        if room is None or room.guild_id != guild_id:
+            raise NotFound(f"There is no room #{room_id} in this server. Use /room list to see the rooms.")
+        return room
+
+    async def settings(self, guild_id: int) -> GuildSettings:
+        return await self.store.run(settings_repo.get_settings, guild_id)
+
+    async def upcoming(self, guild_id: int, limit: int, offset: int) -> list[Room]:
+        return await self.store.run(room_repo.list_rooms, guild_id, (RoomStatus.LIVE, RoomStatus.SCHEDULED),
+                                    limit, offset)
+
+    async def search(self, guild_id: int, text: str) -> list[Room]:
+        return await self.store.run(room_repo.search_rooms, guild_id, text, 25)
+
+    # -- scheduling ------------------------------------------------------------------------------------
+    async def schedule(self, caller: Caller, guild_id: int, *, title: str, start: str, duration: str | None,
+                       stage_channel_id: int | None, description: str | None, repeat: str | None,
+                       timezone: str | None) -> Room:
+        settings = await self.settings(guild_id)
+        require_host(caller, settings.host_role_id)
+        tz = parse_timezone(timezone) if timezone else settings.timezone
+        now = self.clock.now()
+        start_at = parse_start(start, tz, now)
+        length = parse_duration(duration) if duration else DEFAULT_DURATION
+        title, clean_description = validate_room_fields(title, description or "", length, start_at, now)
+        recurrence = parse_repeat(repeat or "", _local(start_at, tz))
+        if stage_channel_id is None:
+            stage_channel_id = self.discord.default_stage(guild_id)
+            if stage_channel_id is None:
+                raise ValidationError("This server has no stage channel. Create one, then pick it with `stage`.")
+        self.discord.check_stage(guild_id, stage_channel_id)
+        room = Room(id=None, guild_id=guild_id, title=title, stage_channel_id=stage_channel_id,
+                    host_id=caller.user_id, start_at=start_at, duration=length, description=clean_description,
+                    repeat=recurrence.to_text() if recurrence else None, timezone=tz)
+        event_id = await self.discord.create_event(room)
+        try:
+            room = await self.store.run(room_repo.insert_room, dataclasses.replace(room, event_id=event_id))
+        except Exception:
+            await self.discord.delete_event(guild_id, event_id)
+            raise
+        await self.plan_room(room)
+        return room
+
+    async def edit(self, caller: Caller, guild_id: int, room_id: int, changes: RoomChanges) -> Room:
+        room = await self.get(guild_id, room_id)
+        settings = await self.settings(guild_id)
+        require_room_manager(caller, room.host_id, settings.host_role_id)
+        if room.status != RoomStatus.SCHEDULED:
+            raise ValidationError(f"Room #{room.id} is {room.status.value}; only scheduled rooms can be edited.")
+        now = self.clock.now()
+        start_at = parse_start(changes.start, room.timezone, now) if changes.start else room.start_at
+        length = parse_duration(changes.duration) if changes.duration else room.duration
+        title, description = validate_room_fields(
+            changes.title if changes.title is not None else room.title,
+            changes.description if changes.description is not None else room.description, length, start_at, now)
+        stage_id = changes.stage_channel_id or room.stage_channel_id
+        if stage_id != room.stage_channel_id:
+            self.discord.check_stage(guild_id, stage_id)
+        updated = dataclasses.replace(room, title=title, description=description, start_at=start_at,
+                                      duration=length, stage_channel_id=stage_id)
+        await self.discord.update_event(updated)
+        await self._save(updated)
+        await self.plan_room(updated)
+        return updated
+
+    async def cancel(self, caller: Caller, guild_id: int, room_id: int, *, whole_series: bool = False) -> Room:
+        room = await self.get(guild_id, room_id)
+        settings = await self.settings(guild_id)
+        require_room_manager(caller, room.host_id, settings.host_role_id)
+        cancelled = room.cancel()
+        await self.discord.cancel_event(room)
+        await self._save(cancelled)
+        self.timers.cancel_room(room_id)
+        if not whole_series:
+            await self.schedule_next(cancelled)
+        return cancelled
+
+    async def start_now(self, caller: Caller, guild_id: int, room_id: int) -> Room:
+        room = await self.get(guild_id, room_id)
+        settings = await self.settings(guild_id)
+        require_room_manager(caller, room.host_id, settings.host_role_id)
+        if room.status != RoomStatus.SCHEDULED:
+            raise ValidationError(f"Room #{room.id} is {room.status.value}; only a scheduled room can be started.")
+        return await self.open(room, early=True)
+
+    async def end_now(self, caller: Caller, guild_id: int, room_id: int) -> Room:
+        room = await self.get(guild_id, room_id)
+        settings = await self.settings(guild_id)
+        require_room_manager(caller, room.host_id, settings.host_role_id)
+        if room.status != RoomStatus.LIVE:
+            raise ValidationError(f"Room #{room.id} is {room.status.value}, not live: there is nothing to end.")
+        return await self.close(room)
+
+    async def remind(self, user_id: int, guild_id: int, room_id: int, before: str | None) -> tuple[Room, int]:
+        room = await self.get(guild_id, room_id)
+        if room.status != RoomStatus.SCHEDULED:
+            raise ValidationError(f"Room #{room.id} is {room.status.value}; reminders are for upcoming rooms.")
+        settings = await self.settings(guild_id)
+        minutes = int(parse_duration(before).total_seconds() // 60) if before else default_lead(settings)
+        if not 0 <= minutes <= 7 * 24 * 60:
+            raise ValidationError("Choose a reminder between 0 minutes and 7 days before the start.")
+        await self.store.run(reminder_repo.subscribe, room_id, user_id, minutes, "command")
+        await self.plan_room(room)
+        return room, minutes
+
+    # -- timers ----------------------------------------------------------------------------------------
+    async def plan_room(self, room: Room) -> None:
+        assert room.id is not None
+        settings = await self.settings(room.guild_id)
+        subscriptions = await self.store.run(reminder_repo.subscriptions, room.id)
+        self.timers.cancel_room(room.id)
+        self.timers.set_all(plan.timers_for(room, settings.reminder_offsets,
+                                            {s.lead_minutes for s in subscriptions}, self.clock.now()))
+        await self._notify()
+
+    async def reconcile(self) -> None:
+        """At start-up: rebuild every timer from the database, and catch up on what passed while down."""
+        now = self.clock.now()
+        for room in await self.store.run(room_repo.active_rooms):
+            if room.status == RoomStatus.SCHEDULED and room.start_at <= now:
+                await self.open(room, early=False)
+            elif room.status == RoomStatus.LIVE and room.end_at <= now:
+                await self.close(room)
+            else:
+                if room.status == RoomStatus.SCHEDULED:
+                    await self._sync_interest(room)
+                await self.plan_room(room)
+
+    async def _sync_interest(self, room: Room) -> None:
+        """Members who marked themselves interested (or stopped) while Podium was down."""
+        try:
+            interested = await self.discord.interested_users(room)
+        except Exception:  # the event may be gone or Discord slow: reminders already recorded still go out
+            log.warning("room %s: could not read the event's interested members", room.id, exc_info=True)
+            return
+        settings = await self.settings(room.guild_id)
+        await self.store.run(reminder_repo.sync_interested, room.id, interested, default_lead(settings))
+
+    async def on_timer(self, timer: plan.Timer) -> None:
+        room_id = int(timer.key.split(":")[1])
+        room = await self.store.run(room_repo.get_room, room_id)
+        if room is None:
+            return
+        if timer.action == "open" and room.status == RoomStatus.SCHEDULED:
+            await self.open(room, early=False)
+        elif timer.action == "close" and room.status == RoomStatus.LIVE:
+            await self.close(room)
+        elif timer.action == "announce" and room.status == RoomStatus.SCHEDULED:
+            await self.announce_reminder(room, timer.minutes)
+        elif timer.action == "dm" and room.status == RoomStatus.SCHEDULED:
+            await self.dm_reminders(room, timer.minutes)
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    async def _current(self, room: Room) -> Room:
+        return await self.store.run(room_repo.get_room, room.id) or room
+
+    async def open(self, room: Room, *, early: bool) -> Room:
+        async with self._locks[room.id or 0]:
+            room = await self._current(room)
+            if room.status != RoomStatus.SCHEDULED:
+                return room
+            return await self._open(room, early=early)
+
+    async def _open(self, room: Room, *, early: bool) -> Room:
+        now = self.clock.now()
+        decision = "open" if early else decide_start(room, now)
+        if decision == "missed":
+            missed = room.mark_missed()
+            await self._save(missed)
+            self.timers.cancel_room(room.id or 0)
+            await self.discord.cancel_event(room)
+            await self.discord.dm(room.host_id, content=(
+                f"Your room **{room.title}** (#{room.id}) was missed: Podium was offline for its whole slot. "
+                "Schedule it again with /room schedule."))
+            await self.schedule_next(missed)
+            return missed
+        instance_id = await self.discord.open_stage(room)
+        live = dataclasses.replace(room.open(now), stage_instance_id=instance_id)
+        await self._save(live)
+        note = None
+        if decision == "open_late":
+            note = "Opened late: Podium was offline at the start time."
+        if self.cards is not None:
+            await self.cards.post_opening(live, note)
+        await self.plan_room(live)
+        await self.schedule_next(live)
+        return live
+
+    async def close(self, room: Room) -> Room:
+        async with self._locks[room.id or 0]:
+            room = await self._current(room)
+            if room.status != RoomStatus.LIVE:
+                return room
+            return await self._close(room)
+
+    async def _close(self, room: Room) -> Room:
+        await self.discord.close_stage(room)
+        ended = room.close(self.clock.now())
+        await self._save(ended)
+        self.timers.cancel_room(room.id or 0)
+        if self.cards is not None:
+            await self.cards.post_recap(ended)
+        return ended
+
+    async def schedule_next(self, room: Room) -> Room | None:
+        """A repeating room's next occurrence becomes its own room and its own Discord event (once)."""
+        if not room.repeat:
+            return None
+        series_id = room.series_id or room.id
+        assert series_id is not None
+        first = room if room.series_id is None else await self.store.run(room_repo.get_room, series_id)
+        assert first is not None
+        recurrence = parse_repeat(room.repeat, _local(first.start_at, room.timezone))
+        if recurrence is None:
+            return None
+        found = next_start(recurrence, first.start_at, room.timezone, room.start_at, room.occurrence + 1)
+        if found is None:
+            return None
+        start, occurrence = found
+        existing = await self.store.run(room_repo.occurrence, series_id, occurrence)
+        if existing is not None:
+            return existing
+        following = dataclasses.replace(
+            room, id=None, start_at=start, status=RoomStatus.SCHEDULED, series_id=series_id,
+            occurrence=occurrence, event_id=None, stage_instance_id=None, opened_at=None, closed_at=None)
+        event_id = await self.discord.create_event(following)
+        following = await self.store.run(room_repo.insert_room, dataclasses.replace(following, event_id=event_id))
+        await self.plan_room(following)
+        return following
+
+    # -- reminders -------------------------------------------------------------------------------------
+    async def announce_reminder(self, room: Room, minutes: int) -> None:
+        settings = await self.settings(room.guild_id)
+        key = plan.announce_key(room.id or 0, minutes)
+        if settings.announce_channel_id is None or not await self.store.run(ledger.mark_fired, key):
+            return
+        if self.cards is not None:
+            await self.cards.post_reminder(room, settings.announce_channel_id)
+
+    async def dm_reminders(self, room: Room, minutes: int) -> tuple[int, int]:
+        """DM everyone who asked for this lead time. Each person at most once, even across restarts."""
+        assert room.id is not None
+        sent = closed = 0
+        for subscription in await self.store.run(reminder_repo.subscriptions, room.id):
+            if subscription.lead_minutes != minutes:
+                continue
+            if not await self.store.run(ledger.mark_fired, plan.dm_sent_key(room.id, subscription.user_id)):
+                continue
+            if self.cards is not None and await self.cards.dm_reminder(room, subscription.user_id):
+                sent += 1
+            else:
+                closed += 1
+        if closed:
+            log.info("room %s: %d reminder DMs could not be delivered (closed DMs)", room.id, closed)
+        return sent, closed
+
+    # -- Discord's own event UI ----------------------------------------------------------------------------
+    async def on_event_interest(self, event_id: int, user_id: int, interested: bool) -> None:
+        room = await self.store.run(room_repo.room_by_event, event_id)
+        if room is None or room.status != RoomStatus.SCHEDULED or room.id is None:
+            return
+        if interested:
+            settings = await self.settings(room.guild_id)
+            await self.store.run(reminder_repo.subscribe_if_absent, room.id, user_id, default_lead(settings),
+                                 "interested")
+        else:
+            await self.store.run(reminder_repo.unsubscribe, room.id, user_id, "interested")
+        await self.plan_room(room)
+
+    async def on_event_changed(self, event_id: int, *, name: str, description: str | None, start: datetime,
+                               end: datetime | None, status: str) -> None:
+        """An edit or cancellation made in Discord's own UI flows into Podium (our own echoes change nothing)."""
+        room = await self.store.run(room_repo.room_by_event, event_id)
+        if room is None:
+            return
+        if status in ("cancelled", "canceled", "deleted") and room.status == RoomStatus.SCHEDULED:
+            cancelled = room.cancel()
+            await self._save(cancelled)
+            self.timers.cancel_room(room.id or 0)
+            await self.schedule_next(cancelled)
+            return
+        if status == "completed" and room.status == RoomStatus.LIVE:
+            await self.close(room)
+            return
+        if room.status != RoomStatus.SCHEDULED:
+            return
+        duration = (end - start) if end is not None and end > start else room.duration
+        updated = dataclasses.replace(room, title=name[:100], description=(description or "")[:1000],
+                                      start_at=start, duration=duration)
+        if updated != room:
+            await self._save(updated)
+            await self.plan_room(updated)
+
+
+def default_lead(settings: GuildSettings) -> int:
+    """Lead time for a DM reminder when the member did not choose one: the guild's longest offset, or 15."""
+    return settings.reminder_offsets[0] if settings.reminder_offsets else 15
+
+
+def _local(when: datetime, tz: str) -> datetime:
+    return when.astimezone(ZoneInfo(tz))

@@ -1,0 +1,50 @@
+"""Guild settings: time zone, announce channel, host role, reminder offsets."""
+from __future__ import annotations
+
+import dataclasses
+
+from bot.core.errors import ValidationError
+from bot.core.guild_settings import GuildSettings
+from bot.core.when import parse_timezone
+from bot.store import settings as settings_repo
+from bot.store.db import Store
+
+MAX_REMINDERS = 5
+
+
+def parse_offsets(text: str) -> list[int]:
+    """'60,15' -> [60, 15]; 'off' -> []. Minutes before the start, at most a week, at most five."""
+    if text.strip().lower() in ("off", "none", "0"):
+        return []
+    try:
+        offsets = sorted({int(part) for part in text.replace(" ", ",").split(",") if part}, reverse=True)
+    except ValueError:
+        raise ValidationError('Reminders are minutes before the start, like "15" or "60,15" (or "off").') from None
+    if not offsets or len(offsets) > MAX_REMINDERS or not all(1 <= m <= 7 * 24 * 60 for m in offsets):
+        raise ValidationError(f"Give 1 to {MAX_REMINDERS} reminder times between 1 minute and 7 days (10080).")
+    return offsets
+
+
+class SettingsService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def get(self, guild_id: int) -> GuildSettings:
+        return await self.store.run(settings_repo.get_settings, guild_id)
+
+    async def update(self, guild_id: int, *, timezone: str | None, announce_channel_id: int | None,
+                     host_role_id: int | None, reminders: str | None) -> GuildSettings:
+        current = await self.get(guild_id)
+        changes: dict[str, object] = {}
+        if timezone is not None:
+            changes["timezone"] = parse_timezone(timezone)
+        if announce_channel_id is not None:
+            changes["announce_channel_id"] = announce_channel_id
+        if host_role_id is not None:
+            changes["host_role_id"] = host_role_id
+        if reminders is not None:
+            changes["reminder_offsets"] = parse_offsets(reminders)
+        updated = dataclasses.replace(current, **changes)  # type: ignore[arg-type]
+        if updated != current:
+            await self.store.run(settings_repo.save_settings, updated)
+        return updated

@@ -1,0 +1,67 @@
+"""/podium: server settings for admins."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.when import timezone_choices
+
+if TYPE_CHECKING:
+    from bot.client import PodiumBot
+
+
+class Admin(commands.GroupCog, group_name="podium", group_description="Podium's settings for this server"):
+    def __init__(self, bot: "PodiumBot") -> None:
+        self.bot = bot
+        self.settings = bot.services.settings
+        super().__init__()
+
+    async def timezone_autocomplete(self, interaction: discord.Interaction,
+                                    current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=tz, value=tz) for tz in timezone_choices(current)]
+
+    @app_commands.command(name="settings", description="Show or change Podium's settings for this server")
+    @app_commands.describe(
+        timezone="Default time zone for scheduling (e.g. Europe/Paris)",
+        announce_channel="Where room cards, reminders and recaps are posted",
+        host_role="A role whose members may host rooms without Manage Events",
+        reminders='Minutes before a room to remind, e.g. "15" or "60,15"; "off" for none',
+    )
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def settings_command(self, interaction: discord.Interaction, timezone: str | None = None,
+                               announce_channel: discord.TextChannel | None = None,
+                               host_role: discord.Role | None = None, reminders: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        if not (interaction.permissions.manage_guild or interaction.permissions.administrator):
+            await interaction.response.send_message(
+                "Only server admins (Manage Server) can change Podium's settings.", ephemeral=True)
+            return
+        if announce_channel is not None:
+            perms = announce_channel.permissions_for(announce_channel.guild.me)
+            if not (perms.send_messages and perms.embed_links and perms.view_channel):
+                await interaction.response.send_message(
+                    f"I can't post in {announce_channel.mention}: give my role View Channel, Send Messages and "
+                    "Embed Links there, then try again.", ephemeral=True)
+                return
+        updated = await self.settings.update(
+            interaction.guild_id, timezone=timezone,
+            announce_channel_id=announce_channel.id if announce_channel else None,
+            host_role_id=host_role.id if host_role else None, reminders=reminders)
+        embed = discord.Embed(title="Podium settings")
+        embed.add_field(name="Time zone", value=updated.timezone)
+        embed.add_field(name="Announcements", value=f"<#{updated.announce_channel_id}>"
+                        if updated.announce_channel_id else "not set")
+        embed.add_field(name="Host role", value=f"<@&{updated.host_role_id}>" if updated.host_role_id else
+                        "Manage Events only")
+        embed.add_field(name="Reminders", value=", ".join(f"{m} min" for m in updated.reminder_offsets) or "off")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+
+
+async def setup(bot: "PodiumBot") -> None:
+    await bot.add_cog(Admin(bot))

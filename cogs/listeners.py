@@ -1,0 +1,48 @@
+"""Gateway events that matter to rooms: Discord-side event edits, interest, and who is on stage."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+if TYPE_CHECKING:
+    from bot.client import PodiumBot
+
+STATUS = {discord.EventStatus.scheduled: "scheduled", discord.EventStatus.active: "active",
+          discord.EventStatus.completed: "completed", discord.EventStatus.cancelled: "cancelled"}
+
+
+class Listeners(commands.Cog):
+    def __init__(self, bot: "PodiumBot") -> None:
+        self.rooms = bot.services.rooms
+        self.audience = bot.services.audience
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_update(self, before: discord.ScheduledEvent, after: discord.ScheduledEvent) -> None:
+        await self.rooms.on_event_changed(after.id, name=after.name, description=after.description,
+                                          start=after.start_time, end=after.end_time, status=STATUS[after.status])
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:
+        await self.rooms.on_event_changed(event.id, name=event.name, description=event.description,
+                                          start=event.start_time, end=event.end_time, status="deleted")
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_user_add(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        await self.rooms.on_event_interest(event.id, user.id, True)
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_user_remove(self, event: discord.ScheduledEvent, user: discord.User) -> None:
+        await self.rooms.on_event_interest(event.id, user.id, False)
+
+    @commands.Cog.listener()
+    async def on_voice_state_update(self, member: discord.Member, before: discord.VoiceState,
+                                    after: discord.VoiceState) -> None:
+        for channel in {before.channel, after.channel}:
+            if isinstance(channel, discord.StageChannel):
+                await self.audience.observe(member.guild.id, channel.id)
+
+
+async def setup(bot: "PodiumBot") -> None:
+    await bot.add_cog(Listeners(bot))

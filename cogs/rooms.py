@@ -1,0 +1,159 @@
+"""/room: schedule and manage stage rooms. Parses options, calls the room service, formats the reply."""
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import calendar
+from bot.cards import human_duration
+from bot.core.when import discord_timestamp, timezone_choices
+from bot.discord_adapter import caller_of
+from bot.services.rooms import RoomChanges
+
+if TYPE_CHECKING:
+    from bot.client import PodiumBot
+
+PAGE_SIZE = 10
+
+
+class Rooms(commands.GroupCog, group_name="room", group_description="Schedule and run stage rooms"):
+    def __init__(self, bot: "PodiumBot") -> None:
+        self.bot = bot
+        self.rooms = bot.services.rooms
+        self.cards = bot.services.cards
+        super().__init__()
+
+    async def room_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        assert interaction.guild_id is not None
+        rooms = await self.rooms.search(interaction.guild_id, current)
+        return [app_commands.Choice(name=f"#{r.id} {r.title} · {r.start_at:%Y-%m-%d %H:%M} UTC · {r.status.value}"[:100],
+                                    value=r.id or 0) for r in rooms]
+
+    async def timezone_autocomplete(self, interaction: discord.Interaction,
+                                    current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=tz, value=tz) for tz in timezone_choices(current)]
+
+    @app_commands.command(name="schedule", description="Schedule a stage room")
+    @app_commands.describe(
+        title="What the room is called (1-100 characters)",
+        start='When it starts: "in 30 minutes", "tomorrow 8pm", "fri 18:30", "2026-12-01 20:00"',
+        duration='How long: "45m", "1h30" (5 minutes to 12 hours; default 1 hour)',
+        stage="The stage channel (default: the server's first stage)",
+        description="What it is about (up to 1000 characters)",
+        repeat='"daily", "weekdays", "weekly", "every 2 weeks", "mon,wed" (+ "until 2027-03-01" or "x5")',
+        timezone="Time zone for the start time (default: the server's)",
+    )
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    @app_commands.guild_only()
+    async def schedule(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 100],
+                       start: str, duration: str | None = None, stage: discord.StageChannel | None = None,
+                       description: app_commands.Range[str, 0, 1000] | None = None, repeat: str | None = None,
+                       timezone: str | None = None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        room = await self.rooms.schedule(
+            caller_of(interaction), interaction.guild_id, title=title, start=start, duration=duration,
+            stage_channel_id=stage.id if stage else None, description=description, repeat=repeat, timezone=timezone)
+        await self.cards.post_scheduled(room)
+        await interaction.followup.send(
+            f"Scheduled room #{room.id} for {discord_timestamp(room.start_at, 'F')} "
+            f"({discord_timestamp(room.start_at, 'R')}).", embed=self.cards.embed(room), ephemeral=True)
+
+    @app_commands.command(name="list", description="Upcoming and live rooms")
+    @app_commands.describe(page="Page number (10 rooms a page)")
+    @app_commands.guild_only()
+    async def list_rooms(self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 100] = 1) -> None:
+        assert interaction.guild_id is not None
+        rooms = await self.rooms.upcoming(interaction.guild_id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
+        if not rooms:
+            text = "No upcoming rooms." if page == 1 else f"There is no page {page}."
+            await interaction.response.send_message(text + " Schedule one with /room schedule.", ephemeral=True)
+            return
+        lines = [f"**#{r.id}** {discord.utils.escape_markdown(r.title)} · {discord_timestamp(r.start_at, 'f')} · "
+                 f"{human_duration(r.duration)} · <#{r.stage_channel_id}>"
+                 + (" · 🔴 live" if r.status.value == "live" else "") for r in rooms[:PAGE_SIZE]]
+        embed = discord.Embed(title="Rooms", description="\n".join(lines))
+        if len(rooms) > PAGE_SIZE:
+            embed.set_footer(text=f"Page {page} · more on page {page + 1}")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="info", description="Details of a room")
+    @app_commands.autocomplete(room=room_autocomplete)
+    @app_commands.guild_only()
+    async def info(self, interaction: discord.Interaction, room: int) -> None:
+        assert interaction.guild_id is not None
+        found = await self.rooms.get(interaction.guild_id, room)
+        await interaction.response.send_message(embed=self.cards.embed(found), ephemeral=True)
+
+    @app_commands.command(name="edit", description="Change a scheduled room")
+    @app_commands.autocomplete(room=room_autocomplete)
+    @app_commands.guild_only()
+    async def edit(self, interaction: discord.Interaction, room: int,
+                   title: app_commands.Range[str, 1, 100] | None = None, start: str | None = None,
+                   duration: str | None = None, description: app_commands.Range[str, 0, 1000] | None = None,
+                   stage: discord.StageChannel | None = None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        changes = RoomChanges(title=title, start=start, duration=duration, description=description,
+                              stage_channel_id=stage.id if stage else None)
+        updated = await self.rooms.edit(caller_of(interaction), interaction.guild_id, room, changes)
+        await interaction.followup.send(f"Updated room #{updated.id}.", embed=self.cards.embed(updated),
+                                        ephemeral=True)
+
+    @app_commands.command(name="cancel", description="Cancel a scheduled room")
+    @app_commands.describe(whole_series="For a repeating room: cancel every future occurrence too")
+    @app_commands.autocomplete(room=room_autocomplete)
+    @app_commands.guild_only()
+    async def cancel(self, interaction: discord.Interaction, room: int, whole_series: bool = False) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        cancelled = await self.rooms.cancel(caller_of(interaction), interaction.guild_id, room,
+                                            whole_series=whole_series)
+        await interaction.followup.send(f"Cancelled room #{cancelled.id} ({cancelled.title}).", ephemeral=True)
+
+    @app_commands.command(name="start", description="Open a scheduled room now")
+    @app_commands.autocomplete(room=room_autocomplete)
+    @app_commands.guild_only()
+    async def start(self, interaction: discord.Interaction, room: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        live = await self.rooms.start_now(caller_of(interaction), interaction.guild_id, room)
+        await interaction.followup.send(f"Room #{live.id} is live in <#{live.stage_channel_id}>.", ephemeral=True)
+
+    @app_commands.command(name="end", description="End a live room now")
+    @app_commands.autocomplete(room=room_autocomplete)
+    @app_commands.guild_only()
+    async def end(self, interaction: discord.Interaction, room: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        ended = await self.rooms.end_now(caller_of(interaction), interaction.guild_id, room)
+        await interaction.followup.send(f"Room #{ended.id} has ended. The recap is posted.", ephemeral=True)
+
+    @app_commands.command(name="remind", description="Get a DM before a room starts")
+    @app_commands.describe(before='How long before the start: "15m", "1h" (default: the server\'s setting)')
+    @app_commands.autocomplete(room=room_autocomplete)
+    @app_commands.guild_only()
+    async def remind(self, interaction: discord.Interaction, room: int, before: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        found, minutes = await self.rooms.remind(interaction.user.id, interaction.guild_id, room, before)
+        await interaction.response.send_message(
+            f"I'll DM you {minutes} min before **{discord.utils.escape_markdown(found.title)}** "
+            f"({discord_timestamp(found.start_at, 'F')}).", ephemeral=True)
+
+    @app_commands.command(name="calendar", description="Download upcoming rooms as a calendar file (.ics)")
+    @app_commands.guild_only()
+    async def calendar(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild is not None
+        rooms = await self.rooms.upcoming(interaction.guild.id, 500, 0)
+        data = calendar.to_ics(rooms, guild_name=interaction.guild.name)
+        await interaction.response.send_message(
+            f"{len(rooms)} upcoming room(s). Open the file with your calendar app.",
+            file=discord.File(io.BytesIO(data), filename="podium-rooms.ics"), ephemeral=True)
+
+
+async def setup(bot: "PodiumBot") -> None:
+    await bot.add_cog(Rooms(bot))

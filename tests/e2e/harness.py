@@ -1,0 +1,77 @@
+"""Runs the real bot (the production code path) in-process against an in-process sandbox."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from bot.clock import Clock
+from bot.client import PodiumBot
+from bot.connection import configure
+from bot.services import Services
+from bot.settings import Settings
+from bot.store.db import Store
+from sandbox import Sandbox
+
+START_TIMEOUT = 20.0
+
+
+class BotRun:
+    """One Podium process' worth of objects. `restart()` is a new process on the same database."""
+
+    def __init__(self, sandbox: Sandbox, db_path: Path, clock: Clock | None = None) -> None:
+        self.sandbox = sandbox
+        self.db_path = db_path
+        self.clock = clock or Clock()
+        self.settings = Settings.from_env(
+            sandbox.env() | {"PODIUM_DB": str(db_path), "PODIUM_GUILD_READY_TIMEOUT": "0.05"}, dotenv=False)
+        self.bot: PodiumBot | None = None
+        self.services: Services | None = None
+        self.store: Store | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> "BotRun":
+        self.store = await Store.open(self.db_path)
+        self.services = Services(self.store, self.clock)
+        self.bot = PodiumBot(self.settings, self.services, connector=configure(self.settings))
+        self._task = asyncio.create_task(self.bot.start(self.settings.token))
+        ready = asyncio.create_task(self.services.ready.wait())
+        done, _ = await asyncio.wait({ready, self._task}, timeout=START_TIMEOUT,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if self._task in done:
+            ready.cancel()
+            self._task.result()  # raises the bot's start-up error
+        if ready not in done:
+            raise AssertionError("the bot did not become ready in time")
+        return self
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.close()
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, 10)
+        if self.store is not None:
+            self.store.close()
+        self.bot = self.services = self.store = None
+
+    async def crash(self) -> None:
+        """Stop without any orderly shutdown of Podium's own work (timers are simply gone)."""
+        assert self.services is not None
+        self.services.rooms.timers.shutdown()
+        await self.stop()
+
+    async def restart(self) -> "BotRun":
+        await self.stop()
+        return await self.start()
+
+    async def until_timers(self, predicate, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+        """Wait (bounded) until the pending timers satisfy `predicate`; re-checked whenever Podium plans."""
+        async def check():  # type: ignore[no-untyped-def]
+            return predicate(self.rooms.timers.pending())
+        return await self.rooms.until(check, timeout)
+
+    @property
+    def rooms(self):  # type: ignore[no-untyped-def]
+        assert self.services is not None
+        return self.services.rooms

@@ -1,0 +1,98 @@
+"""Restarting Podium (a new bot on the same database) in every lifecycle state loses and duplicates nothing."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sandbox import Sandbox
+from sandbox.client import Control
+from sandbox.models import EVENT_ACTIVE
+from tests.e2e.harness import BotRun
+from tests.e2e.test_rooms import STAGE, channel_messages, events, guild, instances, schedule
+
+
+async def test_restart_while_scheduled_rebuilds_timers_and_opens_once(sandbox: Sandbox, control: Control,
+                                                                      podium: BotRun) -> None:
+    await control.person("alice").command("podium settings", announce_channel="announcements", reminders="15")
+    rid, _ = await schedule(control, start="in 1 hour")
+    [event] = events(sandbox)
+    await control.person("carol").is_interested_in(event.id)
+    await podium.until_timers(lambda timers: any(t.action == "dm" for t in timers))
+    before = {t.key for t in podium.rooms.timers.pending()}
+    await podium.restart()
+    assert {t.key for t in podium.rooms.timers.pending()} == before
+    room = await podium.rooms.get(guild(sandbox).id, rid)
+    await podium.rooms.timers.advance(room.start_at - timedelta(minutes=15))
+    await podium.restart()  # after the reminders went out
+    await podium.rooms.timers.advance(room.start_at)
+    assert len(await control.person("carol").dms()) == 1, "the DM reminder went out twice"
+    assert len([m for m in channel_messages(sandbox, "announcements") if "⏰" in m.content]) == 1
+    assert len(instances(sandbox)) == 1 and len(events(sandbox)) == 1
+
+
+async def test_interest_marked_while_down_still_gets_its_reminder(sandbox: Sandbox, control: Control,
+                                                                  podium: BotRun) -> None:
+    rid, _ = await schedule(control, start="in 1 hour")
+    [event] = events(sandbox)
+    await podium.stop()
+    await control.person("dave").is_interested_in(event.id)
+    await podium.start()
+    room = await podium.rooms.get(guild(sandbox).id, rid)
+    await podium.rooms.timers.advance(room.start_at - timedelta(minutes=1))
+    assert len(await control.person("dave").dms()) == 1
+
+
+async def test_restart_while_live_keeps_one_stage_and_closes_on_time(sandbox: Sandbox, control: Control,
+                                                                     podium: BotRun) -> None:
+    rid, _ = await schedule(control, start="in 1 hour", duration="30m")
+    await control.person("alice").command("room start", room=rid)
+    await podium.restart()
+    assert len(instances(sandbox)) == 1
+    assert len([m for m in channel_messages(sandbox, STAGE) if "Live now" in m.content]) == 1
+    room = await podium.rooms.get(guild(sandbox).id, rid)
+    [close] = [t for t in podium.rooms.timers.pending() if t.action == "close"]
+    assert close.at == room.end_at
+    await podium.rooms.timers.advance(room.end_at)
+    assert instances(sandbox) == [] and (await podium.rooms.get(guild(sandbox).id, rid)).status.value == "ended"
+    await podium.restart()
+    assert instances(sandbox) == [] and podium.rooms.timers.pending() == []
+
+
+async def test_crash_mid_opening_does_not_open_twice(sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    rid, _ = await schedule(control, start="in 1 hour")
+    room = await podium.rooms.get(guild(sandbox).id, rid)
+    # The stage went up on Discord but Podium died before recording it.
+    await podium.rooms.discord.open_stage(room)
+    await podium.crash()
+    podium.clock.travel_to(room.start_at + timedelta(minutes=1))
+    await podium.start()
+    await podium.rooms.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "live")
+    assert len(instances(sandbox)) == 1
+    assert guild(sandbox).scheduled_events[room.event_id].status == EVENT_ACTIVE
+
+
+async def test_down_through_the_start_opens_late_inside_the_slot(sandbox: Sandbox, control: Control,
+                                                                 podium: BotRun) -> None:
+    rid, _ = await schedule(control, start="in 1 hour", duration="1h")
+    room = await podium.rooms.get(guild(sandbox).id, rid)
+    await podium.stop()
+    podium.clock.travel_to(room.start_at + timedelta(minutes=20))
+    await podium.start()
+    live = await podium.rooms.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "live")
+    assert live.opened_at is not None and len(instances(sandbox)) == 1
+    cards = [m for m in channel_messages(sandbox, STAGE) if "Live now" in m.content]
+    assert any("late" in f["value"] for f in cards[0].embeds[0]["fields"])
+
+
+async def test_down_through_the_whole_slot_marks_missed_and_tells_the_host(sandbox: Sandbox, control: Control,
+                                                                           podium: BotRun) -> None:
+    rid, _ = await schedule(control, start="in 1 hour", duration="30m")
+    room = await podium.rooms.get(guild(sandbox).id, rid)
+    await podium.stop()
+    podium.clock.travel_to(room.end_at + timedelta(minutes=1))
+    await podium.start()
+    await podium.rooms.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "missed")
+    assert instances(sandbox) == []
+    dms = await control.person("alice").dms()
+    assert len(dms) == 1 and "missed" in dms[0]["content"]
+    await podium.restart()
+    assert len(await control.person("alice").dms()) == 1
