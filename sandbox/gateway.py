@@ -167,7 +167,7 @@ class Gateway:
             "v": 10, "user": self.world.bot.to_json() | {"bot": True, "verified": True, "mfa_enabled": False},
             "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session.id, "resume_gateway_url": self.public_url(), "shard": [0, 1],
-            "application": {"id": str(self.world.application_id), "flags": 0},
+            "application": {"id": str(self.world.application_id), "flags": 0, "flags_new": "0"},
         })
         for guild in guilds:
             self.dispatch(session, "GUILD_CREATE", self.guild_create(guild, session))

@@ -184,7 +184,7 @@ async def _answer(sandbox: "Sandbox", request: web.Request, route: str,
         await asyncio.sleep(faults.latency_ms / 1000)
     forced = faults.forced_status(route)
     if forced == 429:
-        return 429, {"message": "You are being rate limited.", "retry_after": 0.2, "global": False}, {
+        return 429, {"code": 0, "message": "You are being rate limited.", "retry_after": 0.2, "global": False}, {
             "Retry-After": "1", "Via": "1.1 google", "X-RateLimit-Scope": "user"}
     if forced is not None:
         return forced, {"code": 0, "message": f"{forced}: Injected fault"}, {}
@@ -197,7 +197,7 @@ async def _answer(sandbox: "Sandbox", request: web.Request, route: str,
         headers |= {"Retry-After": str(max(1, round(retry_after))), "Via": "1.1 google", "X-RateLimit-Scope": scope}
         if is_global:
             headers["X-RateLimit-Global"] = "true"
-        return 429, {"message": "You are being rate limited.", "retry_after": retry_after,
+        return 429, {"code": 0, "message": "You are being rate limited.", "retry_after": retry_after,
                      "global": is_global}, headers
     try:
         response = await handler(request)

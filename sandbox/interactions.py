@@ -228,8 +228,7 @@ class Interactions:
                 raise InteractionError(400, f"#{channel.name} is not a channel type {option['name']!r} accepts")
             resolved.setdefault("channels", {})[str(channel.id)] = {
                 "id": str(channel.id), "type": channel.type, "name": channel.name,
-                "permissions": str(self.world.permissions_in(channel, self.world.bot.id if self.world.bot else 0)),
-                "parent_id": None, "guild_id": str(guild.id)}
+                "permissions": str(self.world.permissions_in(channel, self.world.bot.id if self.world.bot else 0))}
             return str(channel.id)
         if kind == ROLE:
             role = next((r for r in guild.roles.values() if str(value) in (r.name, str(r.id))), None)

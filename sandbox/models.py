@@ -223,9 +223,8 @@ class ScheduledEvent:
             "status": self.status, "entity_type": self.entity_type, "entity_id": None,
             "entity_metadata": {"location": self.location} if self.entity_type == ENTITY_EXTERNAL else None,
             "user_count": len(self.interested), "image": None, "recurrence_rule": None,
+            "guild_scheduled_event_exceptions": [],
         }
-        if rest:
-            data["guild_scheduled_event_exceptions"] = []
         return data
 
 

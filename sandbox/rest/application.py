@@ -14,7 +14,7 @@ routes = web.RouteTableDef()
 async def get_me(request: web.Request) -> web.Response:
     world = sandbox_of(request).world
     assert world.bot is not None
-    return json_response(world.bot.to_json() | {"bot": True, "verified": True, "mfa_enabled": False})
+    return json_response(world.bot.to_json() | {"bot": True, "verified": True, "mfa_enabled": False, "locale": "en-US"})
 
 
 @routes.get(API_PREFIX + "/users/{user_id}")

@@ -73,7 +73,8 @@ async def callback(request: web.Request) -> web.Response:
         summary["response_message_id"] = str(original.id)
     if kind in (AUTOCOMPLETE_RESULT,):
         return no_content()
-    return json_response({"interaction": summary, "resource": resource})
+    # The spec's `resource` is only ever a message (or an activity): deferrals and modals create none.
+    return json_response({"interaction": summary} | ({"resource": resource} if "message" in resource else {}))
 
 
 def _webhook(request: web.Request) -> Interaction:

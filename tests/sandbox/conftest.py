@@ -43,9 +43,20 @@ class Client(discord.Client):
 
 
 @pytest.fixture
-async def sandbox(tmp_path) -> AsyncIterator[Sandbox]:
-    async with Sandbox(workdir=tmp_path, validate=False, voice=False) as sb:  # TEMP
+async def sandbox(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Sandbox]:
+    async with Sandbox(workdir=tmp_path, voice=False) as sb:  # TEMP voice
         yield sb
+        # Fidelity is part of every test: nothing that Discord's own documents reject, unless the test
+        # sends it on purpose (and then asserts on it itself).
+        if request.node.get_closest_marker("malformed") is None:
+            assert_no_violations(sb)
+
+
+def assert_no_violations(sb: Sandbox) -> None:
+    found = sb.violations()
+    assert not found, "spec violations:\n" + "\n".join(
+        f"  {v.get('request', v['where'])}: {v['kind']} {v['pointer'] or '<root>'}: {v['message'][:200]}"
+        for v in found)
 
 
 @pytest.fixture

@@ -86,12 +86,17 @@ async def test_no_connect_means_the_join_is_refused(sandbox: Sandbox, control: C
     await control.person("alice").joins("Backstage")
 
 
+@pytest.mark.malformed
 async def test_stage_instance_rules(sandbox: Sandbox, client: Client) -> None:
     guild = the_guild(client)
     stage = discord.utils.get(guild.stage_channels, name="Town Hall")
     with pytest.raises(discord.HTTPException) as bad_topic:
         await stage.create_instance(topic="x" * 121)
     assert bad_topic.value.code == 50035
+    # The spec validation caught the malformed request too, and nothing else.
+    [violation] = sandbox.violations()
+    assert violation["kind"] == "request" and violation["pointer"] == "topic" and "too long" in violation["message"]
+    sandbox.requests.clear()
     event = await guild.create_scheduled_event(
         name="AMA", start_time=discord.utils.utcnow() + __import__("datetime").timedelta(hours=1),
         channel=stage, entity_type=discord.EntityType.stage_instance, privacy_level=discord.PrivacyLevel.guild_only)
