@@ -86,6 +86,10 @@ class Control:
     async def requests(self) -> list[dict[str, Any]]:
         return await self.call("GET", "/requests")
 
+    async def voice(self, channel: str | int) -> dict[str, Any]:
+        """What the sandbox's voice server received in a channel (packets, senders, speaking)."""
+        return await self.call("GET", f"/voice/{channel}")
+
     async def fault(self, **spec: Any) -> Any:
         return await self.call("POST", "/faults", spec)
 

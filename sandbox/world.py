@@ -193,6 +193,9 @@ class World:
         if state is None:
             state = VoiceState(guild.id, user_id, channel.id, session_id=secrets.token_hex(16))
             guild.voice_states[user_id] = state
+        elif state.channel_id == channel.id:  # asking for the channel you are in changes nothing
+            self._emit_voice(guild, state)
+            return state
         state.channel_id = channel.id
         # Joining a stage leaves you in the audience (suppressed); other voice channels never suppress.
         state.suppress = channel.type == GUILD_STAGE_VOICE

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 async def sandbox(tmp_path) -> AsyncIterator[Sandbox]:
-    async with Sandbox(workdir=tmp_path, voice=False) as sb:  # TEMP voice
+    async with Sandbox(workdir=tmp_path) as sb:
         yield sb
         # Fidelity is part of every test: no request or dispatch that Discord's own spec rejects.
         assert_no_violations(sb)

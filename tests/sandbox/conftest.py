@@ -44,7 +44,7 @@ class Client(discord.Client):
 
 @pytest.fixture
 async def sandbox(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Sandbox]:
-    async with Sandbox(workdir=tmp_path, voice=False) as sb:  # TEMP voice
+    async with Sandbox(workdir=tmp_path) as sb:
         yield sb
         # Fidelity is part of every test: nothing that Discord's own documents reject, unless the test
         # sends it on purpose (and then asserts on it itself).
