@@ -48,7 +48,7 @@ def say(text: str) -> None:
 
 
 async def script(sandbox, control) -> None:  # noqa: ANN001
-    alice, bob = control.person("alice"), control.person("bob")
+    alice = control.person("alice")
     reply = await alice.command("podium settings", announce_channel="announcements", reminders="1")
     say("alice (admin) sets the announce channel: " + reply.text.replace("\n", " · "))
     reply = await alice.command("room schedule", title="Town Hall: ask me anything", start="in 20 seconds",
@@ -66,8 +66,8 @@ async def script(sandbox, control) -> None:  # noqa: ANN001
         await control.person(name).joins("Town Hall")
     say("five people join the stage as listeners")
     room_id = int(reply.first["content"].split("#")[1].split()[0])
-    reply = await bob.command("room end", room=room_id)
-    say("bob tries to end the room: " + reply.text)
+    reply = await control.person("carol").command("room end", room=room_id)
+    say("carol (not a host) tries to end the room: " + reply.text)
     reply = await alice.command("room end", room=room_id)
     say("alice ends the room: " + reply.text)
     recap = [m for m in sandbox.world.messages.values() for e in m.embeds if e.get("title", "").startswith("Recap")]

@@ -31,7 +31,7 @@ class Sandbox:
         self.port = port
         self.contract = _contract() if validate else None
         self.gateway_violations: list[dict[str, str]] = []
-        self.gateway = Gateway(self.world, public_url=lambda: self.gateway_url, check=self._check_dispatch)
+        self.gateway = Gateway(self.world, public_url=lambda: self.gateway_url, check=self._on_dispatch)
         self.interactions = Interactions(self.world)
         self.people = People(self.world)
         self.faults = Faults()
@@ -141,9 +141,10 @@ class Sandbox:
         found += self.contract.check_response(method, path, status, response)
         return [v.to_json() for v in found]
 
-    def _check_dispatch(self, event: str, data: dict[str, Any]) -> None:
+    def _on_dispatch(self, event: str, data: dict[str, Any]) -> None:
         if self.contract is not None:
             self.gateway_violations += [v.to_json() for v in self.contract.check_dispatch(event, data)]
+        self.notify()  # READY and RESUMED change what `until` predicates see, though the world did not change
 
     def violations(self) -> list[dict[str, Any]]:
         rest = [v | {"request": f"{r.method} {r.path}"} for r in self.requests for v in r.violations]
