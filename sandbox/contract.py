@@ -35,12 +35,12 @@ def _relax_requests(spec: dict[str, Any]) -> None:
     #    voice state and scheduled event bodies); Discord accepts integers and strings alike.
     spec["components"]["schemas"]["SnowflakeType"] = {
         "anyOf": [{"type": "string", "pattern": _SNOWFLAKE_PATTERN}, {"type": "integer", "minimum": 0}]}
-    # 2. discord.py sends permission overwrite allow/deny as decimal strings; the spec says integers, and
-    #    Discord accepts both (permissions are strings everywhere else in the API).
+    # 2. discord.py sends permission bitsets (overwrite allow/deny, a role's permissions) as decimal strings;
+    #    the request schemas say integers, and Discord accepts both (they are strings everywhere else).
     for schema in _walk(spec):
         props = schema.get("properties")
         if isinstance(props, dict):
-            for name in ("allow", "deny"):
+            for name in ("allow", "deny", "permissions"):
                 if props.get(name, {}).get("type") == ["integer", "null"]:
                     props[name] = {"type": ["integer", "string", "null"], "pattern": _SNOWFLAKE_PATTERN}
 

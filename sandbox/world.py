@@ -128,7 +128,11 @@ class World:
         return user
 
     def create_role(self, guild: Guild, name: str, permissions: int = 0, **fields: Any) -> Role:
-        position = 1 + max((r.position for r in guild.roles.values()), default=0)
+        # Discord puts a new role at the bottom, just above @everyone, and moves the others up.
+        for other in guild.roles.values():
+            if other.position >= 1:
+                other.position += 1
+        position = 1
         role = Role(id=snowflake(), guild_id=guild.id, name=name, permissions=permissions, position=position,
                     **fields)
         guild.roles[role.id] = role

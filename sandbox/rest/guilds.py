@@ -137,12 +137,17 @@ async def delete_role(request: web.Request) -> web.Response:
     return no_content()
 
 
+def _is_me(request: web.Request) -> bool:
+    # The {user_id} template also matches "@me", so both spellings land here.
+    return request.match_info.get("user_id", "@me") == "@me"
+
+
 @routes.get(API_PREFIX + "/guilds/{guild_id}/voice-states/@me")
 @routes.get(API_PREFIX + "/guilds/{guild_id}/voice-states/{user_id}")
 async def get_voice_state(request: web.Request) -> web.Response:
     world = sandbox_of(request).world
     guild = _guild(request)
-    user_id = _bot(world) if "user_id" not in request.match_info else snowflake_param(request, "user_id")
+    user_id = _bot(world) if _is_me(request) else snowflake_param(request, "user_id")
     state = guild.voice_states.get(user_id)
     if state is None:
         raise DiscordError.unknown("Voice State")
@@ -155,7 +160,7 @@ async def modify_voice_state(request: web.Request) -> web.Response:
     world = sandbox_of(request).world
     guild = _guild(request)
     bot = _bot(world)
-    own = "user_id" not in request.match_info
+    own = _is_me(request)
     user_id = bot if own else snowflake_param(request, "user_id")
     body = await read_body(request) or {}
     channel_id = int(body["channel_id"]) if body.get("channel_id") is not None else None
