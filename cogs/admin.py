@@ -7,7 +7,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.when import timezone_choices
+from cogs.common import timezone_autocomplete
+
 
 if TYPE_CHECKING:
     from bot.client import PodiumBot
@@ -18,10 +19,6 @@ class Admin(commands.GroupCog, group_name="podium", group_description="Podium's 
         self.bot = bot
         self.settings = bot.services.settings
         super().__init__()
-
-    async def timezone_autocomplete(self, interaction: discord.Interaction,
-                                    current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=tz, value=tz) for tz in timezone_choices(current)]
 
     @app_commands.command(name="settings", description="Show or change Podium's settings for this server")
     @app_commands.describe(

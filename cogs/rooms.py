@@ -10,9 +10,10 @@ from discord.ext import commands
 
 from bot import calendar
 from bot.cards import human_duration
-from bot.core.when import discord_timestamp, timezone_choices
+from bot.core.when import discord_timestamp
 from bot.discord_adapter import caller_of
 from bot.services.rooms import RoomChanges
+from cogs.common import timezone_autocomplete
 
 if TYPE_CHECKING:
     from bot.client import PodiumBot
@@ -32,10 +33,6 @@ class Rooms(commands.GroupCog, group_name="room", group_description="Schedule an
         rooms = await self.rooms.search(interaction.guild_id, current)
         return [app_commands.Choice(name=f"#{r.id} {r.title} · {r.start_at:%Y-%m-%d %H:%M} UTC · {r.status.value}"[:100],
                                     value=r.id or 0) for r in rooms]
-
-    async def timezone_autocomplete(self, interaction: discord.Interaction,
-                                    current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=tz, value=tz) for tz in timezone_choices(current)]
 
     @app_commands.command(name="schedule", description="Schedule a stage room")
     @app_commands.describe(
