@@ -24,11 +24,18 @@ MISFIRE_GRACE = timedelta(hours=12)
 
 
 class Timers:
+    """All of Podium's timers. A timer's key starts with its owner ("room:12:open", "live:12:turn:34"), and
+    each owner registers its handler with `route`; the first handler given handles the "room" keys."""
+
     def __init__(self, clock: Clock, handler: TimerHandler) -> None:
         self.clock = clock
-        self.handler = handler
+        self._handlers: dict[str, TimerHandler] = {"room": handler}
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._pending: dict[str, Timer] = {}
+
+    def route(self, prefix: str, handler: TimerHandler) -> None:
+        """Send timers whose key starts with "{prefix}:" to `handler`."""
+        self._handlers[prefix] = handler
 
     def start(self) -> None:
         self._scheduler.start()
@@ -51,8 +58,10 @@ class Timers:
         for timer in timers:
             self.set(timer)
 
-    def cancel_room(self, room_id: int) -> None:
-        prefix = f"room:{room_id}:"
+    def cancel_room(self, room_id: int, owner: str = "room") -> None:
+        self.cancel_prefix(f"{owner}:{room_id}:")
+
+    def cancel_prefix(self, prefix: str) -> None:
         for key in [k for k in self._pending if k.startswith(prefix)]:
             self.cancel(key)
 
@@ -68,8 +77,12 @@ class Timers:
         timer = self._pending.pop(key, None)
         if timer is None:
             return
+        handler = self._handlers.get(key.split(":", 1)[0])
+        if handler is None:
+            log.error("timer %s has no handler", key)
+            return
         try:
-            await self.handler(timer)
+            await handler(timer)
         except Exception:
             log.exception("timer %s failed", key)
 

@@ -9,8 +9,8 @@ files with no codec at all (bot/voice/cues.py).
 
     .venv/bin/python scripts/make_cues.py [OUT_DIR]
 
-Nothing here is random and the muxer runs with "bitexact", so with the same libopus build (the av wheel) two
-runs give byte-identical files.
+Nothing here is random and the muxer runs with "bitexact", so with the same libopus build (the av wheel) on the
+same CPU two runs give byte-identical files (elsewhere libopus's SIMD paths may round a few bits differently).
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -36,6 +36,23 @@ DEFAULT_DURATION = timedelta(hours=1)
 T = TypeVar("T")
 
 
+class RoomWatcher(Protocol):
+    """A feature that follows live rooms (the stage queue, access gating, voice cues).
+
+    RoomService calls every watcher, in the order they were added, and a failing watcher never stops the
+    room's lifecycle or the other watchers (it is logged).
+    """
+
+    async def room_opened(self, room: Room, *, resumed: bool) -> None:
+        """The room just went live, or (resumed=True) was already live when Podium started."""
+
+    async def room_closing(self, room: Room) -> None:
+        """The room is about to close: the stage instance still exists."""
+
+    async def room_closed(self, room: Room) -> None:
+        """The room has ended: the stage instance is gone and the room is saved as ended."""
+
+
 @dataclasses.dataclass(frozen=True)
 class RoomChanges:
     title: str | None = None
@@ -53,8 +70,19 @@ class RoomService:
         self.timers = Timers(clock, self.on_timer)
         self.cards = None  # set by Services: bot.services.cards.CardService
         self.changed = asyncio.Condition()  # notified after every change to a room
+        self.watchers: list[RoomWatcher] = []
         # One lifecycle step per room at a time: our own Discord calls echo back as gateway events.
         self._locks: dict[int, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
+
+    def watch(self, watcher: RoomWatcher) -> None:
+        self.watchers.append(watcher)
+
+    async def _tell_watchers(self, step: str, room: Room, **kwargs: bool) -> None:
+        for watcher in self.watchers:
+            try:
+                await getattr(watcher, step)(room, **kwargs)
+            except Exception:
+                log.exception("room %s: %s.%s failed", room.id, type(watcher).__name__, step)
 
     async def _save(self, room: Room) -> None:
         await self.store.run(room_repo.update_room, room)
@@ -210,6 +238,8 @@ class RoomService:
             else:
                 if room.status == RoomStatus.SCHEDULED:
                     await self._sync_interest(room)
+                else:
+                    await self._tell_watchers("room_opened", room, resumed=True)
                 await self.plan_room(room)
 
     async def _sync_interest(self, room: Room) -> None:
@@ -268,6 +298,7 @@ class RoomService:
             note = "Opened late: Podium was offline at the start time."
         if self.cards is not None:
             await self.cards.post_opening(live, note)
+        await self._tell_watchers("room_opened", live, resumed=False)
         await self.plan_room(live)
         await self.schedule_next(live)
         return live
@@ -280,10 +311,12 @@ class RoomService:
             return await self._close(room)
 
     async def _close(self, room: Room) -> Room:
+        await self._tell_watchers("room_closing", room)
         await self.discord.close_stage(room)
         ended = room.close(self.clock.now())
         await self._save(ended)
         self.timers.cancel_room(room.id or 0)
+        await self._tell_watchers("room_closed", ended)
         if self.cards is not None:
             await self.cards.post_recap(ended)
         return ended

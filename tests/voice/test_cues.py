@@ -161,10 +161,23 @@ def test_loudness_and_peak(decoded: dict, cue: Cue) -> None:
     assert peak_dbfs < -1.0, f"peak {peak_dbfs:.2f} dBFS"
 
 
-def test_regenerating_gives_the_same_bytes(make_cues: ModuleType, tmp_path: Path) -> None:
-    """The committed files are exactly what the script makes (with this libopus build, i.e. this av wheel)."""
+def test_regenerating_gives_the_same_cues(av: ModuleType, make_cues: ModuleType, decoded: dict,
+                                        tmp_path: Path) -> None:
+    """The committed files are what the script makes: the same frames, and the same sound.
+
+    Bytes match only on the same libopus build and CPU (its SIMD paths round differently), so the check is the
+    frame count and the decoded audio: regenerated and committed differ by at least 35 dB less than the signal.
+    """
+    np = pytest.importorskip("numpy")
     written = make_cues.build(tmp_path)
     for cue in Cue:
-        assert written[cue.value].read_bytes() == cue_path(cue).read_bytes(), (
-            f"{cue.value}: data/cues differs from scripts/make_cues.py's output; regenerate with "
-            f".venv/bin/python scripts/make_cues.py")
+        fresh, committed = written[cue.value], cue_path(cue)
+        hint = f"{cue.value}: data/cues differs from scripts/make_cues.py's output; regenerate it"
+        assert len(read_opus_packets(fresh)) == len(read_opus_packets(committed)), hint
+        with av.open(str(fresh)) as container:
+            pcm = np.concatenate([f.to_ndarray() for f in container.decode(audio=0)], axis=1).T
+        reference = decoded[cue][0]
+        assert pcm.shape == reference.shape, hint
+        snr_db = 10 * math.log10(float((reference ** 2).sum() / max(((pcm - reference) ** 2).sum(), 1e-12)))
+        assert snr_db > 35, f"{hint} (SNR {snr_db:.1f} dB)"
+
