@@ -203,8 +203,8 @@ def _contract() -> Any:
     return Contract()
 
 
-async def serve(seed: str, port: int, env_file: Path | None) -> None:
-    async with Sandbox(seed, port=port) as sandbox:
+async def serve(seed: str, port: int, env_file: Path | None, *, listeners: int = 50, validate: bool = True) -> None:
+    async with Sandbox(seed, port=port, listeners=listeners, validate=validate) as sandbox:
         lines = [f"{k}={v}" for k, v in sandbox.env().items()]
         if env_file is not None:
             env_file.write_text("\n".join(lines) + "\n")
