@@ -192,6 +192,18 @@ def restore_plan(prior: Overwrites, current: Overwrites, touched: Iterable[int],
     return steps
 
 
+def converge(prior: Overwrites, current: Overwrites, plan: GatePlan, touched: Iterable[int], *,
+             everyone_id: int) -> list[RestoreStep]:
+    """Bring every touched target to what the plan wants (the prior value for targets no longer in it).
+
+    Used when a room goes live, resumes after a restart, and when guests are added or removed while live.
+    Allows go first and the @everyone deny last, so nobody allowed is locked out mid-way.
+    """
+    desired = apply_steps(prior, plan.steps)
+    order = sorted(set(touched) | plan.touched, key=lambda t: (t == everyone_id, t))
+    return [RestoreStep(t, desired.get(t)) for t in order if current.get(t) != desired.get(t)]
+
+
 def apply_steps(overwrites: Overwrites, steps: Iterable[Overwrite | RestoreStep]) -> dict[int, Overwrite]:
     """What the channel's overwrites become after these steps (used by tests and for checking)."""
     result = dict(overwrites)

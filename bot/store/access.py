@@ -22,6 +22,15 @@ def get_access(db: Database, room_id: int) -> RoomAccess:
     return RoomAccess(room_id, AccessMode(row[0]), frozenset(json.loads(row[1])), row[2])
 
 
+def effective_access(db: Database, room_id: int, series_id: int | None) -> RoomAccess:
+    """A series' later occurrences inherit the first room's access settings unless given their own."""
+    own = db.execute("SELECT 1 FROM room_access WHERE room_id = ?", [room_id]).fetchone()
+    if own is None and series_id is not None:
+        inherited = get_access(db, series_id)
+        return RoomAccess(room_id, inherited.mode, inherited.role_ids, inherited.guest_invites)
+    return get_access(db, room_id)
+
+
 def save_access(db: Database, access: RoomAccess) -> None:
     db.execute(
         """INSERT INTO room_access (room_id, mode, role_ids, guest_invites) VALUES (?, ?, ?, ?)

@@ -8,7 +8,7 @@ from aiohttp import web
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
 from sandbox.http import API_PREFIX, json_response, no_content, read_body, sandbox_of, snowflake_param
-from sandbox.models import DM, GUILD_TEXT, Channel, Message, now, snowflake
+from sandbox.models import DM, GUILD_TEXT, Channel, Message, now, numbered, snowflake
 from sandbox.world import World
 
 routes = web.RouteTableDef()
@@ -42,7 +42,7 @@ def message_from_body(body: dict[str, Any], **fields: Any) -> Message:
     if len(body.get("content") or "") > 2000:
         raise DiscordError.invalid_form("content", "Must be 2000 or fewer in length.", "BASE_TYPE_MAX_LENGTH")
     return Message(id=snowflake(), content=body.get("content") or "", embeds=body.get("embeds") or [],
-                   components=body.get("components") or [], flags=int(body.get("flags") or 0), **fields)
+                   components=numbered(body.get("components") or []), flags=int(body.get("flags") or 0), **fields)
 
 
 def attachments_for(request: web.Request) -> list[dict[str, Any]]:
@@ -65,7 +65,8 @@ def message_json(world: World, message: Message) -> dict[str, Any]:
 def edit_message(world: World, message: Message, body: dict[str, Any]) -> Message:
     for key in EDITABLE:
         if key in body and body[key] is not None and key != "attachments":
-            setattr(message, key, body[key] if key != "flags" else int(body[key]))
+            value = int(body[key]) if key == "flags" else numbered(body[key]) if key == "components" else body[key]
+            setattr(message, key, value)
     message.edited_at = now()
     if message.guild_id is not None and not message.ephemeral:
         world.emit("MESSAGE_UPDATE", world.message_json(message, gateway=True), message.guild_id)

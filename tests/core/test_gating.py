@@ -113,8 +113,12 @@ def test_while_gated_only_allowed_members_and_roles_can_connect(prior, members, 
     live = apply_steps(prior, gate_plan(prior, everyone_id=EVERYONE, member_ids=members,
                                         role_ids=roles + user_roles[:1]).steps)
     can = may_connect(live, everyone_id=EVERYONE, base=base, user_id=user, role_ids=user_roles)
-    if user in members or user_roles:
-        assert can  # a guest, or a member of an allowed role
+    member_target = user not in prior or prior[user].kind == MEMBER  # ids are unique on Discord
+    own_deny = user in prior and prior[user].kind == MEMBER and bool(prior[user].deny & CONNECT)
+    if user in members and member_target:
+        assert can  # a guest
+    elif user_roles and not own_deny:
+        assert can  # a member of an allowed role (a member's own deny still wins, as on Discord)
     elif user not in prior:
         assert not can  # @everyone is denied and nothing lets them in
 
@@ -126,3 +130,16 @@ def test_restore_reopens_everyone_first() -> None:
     steps = restore_plan(prior, live, plan.touched, everyone_id=EVERYONE)
     assert steps[0].target_id == EVERYONE and steps[0].put is None
     assert {s.target_id: s.put for s in steps[1:]} == {2: None, 3: Overwrite(3, MEMBER, allow=1)}
+
+
+@given(prior=overwrite_maps, members=ids, later=ids, roles=ids)
+def test_converge_reaches_the_plan_and_forgets_removed_guests(prior, members, later, roles) -> None:
+    from bot.core.gating import converge
+    first = gate_plan(prior, everyone_id=EVERYONE, member_ids=members, role_ids=roles)
+    live = apply_steps(prior, converge(prior, prior, first, first.touched, everyone_id=EVERYONE))
+    assert live == apply_steps(prior, first.steps)
+    second = gate_plan(prior, everyone_id=EVERYONE, member_ids=later, role_ids=roles)
+    touched = first.touched | second.touched
+    now = apply_steps(live, converge(prior, live, second, touched, everyone_id=EVERYONE))
+    assert now == apply_steps(prior, second.steps)
+    assert apply_steps(now, restore_plan(prior, now, touched, everyone_id=EVERYONE)) == prior
