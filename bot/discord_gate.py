@@ -10,7 +10,7 @@ import re
 
 import discord
 
-from bot.core.errors import ValidationError
+from bot.core.errors import Forbidden, ValidationError
 from bot.core.gating import Overwrite, Presence
 from bot.discord_adapter import DiscordAdapter
 
@@ -28,22 +28,40 @@ class StageGate:
         return user.id
 
     # -- overwrites -----------------------------------------------------------------------------------
-    async def overwrites(self, channel_id: int) -> dict[int, Overwrite]:
-        """The channel's overwrites as Discord has them now."""
-        data = await self.adapter.bot.http.get_channel(channel_id)
+    async def overwrites(self, channel_id: int) -> dict[int, Overwrite] | None:
+        """The channel's overwrites as Discord has them now; None if the channel is gone."""
+        try:
+            data = await self.adapter.bot.http.get_channel(channel_id)
+        except discord.NotFound:
+            return None
         return {int(o["id"]): Overwrite(int(o["id"]), int(o["type"]), int(o["allow"]), int(o["deny"]))
                 for o in data.get("permission_overwrites", [])}
 
     async def put(self, channel_id: int, overwrite: Overwrite, reason: str) -> None:
         await self.adapter.bot.http.edit_channel_permissions(
-            channel_id, overwrite.target_id, str(overwrite.allow), str(overwrite.deny), overwrite.kind,  # type: ignore[arg-type]
-            reason=reason)
+            channel_id, overwrite.target_id, str(overwrite.allow), str(overwrite.deny),
+            overwrite.kind, reason=reason)  # type: ignore[arg-type]
 
     async def delete(self, channel_id: int, target_id: int, reason: str) -> None:
         try:
             await self.adapter.bot.http.delete_channel_permissions(channel_id, target_id, reason=reason)
         except discord.NotFound:
             pass  # already gone: that is what we wanted
+
+    def check_can_gate(self, guild_id: int, channel_id: int | None) -> None:
+        """Gating needs Manage Permissions (Manage Roles) and Move Members in the stage; say so up front."""
+        if channel_id is None:
+            channel_id = self.adapter.default_stage(guild_id)
+            if channel_id is None:
+                return  # scheduling itself will explain there is no stage
+        channel = self.adapter.stage(guild_id, channel_id)
+        perms = channel.permissions_for(channel.guild.me)
+        missing = [label for ok, label in ((perms.manage_roles, "Manage Permissions"),
+                                           (perms.move_members, "Move Members")) if not ok]
+        if missing:
+            raise Forbidden(f"I can't gate rooms in <#{channel_id}>: I'm missing {' and '.join(missing)} there "
+                            "(to let guests in and move others out). Ask a server admin to grant my role these "
+                            "permissions, or choose access `open`.")
 
     # -- who is who -------------------------------------------------------------------------------------
     def everyone_id(self, guild_id: int) -> int:

@@ -56,7 +56,7 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room", group_descripti
                        timezone: str | None = None, access: str | None = None, roles: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
-        choice = self.bot.services.guests.choose(interaction.guild_id, access, roles)
+        choice = self.bot.services.guests.choose(interaction.guild_id, access, roles, stage.id if stage else None)
         room = await self.rooms.schedule(
             caller_of(interaction), interaction.guild_id, title=title, start=start, duration=duration,
             stage_channel_id=stage.id if stage else None, description=description, repeat=repeat, timezone=timezone)

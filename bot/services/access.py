@@ -91,6 +91,9 @@ class AccessService:
         async with self._locks[room.id]:
             snapshot = await self.store.run(access_repo.get_snapshot, room.id)
             current = await self.gate.overwrites(room.stage_channel_id)
+            if current is None:
+                log.warning("room %s: its stage channel is gone; nothing to gate", room.id)
+                return
             if snapshot is None:
                 # Save the prior state (and every target we may change) before changing anything.
                 plan = await self._plan(room, access, current)
@@ -112,6 +115,9 @@ class AccessService:
             if snapshot is None:
                 return False
             current = await self.gate.overwrites(snapshot.channel_id)
+            if current is None:  # the stage was deleted: there is nothing left to put back
+                await self.store.run(access_repo.delete_snapshot, room_id)
+                return False
             steps = gating.restore_plan(snapshot.prior, current, snapshot.touched, everyone_id=snapshot.everyone_id)
             await self._carry_out(snapshot.channel_id, steps, f"Podium room #{room_id} ended")
             await self.store.run(access_repo.delete_snapshot, room_id)
@@ -169,6 +175,7 @@ class AccessService:
             return False
         await self.audit(guild_id, room.id, self.gate.bot_id, "removed", user_id, detail=f"watchdog: {reason}")
         await self.discord.dm(user_id, content=(
-            f"I moved you out of <#{channel_id}>: the room **{escape_markdown(room.title)}** (#{room.id}) is live there, "
+            f"I moved you out of <#{channel_id}>: the room **{escape_markdown(room.title)}** (#{room.id}) "
+            "is live there, "
             f"and {reason}. Ask the host for an invite, or use `/room join` with an invite code."))
         return True

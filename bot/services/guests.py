@@ -74,11 +74,14 @@ class GuestService:
             await self.access.converge(room)
 
     # -- access settings ---------------------------------------------------------------------------------
-    def choose(self, guild_id: int, mode: str | None, roles: str | None, guest_invites: int = 0) -> AccessChoice:
+    def choose(self, guild_id: int, mode: str | None, roles: str | None, stage_channel_id: int | None,
+               guest_invites: int = 0) -> AccessChoice:
         """Validate /room schedule's access options before anything is created."""
         parsed = parse_mode(mode) if mode else AccessMode.OPEN
         role_ids = self.access.gate.resolve_roles(guild_id, roles) if roles else []
         checked = make_access(0, parsed, role_ids, guest_invites)
+        if checked.mode.gated:
+            self.access.gate.check_can_gate(guild_id, stage_channel_id)
         return AccessChoice(checked.mode, checked.role_ids, checked.guest_invites)
 
     async def save_choice(self, caller: Caller, room: Room, choice: AccessChoice) -> None:
@@ -101,6 +104,8 @@ class GuestService:
             current.role_ids if new_mode is AccessMode.ROLE else frozenset())
         updated = make_access(room_id, new_mode, role_ids,
                               current.guest_invites if guest_invites is None else guest_invites)
+        if updated.mode.gated:
+            self.access.gate.check_can_gate(guild_id, room.stage_channel_id)
         if room.status == RoomStatus.LIVE and (updated.mode, updated.role_ids) != (current.mode, current.role_ids):
             raise ValidationError("A live room's access mode and roles are fixed; you can still invite guests "
                                   "and change how many each may invite. Change the mode before the next room.")

@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 from sandbox import Sandbox
+from sandbox import permissions as P
 from sandbox.client import Control
 from tests.e2e.harness import BotRun
 from tests.e2e.test_access import STAGE, dm_texts, in_stage, live_room, refused, uid
@@ -127,7 +128,8 @@ async def test_knock_approve_and_deny_with_buttons_that_survive_a_restart(sandbo
     assert listing.ephemeral and f"<@{uid(sandbox, 'carol')}>" in listing.text
     message_id = listing.first["id"]
     await podium.restart()
-    approved = await control.person("bob").clicks(message_id, f"podium:room:{rid}:knock:{uid(sandbox, 'carol')}:approve")
+    carol_id = uid(sandbox, "carol")
+    approved = await control.person("bob").clicks(message_id, f"podium:room:{rid}:knock:{carol_id}:approve")
     assert approved.ephemeral and "approved" in approved.text, approved
     denied = await control.person("bob").clicks(message_id, f"podium:room:{rid}:knock:{uid(sandbox, 'dave')}:deny")
     assert "denied" in denied.text
@@ -184,6 +186,13 @@ async def test_schedule_with_bad_access_creates_nothing(sandbox: Sandbox, contro
         reply = await control.person("bob").command(
             "room schedule", title="Gated", start="in 1 hour", stage=STAGE, **options)
         assert reply.ephemeral and expected in reply.text, reply
+    # Without Manage Permissions in the stage Podium could not gate it: it says so before creating anything.
+    stage = sandbox.world.channel(STAGE)
+    bot_role = next(r for r in guild(sandbox).roles.values() if r.name == "Podium")
+    sandbox.world.set_overwrite(stage, bot_role.id, 0, 0, P.MANAGE_ROLES)
+    reply = await control.person("bob").command("room schedule", title="Gated", start="in 1 hour", stage=STAGE,
+                                                access="invite")
+    assert reply.ephemeral and "Manage Permissions" in reply.text, reply
     assert events(sandbox) == [] and await podium.rooms.upcoming(guild(sandbox).id, 10, 0) == []
 
 

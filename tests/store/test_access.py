@@ -83,3 +83,13 @@ async def test_audit_newest_first_and_per_room(store: Store) -> None:
                                                           T0 + timedelta(minutes=i)))
     assert [e.action for e in await store.run(access.audit_log, GUILD, None)] == ["denied", "redeemed", "granted"]
     assert [e.action for e in await store.run(access.audit_log, GUILD, rid)] == ["denied", "redeemed"]
+
+
+async def test_series_occurrences_inherit_access_unless_given_their_own(store: Store) -> None:
+    first = await _room(store)
+    later = (await store.run(rooms.insert_room, make_room(series_id=first, occurrence=1))).id
+    await store.run(access.save_access, RoomAccess(first, AccessMode.INVITE, frozenset(), 2))
+    assert await store.run(access.effective_access, later, first) == RoomAccess(later, AccessMode.INVITE,
+                                                                                 frozenset(), 2)
+    await store.run(access.save_access, RoomAccess(later, AccessMode.OPEN))
+    assert (await store.run(access.effective_access, later, first)).mode is AccessMode.OPEN
