@@ -39,6 +39,8 @@ class AccessService:
         self._locks: dict[int, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
         # Stage channel -> its gated live room: the watchdog ignores every other voice event without I/O.
         self._gated: dict[int, int] = {}
+        self._moving: set[tuple[int, int]] = set()  # (guild, member) being checked now
+        self._again: set[tuple[int, int]] = set()  # ... and whose voice changed meanwhile
 
     async def access_of(self, room: Room) -> RoomAccess:
         assert room.id is not None
@@ -55,11 +57,12 @@ class AccessService:
         if not access.mode.gated:
             return
         self._gated[room.stage_channel_id] = room.id or 0
+        # Whoever is already on stage and may not be goes first (the watchdog does not need the overwrites).
+        await self.sweep(room)
         await self.converge(room, access)
         if not resumed:
             await self.audit(room.guild_id, room.id, self.gate.bot_id, "gated",
                              detail=f"stage closed to all but {gating.MODE_TEXT[access.mode]}")
-        await self.sweep(room)
 
     async def room_closing(self, room: Room) -> None:
         """The watchdog stands down (people may stay on after the room); overwrites are restored once closed."""
@@ -150,6 +153,23 @@ class AccessService:
 
     async def check(self, guild_id: int, user_id: int) -> bool:
         """Move the member out of a gated live stage they may not be in. True if they were moved out."""
+        key = (guild_id, user_id)
+        if key in self._moving:  # a check is under way: it looks again once done (one move, one DM)
+            self._again.add(key)
+            return False
+        self._moving.add(key)
+        moved = False
+        try:
+            while True:
+                self._again.discard(key)
+                moved = await self._check(guild_id, user_id) or moved
+                if key not in self._again:
+                    return moved
+        finally:
+            self._moving.discard(key)
+            self._again.discard(key)
+
+    async def _check(self, guild_id: int, user_id: int) -> bool:
         channel_id = self.gate.voice_channel_of(guild_id, user_id)
         if channel_id is None or channel_id not in self._gated:
             return False

@@ -84,7 +84,7 @@ async def test_uninvited_member_is_refused_by_discord_and_a_guest_gets_in(sandbo
 
 async def test_an_administrator_who_joins_uninvited_is_moved_out_within_two_seconds(
         sandbox: Sandbox, control: Control, podium: BotRun) -> None:
-    await live_room(control)
+    rid = await live_room(control)
     started = time.monotonic()
     await control.person("alice").joins(STAGE)  # administrators bypass overwrites: Discord lets her in
     await sandbox.until(lambda: not in_stage(sandbox, "alice"), timeout=2, what="alice moved out")
@@ -93,6 +93,13 @@ async def test_an_administrator_who_joins_uninvited_is_moved_out_within_two_seco
     assert "moved you out" in dm and "guest list" in dm
     assert any(r["method"] == "PATCH" and r["path"].endswith(f"/members/{uid(sandbox, 'alice')}")
                and r["body"] == {"channel_id": None} for r in await control.requests())
+    await control.person("alice").joins(STAGE)  # and again: moved out again
+    await sandbox.until(lambda: not in_stage(sandbox, "alice"), timeout=2, what="alice moved out again")
+    await control.person("alice").joins("Backstage")  # other stages are none of the watchdog's business
+    # An interaction is dispatched after the voice event, so once it is answered the watchdog has seen it.
+    assert (await control.person("bob").command("room info", room=rid)).text
+    await sandbox.until(lambda: len(dm_texts(sandbox, "alice")) == 2, timeout=2, what="a second DM")
+    assert guild(sandbox).voice_states[uid(sandbox, "alice")].channel_id == sandbox.world.channel("Backstage").id
 
 
 async def test_people_already_on_stage_when_it_goes_live_are_swept_but_moderators_stay(

@@ -56,6 +56,7 @@ async def test_used_up_revoked_and_expired_codes_fail_clearly(sandbox: Sandbox, 
 
     revoked_code = await new_code(control, rid, uses=5)
     listing = await control.person("bob").command("room codes", room=rid)
+    assert revoked_code not in listing.text and not CODE.search(listing.text)  # shown once, never again
     code_id = int(re.findall(r"#(\d+)", listing.text)[-1])
     reply = await control.person("bob").command("room codes", room=rid, revoke=code_id)
     assert "Revoked" in reply.text and "revoked" in reply.text
