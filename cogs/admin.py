@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from bot.client import PodiumBot
 
 
-class Admin(AuditCommand, commands.GroupCog, group_name="podium", group_description="Podium's settings for this server"):
+class Admin(AuditCommand, commands.GroupCog, group_name="podium",
+            group_description="Podium's settings for this server"):
     def __init__(self, bot: "PodiumBot") -> None:
         self.bot = bot
         self.settings = bot.services.settings

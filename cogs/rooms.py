@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 PAGE_SIZE = 10
 
 
-class Rooms(GuestCommands, commands.GroupCog, group_name="room", group_description="Schedule and run stage rooms"):
+class Rooms(GuestCommands, commands.GroupCog, group_name="room",
+            group_description="Schedule and run stage rooms"):
     def __init__(self, bot: "PodiumBot") -> None:
         self.bot = bot
         self.rooms = bot.services.rooms
