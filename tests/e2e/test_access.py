@@ -11,7 +11,7 @@ from sandbox import Sandbox
 from sandbox import permissions as P
 from sandbox.client import Control, ControlError
 from tests.e2e.harness import BotRun
-from tests.e2e.test_rooms import STAGE, guild, schedule
+from tests.e2e.test_rooms import STAGE, channel_messages, guild, schedule
 
 
 def overwrites(sb: Sandbox, channel: str = STAGE) -> dict:
@@ -66,6 +66,8 @@ async def test_uninvited_member_is_refused_by_discord_and_a_guest_gets_in(sandbo
     error = await refused(control, "carol")
     assert error.status == 403 and error.body["code"] == 50013  # Discord's own refusal: Missing Permissions
     assert not in_stage(sandbox, "carol")
+    [card] = [m for m in channel_messages(sandbox, STAGE) if "Live now" in m.content]
+    assert [c["custom_id"] for row in card.components for c in row["components"]] == [f"podium:room:{rid}:knock"]
     await control.person("bob").joins(STAGE)  # a stage moderator keeps access
     reply = await control.person("bob").command("room invite", room=rid, member="carol")
     assert reply.ephemeral and "guest list" in reply.text, reply
