@@ -179,13 +179,16 @@ class LiveRoom:
             out += self.lower_hand(user_id, at)
         return out
 
-    def raise_hand(self, user_id: int, at: datetime, source: str = BUTTON, note: str = "") -> list[fx.Effect]:
+    def check_can_raise(self, user_id: int) -> None:
         if not self.hands_enabled:
             raise ValidationError("Hands are off in this room right now: the moderators will open them again.")
         if user_id in self.speakers or user_id in self.invited:
             raise ValidationError("You are already on the stage.")
         if user_id not in self.present:
             raise ValidationError("Join the stage first, then raise your hand.")
+
+    def raise_hand(self, user_id: int, at: datetime, source: str = BUTTON, note: str = "") -> list[fx.Effect]:
+        self.check_can_raise(user_id)
         was_empty = len(self.queue) == 0
         before = self.queue.get(user_id)
         note = note.strip()[:NOTE_LIMIT]
@@ -355,6 +358,8 @@ class LiveRoom:
                 out += self._invite(user_id, at, None, send=False)
             elif state.requested_at is not None and user_id not in self.queue and self.hands_enabled:
                 out += self.raise_hand(user_id, state.requested_at, NATIVE)
+            elif user_id in self.pre_approved and self.on_stage < self.policy.speaker_limit:
+                out += self._invite(user_id, at, self.queue.lower(user_id))
         return out
 
     # -- internals ----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.discord_adapter import DiscordAdapter
 from bot.services.audience import AudienceService
 from bot.services.cards import CardService
+from bot.services.live import LiveService
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.store.db import Store
@@ -29,6 +30,8 @@ class Services:
         self.rooms.cards = self.cards
         self.audience = AudienceService(store, self.discord)
         self.settings = SettingsService(store)
+        self.live = LiveService(store, self.clock, self.discord, self.rooms.timers)
+        self.rooms.watch(self.live)
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
 

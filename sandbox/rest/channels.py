@@ -36,13 +36,40 @@ def _require_in(world: World, channel: Channel, need: int) -> None:
     world.require(_bot_id(world), need, guild=world.guild_of(channel), channel=channel)
 
 
+def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Discord gives every component of a message a numeric `id` (1, 2, ... depth first) when the sender
+    leaves it out, and returns it in the message."""
+    counter = iter(range(1, 1_000_000))
+    taken = set()
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            if "id" in item:
+                taken.add(item["id"])
+            walk(item.get("components") or [])
+
+    def fill(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for item in items:
+            item = dict(item)
+            if "id" not in item:
+                item["id"] = next(n for n in counter if n not in taken)
+            if item.get("components"):
+                item["components"] = fill(item["components"])
+            out.append(item)
+        return out
+
+    walk(components)
+    return fill(components)
+
+
 def message_from_body(body: dict[str, Any], **fields: Any) -> Message:
     if not (body.get("content") or body.get("embeds") or body.get("components") or body.get("attachments")):
         raise DiscordError(400, 50006, "Cannot send an empty message")
     if len(body.get("content") or "") > 2000:
         raise DiscordError.invalid_form("content", "Must be 2000 or fewer in length.", "BASE_TYPE_MAX_LENGTH")
     return Message(id=snowflake(), content=body.get("content") or "", embeds=body.get("embeds") or [],
-                   components=body.get("components") or [], flags=int(body.get("flags") or 0), **fields)
+                   components=numbered(body.get("components") or []), flags=int(body.get("flags") or 0), **fields)
 
 
 def attachments_for(request: web.Request) -> list[dict[str, Any]]:
@@ -65,7 +92,8 @@ def message_json(world: World, message: Message) -> dict[str, Any]:
 def edit_message(world: World, message: Message, body: dict[str, Any]) -> Message:
     for key in EDITABLE:
         if key in body and body[key] is not None and key != "attachments":
-            setattr(message, key, body[key] if key != "flags" else int(body[key]))
+            value = int(body[key]) if key == "flags" else numbered(body[key]) if key == "components" else body[key]
+            setattr(message, key, value)
     message.edited_at = now()
     if message.guild_id is not None and not message.ephemeral:
         world.emit("MESSAGE_UPDATE", world.message_json(message, gateway=True), message.guild_id)

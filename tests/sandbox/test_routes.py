@@ -84,3 +84,16 @@ async def test_stage_instances_events_and_voice_states(sandbox: Sandbox, client:
         await voice.disconnect()
     await instance.delete()
     assert sandbox.world.guilds[guild.id].scheduled_events.get(event.id) is None  # completed with its stage
+
+
+async def test_message_components_get_numeric_ids_as_discord_gives_them(sandbox: Sandbox, client: Client) -> None:
+    channel = discord.utils.get(the_guild(client).text_channels, name="announcements")
+    view = discord.ui.View()
+    view.add_item(discord.ui.Button(label="One", custom_id="one"))
+    view.add_item(discord.ui.Button(label="Two", custom_id="two"))
+    message = await channel.send("buttons", view=view)
+    stored = sandbox.world.channel_messages(channel.id)[-1]
+    row = stored.components[0]
+    assert row["id"] == 1 and [b["id"] for b in row["components"]] == [2, 3]
+    await message.edit(view=None)
+    assert sandbox.world.channel_messages(channel.id)[-1].components == []
