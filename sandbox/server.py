@@ -153,7 +153,9 @@ class Sandbox:
     # -- interactions -------------------------------------------------------------------------------
     async def run_interaction(self, interaction: Interaction, payload: dict[str, Any],
                               timeout: float) -> dict[str, Any]:
-        session = next(iter(self.gateway.sessions.values()), None)
+        # Discord hands an interaction to a connected session: a closed one kept for RESUME gets none.
+        connected = [s for s in self.gateway.sessions.values() if s.connection is not None]
+        session = connected[-1] if connected else None
         if session is None:
             return {"interaction_id": str(interaction.id), "responses": [], "failed": "the bot is not connected"}
         self.gateway.dispatch(session, "INTERACTION_CREATE", payload)

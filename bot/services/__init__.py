@@ -55,4 +55,5 @@ class Services:
     async def stop(self) -> None:
         if self._startup is not None:
             self._startup.cancel()
+        await self.live.stop()
         self.rooms.timers.shutdown()

@@ -175,6 +175,14 @@ class LiveService:
             embed, _ = live_card.render(room, running.live, self.clock.now())
             await self.discord.edit_card(*running.card, embed, None)  # the buttons go with the room
 
+    async def stop(self) -> None:
+        """Podium is shutting down: stop the rooms' workers and card edits (the store and timers hold the rest)."""
+        for running in self._running.values():
+            if running.worker is not None:
+                running.worker.cancel()
+            if running.pacer is not None:
+                await running.pacer.stop()
+
     # -- gateway --------------------------------------------------------------------------------------------
     def on_voice(self, change: VoiceChange) -> None:
         """Called synchronously at dispatch time with a snapshot of the event."""
