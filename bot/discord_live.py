@@ -12,6 +12,7 @@ from bot.core.live import VoiceNow
 from bot.discord_adapter import DiscordAdapter
 
 log = logging.getLogger(__name__)
+escape_markdown = discord.utils.escape_markdown
 
 
 @dataclass(frozen=True, slots=True)

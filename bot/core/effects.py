@@ -39,6 +39,7 @@ class RefreshCard:
 @dataclass(frozen=True, slots=True)
 class AlertModerators:
     text: str
+    quote: str = ""  # the member's own words, shown escaped
 
 
 @dataclass(frozen=True, slots=True)

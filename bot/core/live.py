@@ -197,7 +197,7 @@ class LiveRoom:
             return []
         out: list[fx.Effect] = [fx.RefreshCard(), fx.SaveHand(hand)]
         if was_empty:
-            out.append(fx.AlertModerators(f"✋ <@{user_id}> raised a hand" + (f": {note}" if note else "")))
+            out.append(fx.AlertModerators(f"✋ <@{user_id}> raised a hand", note))
         return out
 
     def lower_hand(self, user_id: int, at: datetime, outcome: str = "withdrawn") -> list[fx.Effect]:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from bot import live_card
 from bot.clock import Clock
+from bot.discord_live import escape_markdown
 from bot.core import effects as fx
 from bot.core import plan
 from bot.core.errors import Forbidden, NotFound, ValidationError
@@ -332,7 +333,8 @@ class LiveService:
                 elif isinstance(effect, fx.Notify):
                     await self.adapter.dm(effect.user_id, content=effect.text)
                 elif isinstance(effect, fx.AlertModerators):
-                    await self._alert(running, effect.text)
+                    quote = f": {escape_markdown(effect.quote)}" if effect.quote else ""
+                    await self._alert(running, effect.text + quote)
                 elif isinstance(effect, fx.PlayCue) and self.play_cue is not None:
                     await self.play_cue(room, effect.cue)
             except Exception:

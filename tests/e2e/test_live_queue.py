@@ -34,3 +34,27 @@ async def test_hands_from_discord_buttons_and_commands_form_one_fair_queue(
     lowered = await control.person("dave").clicks(message.id, f"podium:room:{rid}:hand:lower")
     assert "lowered" in lowered.text, lowered
     await queue_is(podium, rid, [e])
+
+
+async def test_moderators_get_a_private_thread_alert_when_the_queue_fills_and_hands_off_refuses(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    rid = await live_room(control, podium)
+    for name in ("carol", "dave"):
+        await control.person(name).joins(STAGE)
+    await control.person("carol").command("hand raise", topic="what about **bold** @everyone")
+    await control.person("dave").command("hand raise")
+
+    def alerts() -> list[str]:
+        threads = [c for c in sandbox.world.channels.values() if c.type == 12]
+        return [m.content for t in threads for m in sandbox.world.channel_messages(t.id)]
+
+    await sandbox.until(lambda: len(alerts()) == 1)
+    assert f"<@{uid(sandbox, 'carol')}>" in alerts()[0] and "\\*\\*bold" in alerts()[0]  # once: only when the queue goes from empty to not
+    reply = await control.person("alice").command("stage hands", state="off")
+    assert "off" in reply.text, reply
+    await control.person("erin").joins(STAGE)
+    refused = await control.person("erin").command("hand raise")
+    assert refused.ephemeral and "Hands are off" in refused.text, refused
+    form = await control.person("erin").clicks(card(sandbox, rid).id, f"podium:room:{rid}:hand:raise")
+    assert form.modal is None and "Hands are off" in form.text, form
+    assert uid(sandbox, "erin") not in [h.user_id for h in podium.services.live.running(rid).live.queue]
