@@ -38,18 +38,14 @@ RECORDS = (fx.SaveHand, fx.CloseHand, fx.TurnStarted, fx.TurnEnded, fx.Audit)
 
 
 @dataclass
-class _Batch:
-    effects: list[fx.Effect]
-    done: asyncio.Future[None] | None = None
-
-
-@dataclass
 class Running:
     """A live room while Podium runs it."""
 
     room: Room
     live: LiveRoom
-    inbox: asyncio.Queue[_Batch] = field(default_factory=asyncio.Queue)
+    pending: list[fx.Effect] = field(default_factory=list)  # decided, not yet carried out (in order)
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)  # resolved once `pending` is carried out
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
     presence: list[live_repo.Presence] = field(default_factory=list)
     thread_id: int | None = None
     card: tuple[int, int] | None = None  # (channel_id, message_id) of the live card in the stage chat
@@ -198,9 +194,8 @@ class LiveService:
                 self._submit_now(before, effects)
             after = self._room_on(change.guild_id, change.channel_id)
             if after is not None:
-                moderator = self.discord.is_stage_moderator(change.guild_id, after.room.stage_channel_id,
-                                                            change.user_id)
-                effects = after.live.joined(change.user_id, now, stage_moderator=moderator)
+                # Stage moderator rights are computed when a moderator acts (is_moderator), not per join.
+                effects = after.live.joined(change.user_id, now)
                 if change.requested_at is not None or not change.suppress:
                     effects += after.live.voice_state(change.user_id, now, suppress=change.suppress,
                                                       requested_at=change.requested_at)
@@ -277,51 +272,64 @@ class LiveService:
 
     # -- carrying effects out -------------------------------------------------------------------------------
     def _submit_now(self, running: Running, effects: list[fx.Effect]) -> None:
-        self._local(running, effects)
-        running.inbox.put_nowait(_Batch(effects))
+        running.pending += self._local(running, effects)
+        running.wake.set()
 
     async def _submit(self, running: Running, effects: list[fx.Effect], *, wait: bool) -> None:
-        self._local(running, effects)
-        batch = _Batch(effects, asyncio.get_running_loop().create_future() if wait else None)
-        running.inbox.put_nowait(batch)
-        if batch.done is not None:
-            await batch.done
+        self._submit_now(running, effects)
+        if wait:
+            done = asyncio.get_running_loop().create_future()
+            running.waiters.append(done)
+            await done
 
-    def _local(self, running: Running, effects: list[fx.Effect]) -> None:
-        """Timers and the card, at once and in order (cheap, in memory)."""
+    def _local(self, running: Running, effects: list[fx.Effect]) -> list[fx.Effect]:
+        """Timers and the card at once and in order (cheap, in memory); returns the rest, for the worker."""
+        rest = []
         for effect in effects:
-            if isinstance(effect, fx.StartTimer):
+            if isinstance(effect, fx.RefreshCard):
+                if running.pacer is not None:
+                    running.pacer.poke()
+            elif isinstance(effect, fx.StartTimer):
                 self.timers.set(plan.Timer(effect.key, effect.at, "live"))
             elif isinstance(effect, fx.CancelTimer):
                 self.timers.cancel(effect.key)
-            elif isinstance(effect, fx.RefreshCard) and running.pacer is not None:
-                running.pacer.poke()
+            else:
+                rest.append(effect)
+        return rest
+
+    def idle(self, room_id: int) -> bool:
+        """Everything decided for the room so far has been carried out."""
+        running = self._running.get(room_id)
+        return running is None or not (running.pending or running.waiters or running.presence)
 
     async def _work(self, running: Running) -> None:
         while True:
-            batches = [await running.inbox.get()]
-            while not running.inbox.empty():
-                batches.append(running.inbox.get_nowait())
+            await running.wake.wait()
+            running.wake.clear()
+            effects, running.pending = running.pending, []
+            waiters, running.waiters = running.waiters, []
             try:
-                await self._carry_out(running, batches)
+                await self._carry_out(running, effects)
             except Exception as exc:  # a store failure: whoever waits is told, the room goes on
                 log.exception("room %s: could not carry out effects", running.id)
-                for batch in batches:
-                    if batch.done is not None and not batch.done.done():
-                        batch.done.set_exception(exc)
-            for batch in batches:
-                if batch.done is not None and not batch.done.done():
-                    batch.done.set_result(None)
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_exception(exc)
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
             async with self._changed:
                 self._changed.notify_all()
 
-    async def _carry_out(self, running: Running, batches: list[_Batch]) -> None:
-        records = [e for b in batches for e in b.effects if isinstance(e, RECORDS)]
+    async def _carry_out(self, running: Running, effects: list[fx.Effect]) -> None:
+        records = [e for e in effects if isinstance(e, RECORDS)]
         presence, running.presence = running.presence, []
         if records or presence:
             await self.store.run(live_repo.write, running.id, records, presence)
         room = running.room
-        for effect in (e for b in batches for e in b.effects):
+        for effect in effects:
+            if isinstance(effect, RECORDS):
+                continue
             try:
                 if isinstance(effect, fx.InviteToSpeak):
                     await self.discord.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, False)

@@ -112,8 +112,13 @@ def spoken(db: Database, room_id: int) -> set[int]:
 
 def write(db: Database, room_id: int, records: Iterable[fx.Effect], presence: Iterable[Presence] = ()) -> None:
     """Apply records in order, in the caller's transaction (one hop for a whole batch: a group commit)."""
+    rows = [(room_id, p.user_id, to_text(p.at), int(p.joined), p.present) for p in presence]
     db.conn.executemany("INSERT INTO live_presence (room_id, user_id, at, joined, present) VALUES (?, ?, ?, ?, ?)",
-                   [(room_id, p.user_id, to_text(p.at), int(p.joined), p.present) for p in presence])
+                        rows)
+    if rows:  # the recap's peak (bot.store.audience), folded in here: one write per batch, not per event
+        db.execute("""INSERT INTO room_audience (room_id, peak_listeners) VALUES (?, ?) ON CONFLICT (room_id)
+                      DO UPDATE SET peak_listeners = max(peak_listeners, excluded.peak_listeners)""",
+                   [room_id, max(r[4] for r in rows)])
     for record in records:
         if isinstance(record, fx.SaveHand):
             h = record.hand
@@ -131,6 +136,8 @@ def write(db: Database, room_id: int, records: Iterable[fx.Effect], presence: It
         elif isinstance(record, fx.TurnStarted):
             db.execute("INSERT OR IGNORE INTO live_turns (room_id, user_id, started_at) VALUES (?, ?, ?)",
                        [room_id, record.user_id, to_text(record.at)])
+            db.execute("INSERT OR IGNORE INTO room_speakers (room_id, user_id) VALUES (?, ?)",
+                       [room_id, record.user_id])
         elif isinstance(record, fx.TurnEnded):
             db.execute("UPDATE live_turns SET ended_at = ?, reason = ? WHERE room_id = ? AND user_id = ? "
                        "AND ended_at IS NULL", [to_text(record.at), record.reason, room_id, record.user_id])
