@@ -14,7 +14,8 @@ from discord.ext import commands
 
 from bot.core.errors import ValidationError
 from bot.core.when import parse_duration
-from cogs.common import live_room_autocomplete
+from bot.discord_adapter import caller_of
+from cogs.common import live_or_upcoming_autocomplete, live_room_autocomplete
 
 if TYPE_CHECKING:
     from bot.client import PodiumBot
@@ -84,20 +85,36 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
         await self._moderate(interaction, "hands", room, enabled=state == "on")
         await self._done(interaction, "Hands are open." if state == "on" else "Hands are off: raising is refused.")
 
+    async def _name(self, interaction: discord.Interaction, role: str, member: discord.Member,
+                    room: int | None) -> str | None:
+        """For a room that is not live yet: remember the co-host or speaker for when it opens."""
+        if room is None or self.live.running(room) is not None:
+            return None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found = await self.live.name_ahead(caller_of(interaction), interaction.guild_id or 0, room, member.id, role)
+        return f"#{found.id} {discord.utils.escape_markdown(found.title)}"
+
     @app_commands.command(name="cohost", description="Make a member a co-host of the room")
-    @app_commands.describe(member="The new co-host", room=ROOM_HELP)
-    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.describe(member="The new co-host", room="The room, live or scheduled (default: the stage you are on)")
+    @app_commands.autocomplete(room=live_or_upcoming_autocomplete)
     @app_commands.guild_only()
     async def cohost(self, interaction: discord.Interaction, member: discord.Member, room: int | None = None) -> None:
+        if (ahead := await self._name(interaction, "cohost", member, room)) is not None:
+            await self._done(interaction, f"{member.mention} will co-host room {ahead} when it opens.")
+            return
         await self._moderate(interaction, "cohost", room, member)
         await self._done(interaction, f"{member.mention} co-hosts the room now.")
 
     @speakers.command(name="add", description="Pre-approve a speaker: invited as soon as they join")
-    @app_commands.describe(member="The speaker", room=ROOM_HELP)
-    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.describe(member="The speaker", room="The room, live or scheduled (default: the stage you are on)")
+    @app_commands.autocomplete(room=live_or_upcoming_autocomplete)
     @app_commands.guild_only()
     async def speakers_add(self, interaction: discord.Interaction, member: discord.Member,
                            room: int | None = None) -> None:
+        if (ahead := await self._name(interaction, "speaker", member, room)) is not None:
+            await self._done(interaction, f"{member.mention} is pre-approved for room {ahead}: invited to speak "
+                                          "as soon as they join the stage.")
+            return
         await self._moderate(interaction, "speaker", room, member)
         await self._done(interaction, f"{member.mention} is pre-approved: invited to speak when on the stage.")
 

@@ -30,7 +30,7 @@ class Services:
         self.rooms.cards = self.cards
         self.audience = AudienceService(store, self.discord)
         self.settings = SettingsService(store)
-        self.live = LiveService(store, self.clock, self.discord, self.rooms.timers)
+        self.live = LiveService(store, self.clock, self.discord, self.rooms.timers, self.rooms)
         self.rooms.watch(self.live)
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import live_card
 from bot.clock import Clock
@@ -23,7 +23,8 @@ from bot.core import effects as fx
 from bot.core import plan
 from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.live import LiveRoom
-from bot.core.rooms import Room
+from bot.core.access import Caller, require_room_manager
+from bot.core.rooms import Room, RoomStatus
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_live import LiveDiscord, VoiceChange
 from bot.schedule import Timers
@@ -31,6 +32,9 @@ from bot.services.live_card import CardPacer
 from bot.store import live as live_repo
 from bot.store import settings as settings_repo
 from bot.store.db import Store
+
+if TYPE_CHECKING:
+    from bot.services.rooms import RoomService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -61,7 +65,9 @@ class Running:
 class LiveService:
     """A RoomWatcher (bot.services.rooms): follows every live room."""
 
-    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers) -> None:
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers,
+                 rooms: "RoomService | None" = None) -> None:
+        self.rooms = rooms
         self.store = store
         self.clock = clock
         self.discord = LiveDiscord(discord)
@@ -265,6 +271,29 @@ class LiveService:
             await self.store.run(live_repo.save_setup, running.id, live.policy, live.hands_enabled)
         await self._submit(running, effects, wait=True)
         return running
+
+    async def name_ahead(self, caller: Caller, guild_id: int, room_id: int, user_id: int, role: str) -> Room:
+        """Name a co-host ("cohost") or pre-approved speaker ("speaker") of a room that is not live yet: its host
+        or anyone who can host. They take effect when the room opens."""
+        assert self.rooms is not None
+        room = await self.rooms.get(guild_id, room_id)
+        settings = await self.rooms.settings(guild_id)
+        action = "cohost" if role == "cohost" else "speaker"
+        try:
+            require_room_manager(caller, room.host_id, settings.host_role_id)
+        except Forbidden:
+            await self.store.run(live_repo.write, room_id, [fx.Audit(caller.user_id, action, user_id, False,
+                                                                     "not the room's host")])
+            raise
+        if room.status != RoomStatus.SCHEDULED:
+            raise ValidationError(f"Room #{room_id} is {room.status.value}: only a live or scheduled room takes "
+                                  "co-hosts and speakers.")
+
+        def save(db: Any) -> None:
+            live_repo.add_person(db, room_id, user_id, role)
+            live_repo.write(db, room_id, [fx.Audit(caller.user_id, action, user_id, detail="ahead of the room")])
+        await self.store.run(save)
+        return room
 
     def _refresh_moderator(self, running: Running, user_id: int) -> None:
         running.live.set_stage_moderator(user_id, self.discord.is_stage_moderator(

@@ -59,3 +59,23 @@ async def test_which_room_a_command_means(sandbox: Sandbox, control: Control, po
     assert [c["value"] for c in choices] == [rid], choices
     assert podium.services.live.live_room_for(sandbox.world.guilds and next(iter(sandbox.world.guilds)),
                                               uid(sandbox, "carol")).id == rid
+
+
+async def test_speakers_and_cohosts_named_ahead_of_a_scheduled_room(sandbox: Sandbox, control: Control,
+                                                                    podium: BotRun) -> None:
+    reply = await control.person("alice").command("room schedule", title="Later", start="in 2 hours", stage=STAGE)
+    rid = int(reply.first["content"].split("#")[1].split(" ")[0])
+    refused = await control.person("carol").command("stage speakers add", member="carol", room=rid)
+    assert refused.ephemeral and "Only hosts" in refused.text, refused
+    reply = await control.person("alice").command("stage speakers add", member="erin", room=rid)
+    assert "pre-approved for room" in reply.text, reply
+    reply = await control.person("alice").command("stage cohost", member="dave", room=rid)
+    assert "will co-host" in reply.text, reply
+    await control.person("alice").command("room start", room=rid)
+    await podium.services.live.until(lambda: podium.services.live.running(rid))
+    await control.person("erin").joins(STAGE)
+    await sandbox.until(lambda: is_speaker(sandbox, "erin"))
+    assert podium.services.live.is_moderator(rid, uid(sandbox, "dave"))
+    from bot.store import live as live_repo
+    audit = await podium.store.run(live_repo.audit, rid)
+    assert [(a.action, a.allowed) for a in audit][:3] == [("speaker", False), ("speaker", True), ("cohost", True)]
