@@ -79,8 +79,13 @@ class LiveDiscord:
 
     async def set_suppress(self, guild_id: int, channel_id: int, user_id: int, suppress: bool) -> None:
         """suppress=False on someone else is an invitation to speak on Discord; True returns them to the audience."""
+        guild = self.bot.get_guild(guild_id)
+        member = guild.get_member(user_id) if guild else None
+        if member is None or member.voice is None or member.voice.channel is None \
+                or member.voice.channel.id != channel_id:
+            return  # no longer on that stage: nothing to invite or return
         try:
-            await self.bot.http.edit_voice_state(guild_id, user_id, {"channel_id": channel_id, "suppress": suppress})
+            await member.edit(suppress=suppress)
         except discord.HTTPException as exc:  # they left meanwhile, or a right is missing: the room goes on
             log.warning("could not set suppress=%s for %s on %s: %s", suppress, user_id, channel_id, exc)
 

@@ -52,10 +52,9 @@ class Hands(commands.GroupCog, group_name="hand", group_description="Raise your 
         assert interaction.guild_id is not None
         running = self.live.resolve(interaction.guild_id, interaction.user.id, room)
         live = running.live
-        moderator = self.live.is_moderator(running.id, interaction.user.id)
         lines = []
         for place, hand in enumerate(live.queue.first(10), start=1):
-            note = f" — {discord.utils.escape_markdown(hand.note)}" if hand.note and moderator else ""
+            note = f" — {discord.utils.escape_markdown(hand.note)}" if hand.note else ""
             lines.append(f"{place}. <@{hand.user_id}>{note}")
         position = live.queue.position(interaction.user.id)
         mine = (f"You are **#{position}** of {len(live.queue)}." if position

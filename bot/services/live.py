@@ -383,7 +383,10 @@ class LiveService:
             parent = settings.announce_channel_id or self.discord.first_text_channel(running.room.guild_id)
             if parent is None:
                 return
-            members = [running.live.host_id, *sorted(running.live.cohosts)]
+            room = running.room
+            here = self.discord.stage_voice(room.guild_id, room.stage_channel_id)
+            members = [running.live.host_id, *sorted(running.live.cohosts),
+                       *sorted(u for u, state in here.items() if state.stage_moderator)]
             running.thread_id = await self.discord.open_thread(
                 parent, f"🎙 Room #{running.id} moderators", members)
             if running.thread_id is None:
