@@ -70,6 +70,8 @@ class PodiumBot(commands.Bot):
                 self.services.live.on_voice(snapshot(member, before, after))
             except Exception:
                 log.exception("live rooms could not take a voice state update")
+        elif event_name == "guild_available":
+            self.services.live.resync(args[0].id)  # a new session's voice states (no-op at start-up)
         super().dispatch(event_name, *args, **kwargs)
 
     async def close(self) -> None:

@@ -213,6 +213,22 @@ class LiveService:
             self._submit_now(running, running.live.voice_state(
                 change.user_id, now, suppress=change.suppress, requested_at=change.requested_at))
 
+    def resync(self, guild_id: int) -> None:
+        """After a new gateway session (not a resume: missed events are gone), align each live room with the
+        voice states Discord just sent: who left or joined meanwhile, and what they asked."""
+        now = self.clock.now()
+        for running in [r for r in self._running.values() if r.room.guild_id == guild_id]:
+            live = running.live
+            voice = self.discord.stage_voice(guild_id, running.room.stage_channel_id)
+            effects: list[fx.Effect] = []
+            for user_id in [u for u in live.present if u not in voice]:
+                effects += live.left(user_id, now)
+            for user_id, state in voice.items():
+                if user_id not in live.present:
+                    effects += live.joined(user_id, now)
+                effects += live.voice_state(user_id, now, suppress=state.suppress, requested_at=state.requested_at)
+            self._submit_now(running, effects)
+
     def _room_on(self, guild_id: int, channel_id: int | None) -> Running | None:
         room_id = self._by_stage.get((guild_id, channel_id or 0))
         return self._running.get(room_id) if room_id is not None else None

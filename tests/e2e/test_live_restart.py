@@ -74,3 +74,26 @@ async def test_a_hand_raised_by_someone_who_leaves_is_dropped_after_the_grace_pe
     await queue_is(podium, rid, [d])
     hands = await podium.store.run(live_repo.hands, rid)
     assert (c, "dropped", "back soon") in hands
+
+
+async def test_a_new_gateway_session_realigns_the_room_with_discord(sandbox: Sandbox, control: Control,
+                                                                   podium: BotRun) -> None:
+    rid = await live_room(control, podium)
+    for name in ("carol", "dave"):
+        await control.person(name).joins(STAGE)
+    await control.person("dave").raises_hand()
+    c, d, e = (uid(sandbox, n) for n in ("carol", "dave", "erin"))
+    await queue_is(podium, rid, [d])
+    # The bot's session is lost while things happen (nothing replayable): it must start a new one.
+    gateway = sandbox.gateway
+    [(session_id, session)] = list(gateway.sessions.items())
+    del gateway.sessions[session_id]
+    await control.person("dave").lowers_hand()
+    await control.person("carol").leaves_voice()
+    await control.person("erin").joins(STAGE)
+    await control.person("erin").raises_hand()
+    conn, session.connection = session.connection, None
+    await conn.close(4000)
+    running = podium.services.live.running(rid)
+    await queue_is(podium, rid, [e], timeout=20)
+    assert c not in running.live.present and e in running.live.present
