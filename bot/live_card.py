@@ -89,7 +89,7 @@ class HandButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         if self.act == "raise":
             running = live.resolve(interaction.guild_id, interaction.user.id, self.room_id)
             running.live.check_can_raise(interaction.user.id)  # refuse before the form, not after it
-            await interaction.response.send_modal(RaiseHandModal(self.room_id))
+            await open_raise_form(interaction, self.room_id)
         elif self.act == "lower":
             await live.lower_hand(interaction.guild_id, interaction.user.id, self.room_id)
             await interaction.response.send_message("Your hand is lowered.", ephemeral=True)
@@ -101,24 +101,53 @@ class HandButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
                                             ephemeral=True)
 
 
+FORM = re.compile(r"podium:room:(?P<room>\d+):hand:form")
+
+
 class RaiseHandModal(discord.ui.Modal):
+    """The "what do you want to say?" form. Its answer is handled by `submit_raise_form` (from the hands cog's
+    interaction listener), not by this object, so a form opened before a restart still works after it."""
+
     note: discord.ui.TextInput["RaiseHandModal"] = discord.ui.TextInput(
         label="What do you want to say? (optional)", style=discord.TextStyle.paragraph, required=False,
         max_length=200, placeholder="A question, a comment: the moderators see it in the queue.",
         custom_id="note")
 
     def __init__(self, room_id: int) -> None:
-        super().__init__(title="Raise your hand", custom_id=f"podium:room:{room_id}:hand:form", timeout=900)
-        self.room_id = room_id
+        super().__init__(title="Raise your hand", custom_id=f"podium:room:{room_id}:hand:form", timeout=None)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+
+async def open_raise_form(interaction: discord.Interaction, room_id: int) -> None:
+    form = RaiseHandModal(room_id)
+    await interaction.response.send_modal(form)
+    form.stop()  # nothing kept in memory: the submission is routed by its custom_id
+
+
+def _field(components: list[dict[str, Any]], custom_id: str) -> str:
+    for component in components:
+        if component.get("custom_id") == custom_id:
+            return str(component.get("value") or "")
+        found = _field(component.get("components", []) + ([component["component"]] if "component" in component
+                                                            else []), custom_id)
+        if found:
+            return found
+    return ""
+
+
+async def submit_raise_form(interaction: discord.Interaction) -> bool:
+    """Handle a submitted raise-hand form; False if the interaction is something else."""
+    data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    match = FORM.fullmatch(str(data.get("custom_id", "")))
+    if interaction.type != discord.InteractionType.modal_submit or match is None:
+        return False
+    try:
         live: LiveService = interaction.client.services.live  # type: ignore[attr-defined]
         assert interaction.guild_id is not None
-        room, position = await live.raise_hand(interaction.guild_id, interaction.user.id, self.room_id,
-                                               note=self.note.value or "", source="button")
+        room, position = await live.raise_hand(interaction.guild_id, interaction.user.id, int(match["room"]),
+                                               note=_field(data.get("components", []), "note"), source="button")
         await interaction.response.send_message(
             f"✋ Your hand is raised in **{discord.utils.escape_markdown(room.title)}**: you are #{position} in "
             "the queue.", ephemeral=True)
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+    except Exception as error:
         await send_error(interaction, error)
+    return True

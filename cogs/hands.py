@@ -8,6 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.hands import COMMAND
+from bot.live_card import submit_raise_form
 from cogs.common import live_room_autocomplete
 
 if TYPE_CHECKING:
@@ -20,6 +21,10 @@ class Hands(commands.GroupCog, group_name="hand", group_description="Raise your 
     def __init__(self, bot: "PodiumBot") -> None:
         self.live = bot.services.live
         super().__init__()
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await submit_raise_form(interaction)  # the card's form, also when opened before a restart
 
     @app_commands.command(name="raise", description="Ask to speak (optionally say what about)")
     @app_commands.describe(topic="What you want to say (shown to the moderators, up to 200 characters)",
