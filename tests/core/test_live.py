@@ -216,3 +216,26 @@ def test_pre_approved_speakers_are_invited_on_join() -> None:
     live = room()
     live.add_speaker(HOST, 42, at(1))
     assert fx.InviteToSpeak(42) in live.joined(42, at(2))
+
+
+def test_first_time_speakers_go_first_when_the_room_asks() -> None:
+    live = room(first_timers_first=True)
+    live.promote(HOST, CAROL, at(0))
+    live.voice_state(CAROL, at(1), suppress=False, requested_at=None)
+    live.demote(HOST, CAROL, at(2))
+    live.raise_hand(CAROL, at(3))  # has spoken
+    live.raise_hand(DAVE, at(4))  # never has
+    assert [h.user_id for h in live.queue] == [DAVE, CAROL]
+    live.set_policy(HOST, first_timers_first=False)
+    live.raise_hand(ERIN, at(5))
+    assert [h.user_id for h in live.queue][-1] == ERIN
+
+
+def test_settings_are_checked_and_audited() -> None:
+    live = room()
+    with pytest.raises(ValidationError, match="speaker limit"):
+        live.set_policy(HOST, speaker_limit=0)
+    with pytest.raises(ValidationError, match="30 seconds"):
+        live.set_policy(HOST, turn_limit=timedelta(seconds=5))
+    out = live.set_policy(HOST, qa_mode=True)
+    assert live.policy.qa_mode and fx.Audit(HOST, "settings", None, detail="qa_mode=True") in out
