@@ -105,6 +105,19 @@ class HandQueue:
             index = neighbour
         return index + 1
 
+    def set_first_timers_first(self, flag: bool) -> list[Hand]:
+        """Change the policy for everyone already waiting too (a rare moderator action: O(n) is fine here).
+        Returns the hands whose place key changed."""
+        self.first_timers_first = flag
+        changed = []
+        for hand in list(self):
+            tier = 0 if (hand.first_time or not flag) else 1
+            if tier != hand.tier:
+                self.lower(hand.user_id)
+                self._insert(replace(hand, tier=tier))
+                changed.append(self._hands[hand.user_id])
+        return changed
+
     def clear(self) -> list[Hand]:
         hands = list(self)
         self._hands.clear()

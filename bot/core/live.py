@@ -245,9 +245,9 @@ class LiveRoom:
         if policy.turn_limit is not None and policy.turn_limit < timedelta(seconds=30):
             raise ValidationError("A turn limit is at least 30 seconds (or 0 for none).")
         self.policy = policy
-        self.queue.first_timers_first = policy.first_timers_first
+        moved = [fx.SaveHand(h) for h in self.queue.set_first_timers_first(policy.first_timers_first)]
         detail = ", ".join(f"{k}={v}" for k, v in changes.items())
-        return [fx.RefreshCard(), fx.Audit(actor_id, "settings", None, detail=detail)]
+        return [*moved, fx.RefreshCard(), fx.Audit(actor_id, "settings", None, detail=detail)]
 
     def refused(self, actor_id: int, action: str, target_id: int | None = None) -> fx.Audit:
         return fx.Audit(actor_id, action, target_id, allowed=False, detail="not a moderator")

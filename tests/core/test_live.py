@@ -226,9 +226,10 @@ def test_first_time_speakers_go_first_when_the_room_asks() -> None:
     live.raise_hand(CAROL, at(3))  # has spoken
     live.raise_hand(DAVE, at(4))  # never has
     assert [h.user_id for h in live.queue] == [DAVE, CAROL]
-    live.set_policy(HOST, first_timers_first=False)
+    out = live.set_policy(HOST, first_timers_first=False)  # back to plain first raised, first served
+    assert fx.SaveHand(live.queue.get(CAROL)) in out
     live.raise_hand(ERIN, at(5))
-    assert [h.user_id for h in live.queue][-1] == ERIN
+    assert [h.user_id for h in live.queue] == [CAROL, DAVE, ERIN]
 
 
 def test_settings_are_checked_and_audited() -> None:
