@@ -132,6 +132,8 @@ class LiveService:
         if room.id in self._running:
             return
         setup, hands, turns, spoken = await self.store.run(_load, room.id)
+        if room.id in self._running:  # opened meanwhile (start-up catch-up and a command at once)
+            return
         live = LiveRoom(room.id, room.host_id, setup.policy, set(setup.cohosts), set(setup.speakers),
                         setup.hands_enabled)
         running = Running(room, live, thread_id=setup.thread_id, card=setup.card)
