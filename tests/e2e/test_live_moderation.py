@@ -62,6 +62,7 @@ async def test_a_promotion_past_the_speaker_limit_is_refused_naming_the_speakers
     reply = await control.person("alice").command("stage promote", member="dave")
     assert reply.ephemeral and "full" in reply.text and f"<@{uid(sandbox, 'carol')}>" in reply.text, reply
     assert voice(sandbox, "dave").suppress and voice(sandbox, "dave").request_to_speak_timestamp is None
+    assert uid(sandbox, "dave") not in podium.services.live.running(rid).live.invited
 
 
 async def test_the_turn_limit_warns_then_returns_the_speaker_to_the_audience(

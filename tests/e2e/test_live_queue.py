@@ -4,7 +4,7 @@ from __future__ import annotations
 from sandbox import Sandbox
 from sandbox.client import Control
 from tests.e2e.harness import BotRun
-from tests.e2e.live_story import STAGE, card, card_text, is_invited, is_speaker, live_room, queue_is, uid
+from tests.e2e.live_story import STAGE, card, card_text, is_speaker, live_room, queue_is, uid
 
 
 async def test_hands_from_discord_buttons_and_commands_form_one_fair_queue(
