@@ -1,6 +1,7 @@
 """Live rooms' records: policy, co-hosts and pre-approved speakers, hands, turns, presence and the audit."""
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -119,32 +120,42 @@ def write(db: Database, room_id: int, records: Iterable[fx.Effect], presence: It
         db.execute("""INSERT INTO room_audience (room_id, peak_listeners) VALUES (?, ?) ON CONFLICT (room_id)
                       DO UPDATE SET peak_listeners = max(peak_listeners, excluded.peak_listeners)""",
                    [room_id, max(r[4] for r in rows)])
-    for record in records:
-        if isinstance(record, fx.SaveHand):
-            h = record.hand
-            db.execute(
-                """INSERT INTO live_hands (room_id, user_id, source, note, raised_at, order_at, seq, tier, first_time)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                   ON CONFLICT (room_id, user_id) WHERE status = 'open' DO UPDATE SET
-                       source = excluded.source, note = excluded.note, order_at = excluded.order_at,
-                       seq = excluded.seq, tier = excluded.tier""",
-                [room_id, h.user_id, h.source, h.note, to_text(h.raised_at), to_text(h.raised_at), h.seq, h.tier,
-                 int(h.first_time)])
-        elif isinstance(record, fx.CloseHand):
-            db.execute("UPDATE live_hands SET status = ?, closed_at = ? WHERE room_id = ? AND user_id = ? "
-                       "AND status = 'open'", [record.outcome, to_text(record.at), room_id, record.user_id])
-        elif isinstance(record, fx.TurnStarted):
-            db.execute("INSERT OR IGNORE INTO live_turns (room_id, user_id, started_at) VALUES (?, ?, ?)",
-                       [room_id, record.user_id, to_text(record.at)])
-            db.execute("INSERT OR IGNORE INTO room_speakers (room_id, user_id) VALUES (?, ?)",
-                       [room_id, record.user_id])
-        elif isinstance(record, fx.TurnEnded):
-            db.execute("UPDATE live_turns SET ended_at = ?, reason = ? WHERE room_id = ? AND user_id = ? "
-                       "AND ended_at IS NULL", [to_text(record.at), record.reason, room_id, record.user_id])
-        elif isinstance(record, fx.Audit):
-            db.execute("INSERT INTO live_audit (room_id, actor_id, action, target_id, allowed, detail) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", [room_id, record.actor_id, record.action, record.target_id,
-                                                     int(record.allowed), record.detail])
+    conn = db.conn
+    # Consecutive records of one kind go in one executemany: order is kept, and a burst costs per row, not per
+    # statement.
+    for kind, run in itertools.groupby(records, key=type):
+        group = list(run)
+        if kind is fx.SaveHand:
+            conn.executemany(_SAVE_HAND, [
+                (room_id, r.hand.user_id, r.hand.source, r.hand.note, to_text(r.hand.raised_at),
+                 to_text(r.hand.raised_at), r.hand.seq, r.hand.tier, int(r.hand.first_time))
+                for r in group])  # type: ignore[attr-defined]
+        elif kind is fx.CloseHand:
+            conn.executemany("UPDATE live_hands SET status = ?, closed_at = ? WHERE room_id = ? AND user_id = ? "
+                             "AND status = 'open'",
+                             [(r.outcome, to_text(r.at), room_id, r.user_id) for r in group])  # type: ignore[attr-defined]
+        elif kind is fx.TurnStarted:
+            for r in group:
+                conn.execute("INSERT OR IGNORE INTO live_turns (room_id, user_id, started_at) VALUES (?, ?, ?)",
+                             [room_id, r.user_id, to_text(r.at)])  # type: ignore[attr-defined]
+                conn.execute("INSERT OR IGNORE INTO room_speakers (room_id, user_id) VALUES (?, ?)",
+                             [room_id, r.user_id])  # type: ignore[attr-defined]
+        elif kind is fx.TurnEnded:
+            conn.executemany("UPDATE live_turns SET ended_at = ?, reason = ? WHERE room_id = ? AND user_id = ? "
+                             "AND ended_at IS NULL",
+                             [(to_text(r.at), r.reason, room_id, r.user_id) for r in group])  # type: ignore[attr-defined]
+        elif kind is fx.Audit:
+            conn.executemany("INSERT INTO live_audit (room_id, actor_id, action, target_id, allowed, detail) "
+                             "VALUES (?, ?, ?, ?, ?, ?)",
+                             [(room_id, r.actor_id, r.action, r.target_id, int(r.allowed), r.detail)
+                              for r in group])  # type: ignore[attr-defined]
+
+
+_SAVE_HAND = """INSERT INTO live_hands (room_id, user_id, source, note, raised_at, order_at, seq, tier, first_time)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (room_id, user_id) WHERE status = 'open' DO UPDATE SET
+        source = excluded.source, note = excluded.note, order_at = excluded.order_at,
+        seq = excluded.seq, tier = excluded.tier"""
 
 
 def audit(db: Database, room_id: int) -> list[AuditEntry]:
