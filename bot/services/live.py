@@ -117,6 +117,17 @@ class LiveService:
         self._refresh_moderator(running, user_id)
         return running.live.is_moderator(user_id)
 
+    async def require_moderator(self, guild_id: int, actor_id: int, room_id: int | None, action: str) -> Running:
+        """For other features' moderator commands (e.g. /stage chime): the room the command means, if the actor
+        moderates it; otherwise Forbidden, and the refusal is audited like every moderator action."""
+        running = self.resolve(guild_id, actor_id, room_id)
+        if not self.is_moderator(running.id, actor_id):
+            await self._submit(running, [running.live.refused(actor_id, action)], wait=True)
+            raise Forbidden("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
+                            "in the stage) can do that.")
+        await self._submit(running, [fx.Audit(actor_id, action)], wait=True)
+        return running
+
     async def until(self, check: Callable[[], T], timeout: float = 10.0) -> T:
         """Wait (bounded) until `check()` is truthy; re-checked after every batch of effects is carried out."""
         async def wait() -> T:

@@ -79,3 +79,21 @@ async def test_speakers_and_cohosts_named_ahead_of_a_scheduled_room(sandbox: San
     from bot.store import live as live_repo
     audit = await podium.store.run(live_repo.audit, rid)
     assert [(a.action, a.allowed) for a in audit][:3] == [("speaker", False), ("speaker", True), ("cohost", True)]
+
+
+async def test_other_features_guard_their_moderator_commands_with_one_call(sandbox: Sandbox, control: Control,
+                                                                          podium: BotRun) -> None:
+    import pytest
+
+    from bot.core.errors import Forbidden
+    from bot.store import live as live_repo
+
+    rid = await live_room(control, podium)
+    gid = next(iter(sandbox.world.guilds))
+    live = podium.services.live
+    running = await live.require_moderator(gid, uid(sandbox, "bob"), None, "chime")
+    assert running.id == rid
+    with pytest.raises(Forbidden):
+        await live.require_moderator(gid, uid(sandbox, "carol"), rid, "chime")
+    audit = await podium.store.run(live_repo.audit, rid)
+    assert [(a.action, a.allowed) for a in audit] == [("chime", True), ("chime", False)]
