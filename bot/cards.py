@@ -6,11 +6,15 @@ Times are Discord timestamps (<t:…:F>) so every reader sees their own time zon
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import discord
 
 from bot.core.rooms import Room, RoomStatus
 from bot.core.when import discord_timestamp
+
+if TYPE_CHECKING:
+    from bot.store.live import LiveRecap
 
 COLOURS = {
     RoomStatus.SCHEDULED: discord.Colour.blurple(), RoomStatus.LIVE: discord.Colour.green(),
@@ -52,11 +56,28 @@ def reminder_text(room: Room) -> str:
             f"({discord_timestamp(room.start_at, 't')}) in <#{room.stage_channel_id}>.")
 
 
-def recap_embed(room: Room, *, peak_listeners: int, speakers: list[int]) -> discord.Embed:
+def short_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def recap_embed(room: Room, *, peak_listeners: int, speakers: list[int], live: "LiveRecap | None" = None,
+                interested: int | None = None) -> discord.Embed:
     assert room.opened_at is not None and room.closed_at is not None
     embed = discord.Embed(title=f"Recap: {room.title}", colour=discord.Colour.dark_grey())
     embed.add_field(name="Duration", value=human_duration(room.closed_at - room.opened_at))
-    embed.add_field(name="Peak listeners", value=str(peak_listeners))
+    embed.add_field(name="Peak listeners", value=str(max(peak_listeners, live.peak_present if live else 0)))
+    if live is not None:
+        embed.add_field(name="Unique listeners", value=str(live.unique_listeners))
+        if interested is not None:
+            embed.add_field(name="Interested vs attended", value=f"{interested} interested · "
+                                                                 f"{live.unique_listeners} attended")
+        wait = f" · median wait {short_duration(live.median_wait)}" if live.median_wait is not None else ""
+        embed.add_field(name="Hands", value=f"{live.hands_raised} raised · {live.hands_answered} answered{wait}",
+                        inline=False)
+        talking = [f"<@{u}> {short_duration(t)}" for u, t in list(live.talking.items())[:15]]
+        if talking:
+            embed.add_field(name="Talking time", value="\n".join(talking), inline=False)
     embed.add_field(name="Speakers", value=", ".join(f"<@{s}>" for s in speakers) or "none", inline=False)
     embed.set_footer(text=f"Room #{room.id}")
     return embed

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
 from discord.ext import commands
 
+from bot.discord_live import snapshot
 from bot.invite import invite_url
+from bot.live_card import HandButton
 from bot.replies import PodiumTree
 from bot.settings import Settings
 
@@ -17,7 +19,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.rooms", "cogs.admin", "cogs.listeners", "cogs.access")
+EXTENSIONS = ("cogs.rooms", "cogs.admin", "cogs.listeners", "cogs.access", "cogs.hands", "cogs.stage")
 
 
 def intents() -> discord.Intents:
@@ -43,6 +45,7 @@ class PodiumBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.services.bind(self)
+        self.add_dynamic_items(HandButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
@@ -57,6 +60,19 @@ class PodiumBot(commands.Bot):
             await self.tree.sync(guild=guild)
         if not self.settings.dev_guilds:
             await self.tree.sync()
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        # discord.py updates the cached VoiceState in place and runs handlers as tasks, so a handler can see a
+        # later state than its event. The live queue takes a snapshot here, synchronously, in gateway order.
+        if event_name == "voice_state_update":
+            member, before, after = args
+            try:
+                self.services.live.on_voice(snapshot(member, before, after))
+            except Exception:
+                log.exception("live rooms could not take a voice state update")
+        elif event_name == "guild_available":
+            self.services.live.resync(args[0].id)  # a new session's voice states (no-op at start-up)
+        super().dispatch(event_name, *args, **kwargs)
 
     async def close(self) -> None:
         await self.services.stop()

@@ -9,3 +9,23 @@ from bot.core.when import timezone_choices
 
 async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=tz, value=tz) for tz in timezone_choices(current)]
+
+
+async def live_room_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    """The server's live rooms, for every /stage and /hand command's `room` option."""
+    if interaction.guild_id is None:
+        return []
+    rooms = interaction.client.services.live.live_rooms(interaction.guild_id)  # type: ignore[attr-defined]
+    text = current.casefold()
+    return [app_commands.Choice(name=f"#{r.id} {r.title}"[:100], value=r.id or 0) for r in rooms
+            if text in f"#{r.id} {r.title}".casefold()][:25]
+
+
+async def live_or_upcoming_autocomplete(interaction: discord.Interaction,
+                                        current: str) -> list[app_commands.Choice[int]]:
+    """Live and scheduled rooms, for commands that can also prepare a room ahead of time."""
+    if interaction.guild_id is None:
+        return []
+    rooms = await interaction.client.services.rooms.search(interaction.guild_id, current)  # type: ignore[attr-defined]
+    return [app_commands.Choice(name=f"#{r.id} {r.title} · {r.status.value}"[:100], value=r.id or 0)
+            for r in rooms if r.status.value in ("live", "scheduled")][:25]

@@ -1,4 +1,4 @@
-"""Gateway events that matter to rooms: Discord-side event edits, interest, and who is on stage."""
+"""Gateway events that matter to rooms: Discord-side event edits and interest (voice states: bot.services.live)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -16,7 +16,6 @@ STATUS = {discord.EventStatus.scheduled: "scheduled", discord.EventStatus.active
 class Listeners(commands.Cog):
     def __init__(self, bot: "PodiumBot") -> None:
         self.rooms = bot.services.rooms
-        self.audience = bot.services.audience
 
     @commands.Cog.listener()
     async def on_scheduled_event_update(self, before: discord.ScheduledEvent, after: discord.ScheduledEvent) -> None:
@@ -36,13 +35,9 @@ class Listeners(commands.Cog):
     async def on_scheduled_event_user_remove(self, event: discord.ScheduledEvent, user: discord.User) -> None:
         await self.rooms.on_event_interest(event.id, user.id, False)
 
-    @commands.Cog.listener()
-    async def on_voice_state_update(self, member: discord.Member, before: discord.VoiceState,
-                                    after: discord.VoiceState) -> None:
-        for channel in {before.channel, after.channel}:
-            if isinstance(channel, discord.StageChannel):
-                await self.audience.observe(member.guild.id, channel.id)
-
+    # Who is on a stage (the recap's listeners and speakers) is followed by bot.services.live, from a snapshot
+    # of each VOICE_STATE_UPDATE taken at dispatch (PodiumBot.dispatch): exact, and O(1) per event where
+    # re-reading the whole stage per event cost O(listeners).
 
 async def setup(bot: "PodiumBot") -> None:
     await bot.add_cog(Listeners(bot))

@@ -153,11 +153,9 @@ class Sandbox:
     # -- interactions -------------------------------------------------------------------------------
     async def run_interaction(self, interaction: Interaction, payload: dict[str, Any],
                               timeout: float) -> dict[str, Any]:
-        # Discord sends an interaction to a connected session: after a restart that is the new one, not the
-        # first session ever identified (which is gone).
-        sessions = list(self.gateway.sessions.values())
-        session = next((s for s in reversed(sessions) if s.connection is not None),
-                       sessions[-1] if sessions else None)
+        # Discord hands an interaction to a connected session: a closed one kept for RESUME gets none.
+        connected = [s for s in self.gateway.sessions.values() if s.connection is not None]
+        session = connected[-1] if connected else None
         if session is None:
             return {"interaction_id": str(interaction.id), "responses": [], "failed": "the bot is not connected"}
         self.gateway.dispatch(session, "INTERACTION_CREATE", payload)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.hands import Hand
+
 
 @dataclass(frozen=True, slots=True)
 class InviteToSpeak:
@@ -37,6 +39,7 @@ class RefreshCard:
 @dataclass(frozen=True, slots=True)
 class AlertModerators:
     text: str
+    quote: str = ""  # the member's own words, shown escaped
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,5 +68,37 @@ class Audit:
     detail: str = ""
 
 
+# -- records: what the store keeps so the room survives a restart and its recap can be told ----------------
+@dataclass(frozen=True, slots=True)
+class SaveHand:
+    """A hand is open (new, a new note, or a new place in the queue): keep it."""
+
+    hand: Hand
+
+
+@dataclass(frozen=True, slots=True)
+class CloseHand:
+    user_id: int
+    at: datetime
+    outcome: str  # one of HAND_OUTCOMES
+
+
+HAND_OUTCOMES = ("answered", "withdrawn", "dropped", "declined", "cleared", "removed")
+
+
+@dataclass(frozen=True, slots=True)
+class TurnStarted:
+    user_id: int
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TurnEnded:
+    user_id: int
+    at: datetime
+    reason: str
+
+
+Record = SaveHand | CloseHand | TurnStarted | TurnEnded | Audit
 Effect = (InviteToSpeak | ReturnToAudience | Disconnect | PlayCue | RefreshCard | AlertModerators | Notify
-          | StartTimer | CancelTimer | Audit)
+          | StartTimer | CancelTimer | Audit | SaveHand | CloseHand | TurnStarted | TurnEnded)

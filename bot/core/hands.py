@@ -6,7 +6,6 @@ not spoken in this room yet form tier 0 and everyone else tier 1.
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Iterator
@@ -41,7 +40,7 @@ class HandQueue:
         self.first_timers_first = first_timers_first
         self._hands: dict[int, Hand] = {}
         self._order: SortedList = SortedList()  # of (key, user_id)
-        self._seq = itertools.count()
+        self._next_seq = 0
 
     def __len__(self) -> int:
         return len(self._hands)
@@ -65,12 +64,14 @@ class HandQueue:
                 self._hands[user_id] = existing
             return existing
         tier = 0 if (first_time or not self.first_timers_first) else 1
-        hand = Hand(user_id, at, source, note, first_time, next(self._seq), tier)
+        hand = Hand(user_id, at, source, note, first_time, self._next_seq, tier)
+        self._next_seq += 1
         self._insert(hand)
         return hand
 
     def restore(self, hand: Hand) -> None:
-        """Put a hand back exactly where it was (an invitation that timed out)."""
+        """Put a hand back exactly where it was (an invitation that timed out, or rebuilt after a restart)."""
+        self._next_seq = max(self._next_seq, hand.seq + 1)
         if hand.user_id not in self._hands:
             self._insert(hand)
 
@@ -103,6 +104,19 @@ class HandQueue:
             self._swap(self._order[index][1], self._order[neighbour][1])
             index = neighbour
         return index + 1
+
+    def set_first_timers_first(self, flag: bool) -> list[Hand]:
+        """Change the policy for everyone already waiting too (a rare moderator action: O(n) is fine here).
+        Returns the hands whose place key changed."""
+        self.first_timers_first = flag
+        changed = []
+        for hand in list(self):
+            tier = 0 if (hand.first_time or not flag) else 1
+            if tier != hand.tier:
+                self.lower(hand.user_id)
+                self._insert(replace(hand, tier=tier))
+                changed.append(self._hands[hand.user_id])
+        return changed
 
     def clear(self) -> list[Hand]:
         hands = list(self)

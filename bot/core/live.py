@@ -1,51 +1,25 @@
 """A live room: who is on the stage, the hand queue, invitations to speak, speakers and their turns.
 
 Events go in (joins, leaves, Discord voice states, hand raises, moderator actions, timers) and decisions come
-out as effects (bot.core.effects). On Discord, unsuppressing a member is an *invitation* to speak: they become
-a speaker only when they accept, and may decline. Invited members count against the speaker limit.
+out as effects (bot.core.effects), including the records the store keeps (hands, turns, audit). On Discord,
+unsuppressing a member is an *invitation* to speak: they become a speaker only when they accept, and may
+decline. Invited members count against the speaker limit.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core import effects as fx
 from bot.core.errors import Forbidden, ValidationError
 from bot.core.hands import BUTTON, NATIVE, Hand, HandQueue
+from bot.core.stage import (WARNING_BEFORE_END, Invitation, StagePolicy, VoiceNow, grace_key, invite_key, turn_key,
+                            warn_key)
 
-WARNING_BEFORE_END = timedelta(seconds=30)
+__all__ = ["LiveRoom", "StagePolicy", "Invitation", "VoiceNow", "invite_key", "grace_key", "warn_key", "turn_key"]
 
-
-@dataclass(frozen=True, slots=True)
-class StagePolicy:
-    speaker_limit: int = 10
-    turn_limit: timedelta | None = None
-    invite_timeout: timedelta = timedelta(seconds=60)
-    grace: timedelta = timedelta(seconds=60)
-    first_timers_first: bool = False
-    qa_mode: bool = False
-
-
-@dataclass(slots=True)
-class Invitation:
-    at: datetime
-    hand: Hand | None  # restored to its old place if the invitation times out
-
-
-def invite_key(room_id: int, user_id: int) -> str:
-    return f"live:{room_id}:invite:{user_id}"
-
-
-def grace_key(room_id: int, user_id: int) -> str:
-    return f"live:{room_id}:grace:{user_id}"
-
-
-def warn_key(room_id: int, user_id: int) -> str:
-    return f"live:{room_id}:warn:{user_id}"
-
-
-def turn_key(room_id: int, user_id: int) -> str:
-    return f"live:{room_id}:turn:{user_id}"
+NOTE_LIMIT = 200
 
 
 @dataclass
@@ -71,13 +45,29 @@ class LiveRoom:
     def is_moderator(self, user_id: int) -> bool:
         return user_id == self.host_id or user_id in self.cohosts or user_id in self.stage_moderators
 
+    def is_host(self, user_id: int) -> bool:
+        """Host and co-hosts: never returned to the audience automatically."""
+        return user_id == self.host_id or user_id in self.cohosts
+
+    def set_stage_moderator(self, user_id: int, flag: bool) -> None:
+        """What Discord's permissions say now (Mute Members + Move Members in the stage)."""
+        if flag:
+            self.stage_moderators.add(user_id)
+        else:
+            self.stage_moderators.discard(user_id)
+
     def _require_moderator(self, actor_id: int) -> None:
         if not self.is_moderator(actor_id):
-            raise Forbidden("Only this room's host, co-hosts and stage moderators can do that.")
+            raise Forbidden("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
+                            "in the stage) can do that.")
 
     @property
     def on_stage(self) -> int:
         return len(self.speakers) + len(self.invited)
+
+    @property
+    def listeners(self) -> int:
+        return len(self.present) - len(self.speakers)
 
     # -- the audience -------------------------------------------------------------------------------------
     def joined(self, user_id: int, at: datetime, *, stage_moderator: bool = False) -> list[fx.Effect]:
@@ -88,16 +78,23 @@ class LiveRoom:
         if self.away.pop(user_id, None) is not None:
             out.append(fx.CancelTimer(grace_key(self.room_id, user_id)))
         if user_id in self.pre_approved and user_id not in self.speakers and user_id not in self.invited:
-            out += self._invite(user_id, at, None)
+            if self.on_stage < self.policy.speaker_limit:
+                out += self._invite(user_id, at, self.queue.lower(user_id))
+            else:
+                out.append(fx.AlertModerators(f"Pre-approved speaker <@{user_id}> joined but the stage is full."))
         return out
 
     def left(self, user_id: int, at: datetime) -> list[fx.Effect]:
         if self.present.pop(user_id, None) is None:
             return []
         out: list[fx.Effect] = [fx.RefreshCard()]
-        out += self._end_turn(user_id)
-        if self.invited.pop(user_id, None) is not None:
+        out += self._end_turn(user_id, at, "left the stage")
+        invitation = self.invited.pop(user_id, None)
+        if invitation is not None:
             out.append(fx.CancelTimer(invite_key(self.room_id, user_id)))
+            if invitation.hand is not None:
+                self._restore(invitation.hand)
+                out.append(fx.SaveHand(self.queue.get(user_id)))  # type: ignore[arg-type]
         if user_id in self.queue:
             # A brief drop-out (a reconnect) keeps the place for the grace period.
             self.away[user_id] = at
@@ -106,7 +103,10 @@ class LiveRoom:
 
     def voice_state(self, user_id: int, at: datetime, *, suppress: bool,
                     requested_at: datetime | None) -> list[fx.Effect]:
-        """What one VOICE_STATE_UPDATE on the stage means for the room (taken from that event, not the cache)."""
+        """What one VOICE_STATE_UPDATE on the stage means for the room (taken from that event, not the cache).
+
+        Call it for changes while on the stage; a join is `joined` (then this only if the join carries a request).
+        """
         if user_id not in self.present:
             return []
         if not suppress and requested_at is None:
@@ -114,43 +114,53 @@ class LiveRoom:
         if not suppress:
             # Invited and not answered yet (by us or from Discord's own UI): not a raised hand.
             if user_id not in self.invited and user_id not in self.speakers:
-                self.invited[user_id] = Invitation(at, self.queue.lower(user_id))
+                return self._invitation_seen(user_id, at)
             return [fx.RefreshCard()]
-        out = self._end_turn(user_id)
+        out = self._end_turn(user_id, at, "returned to the audience")
         invitation = self.invited.pop(user_id, None)
         if invitation is not None:
             # Back in the audience while invited: they declined. Nobody is forced to talk.
             out += [fx.CancelTimer(invite_key(self.room_id, user_id)), fx.RefreshCard()]
+            if invitation.hand is not None:
+                out.append(fx.CloseHand(user_id, at, "declined"))
             return out + self._advance(at)
         if requested_at is not None:
+            if not self.hands_enabled or user_id in self.queue:
+                return out
             return out + self.raise_hand(user_id, requested_at, NATIVE)
         hand = self.queue.get(user_id)
         if hand is not None and hand.source == NATIVE:
-            out += self.lower_hand(user_id)
+            out += self.lower_hand(user_id, at)
         return out
 
-    def raise_hand(self, user_id: int, at: datetime, source: str = BUTTON, note: str = "") -> list[fx.Effect]:
+    def check_can_raise(self, user_id: int) -> None:
         if not self.hands_enabled:
             raise ValidationError("Hands are off in this room right now: the moderators will open them again.")
         if user_id in self.speakers or user_id in self.invited:
             raise ValidationError("You are already on the stage.")
         if user_id not in self.present:
             raise ValidationError("Join the stage first, then raise your hand.")
+
+    def raise_hand(self, user_id: int, at: datetime, source: str = BUTTON, note: str = "") -> list[fx.Effect]:
+        self.check_can_raise(user_id)
         was_empty = len(self.queue) == 0
         before = self.queue.get(user_id)
-        self.queue.raise_hand(user_id, at, source, note[:200], first_time=user_id not in self.spoken)
-        if before is not None and before.note == self.queue.get(user_id).note:  # type: ignore[union-attr]
+        note = note.strip()[:NOTE_LIMIT]
+        hand = self.queue.raise_hand(user_id, at, source, note, first_time=user_id not in self.spoken)
+        if before is not None and before.note == hand.note:
             return []
-        out: list[fx.Effect] = [fx.RefreshCard()]
+        out: list[fx.Effect] = [fx.RefreshCard(), fx.SaveHand(hand)]
         if was_empty:
-            out.append(fx.AlertModerators(f"✋ <@{user_id}> raised a hand" + (f": {note[:200]}" if note else "")))
+            out.append(fx.AlertModerators(f"✋ <@{user_id}> raised a hand", note))
         return out
 
-    def lower_hand(self, user_id: int) -> list[fx.Effect]:
+    def lower_hand(self, user_id: int, at: datetime, outcome: str = "withdrawn") -> list[fx.Effect]:
         if self.queue.lower(user_id) is None:
             return []
-        self.away.pop(user_id, None)
-        return [fx.RefreshCard(), fx.CancelTimer(grace_key(self.room_id, user_id))]
+        out: list[fx.Effect] = [fx.RefreshCard(), fx.CloseHand(user_id, at, outcome)]
+        if self.away.pop(user_id, None) is not None:
+            out.append(fx.CancelTimer(grace_key(self.room_id, user_id)))
+        return out
 
     # -- moderators ---------------------------------------------------------------------------------------
     def next_speaker(self, actor_id: int, at: datetime) -> list[fx.Effect]:
@@ -158,31 +168,35 @@ class LiveRoom:
         head = self._next_present_hand()
         if head is None:
             raise ValidationError("Nobody is waiting: the queue is empty.")
-        return self._promote(actor_id, head.user_id, at)
+        return self._promote(actor_id, head.user_id, at, "next")
 
     def promote(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.present:
-            raise ValidationError(f"<@{user_id}> is not on the stage.")
+            raise ValidationError(f"<@{user_id}> is not on the stage: they need to join it first.")
         if user_id in self.speakers or user_id in self.invited:
             raise ValidationError(f"<@{user_id}> is already on the stage.")
-        return self._promote(actor_id, user_id, at)
+        return self._promote(actor_id, user_id, at, "promote")
 
-    def demote(self, actor_id: int, user_id: int) -> list[fx.Effect]:
+    def demote(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.speakers and user_id not in self.invited:
             raise ValidationError(f"<@{user_id}> is not speaking.")
-        out = self._end_turn(user_id)
-        if self.invited.pop(user_id, None) is not None:
+        out = self._end_turn(user_id, at, "returned to the audience by a moderator")
+        invitation = self.invited.pop(user_id, None)
+        if invitation is not None:
             out.append(fx.CancelTimer(invite_key(self.room_id, user_id)))
+            if invitation.hand is not None:
+                out.append(fx.CloseHand(user_id, at, "removed"))
         return out + [fx.ReturnToAudience(user_id, "returned to the audience by a moderator"), fx.RefreshCard(),
                       fx.Audit(actor_id, "demote", user_id)]
 
-    def clear_hands(self, actor_id: int) -> list[fx.Effect]:
+    def clear_hands(self, actor_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         cleared = self.queue.clear()
         out: list[fx.Effect] = [fx.CancelTimer(grace_key(self.room_id, h.user_id)) for h in cleared
                                 if h.user_id in self.away]
+        out += [fx.CloseHand(h.user_id, at, "cleared") for h in cleared]
         self.away.clear()
         return out + [fx.RefreshCard(), fx.Audit(actor_id, "clear-hands", None, detail=f"{len(cleared)} hands")]
 
@@ -193,80 +207,174 @@ class LiveRoom:
 
     def move(self, actor_id: int, user_id: int, steps: int) -> list[fx.Effect]:
         self._require_moderator(actor_id)
-        if user_id not in self.queue:
+        old = self.queue.position(user_id)
+        if old is None:
             raise ValidationError(f"<@{user_id}> is not in the queue.")
-        position = self.queue.move(user_id, steps)
-        return [fx.RefreshCard(), fx.Audit(actor_id, "move", user_id, detail=f"to #{position}")]
+        new = self.queue.move(user_id, steps)
+        low, high = min(old, new), max(old, new)
+        moved = [fx.SaveHand(h) for h in self.queue.first(high)[low - 1:]]  # only the swapped places change
+        return [*moved, fx.RefreshCard(), fx.Audit(actor_id, "move", user_id, detail=f"#{old} to #{new}")]
 
-    def remove(self, actor_id: int, user_id: int) -> list[fx.Effect]:
+    def remove(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.queue:
             raise ValidationError(f"<@{user_id}> is not in the queue.")
-        return self.lower_hand(user_id) + [fx.Audit(actor_id, "remove", user_id)]
+        return self.lower_hand(user_id, at, "removed") + [fx.Audit(actor_id, "remove", user_id)]
 
     def add_cohost(self, actor_id: int, user_id: int) -> list[fx.Effect]:
         self._require_moderator(actor_id)
+        if user_id == self.host_id or user_id in self.cohosts:
+            raise ValidationError(f"<@{user_id}> already hosts this room.")
         self.cohosts.add(user_id)
         return [fx.RefreshCard(), fx.Audit(actor_id, "cohost", user_id)]
+
+    def add_speaker(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
+        """Pre-approve a speaker: promoted as soon as they join (at once if they are already here)."""
+        self._require_moderator(actor_id)
+        self.pre_approved.add(user_id)
+        out: list[fx.Effect] = [fx.Audit(actor_id, "pre-approve", user_id)]
+        if user_id in self.present and user_id not in self.speakers and user_id not in self.invited:
+            out = self._promote(actor_id, user_id, at, "promote") + out
+        return out
+
+    def set_policy(self, actor_id: int, **changes: object) -> list[fx.Effect]:
+        self._require_moderator(actor_id)
+        policy = dataclasses.replace(self.policy, **changes)  # type: ignore[arg-type]
+        if policy.speaker_limit < 1 or policy.speaker_limit > 100:
+            raise ValidationError("The speaker limit is between 1 and 100.")
+        if policy.turn_limit is not None and policy.turn_limit < timedelta(seconds=30):
+            raise ValidationError("A turn limit is at least 30 seconds (or 0 for none).")
+        self.policy = policy
+        moved = [fx.SaveHand(h) for h in self.queue.set_first_timers_first(policy.first_timers_first)]
+        detail = ", ".join(f"{k}={v}" for k, v in changes.items())
+        return [*moved, fx.RefreshCard(), fx.Audit(actor_id, "settings", None, detail=detail)]
+
+    def refused(self, actor_id: int, action: str, target_id: int | None = None) -> fx.Audit:
+        return fx.Audit(actor_id, action, target_id, allowed=False, detail="not a moderator")
 
     # -- timers -------------------------------------------------------------------------------------------
     def timer(self, key: str, at: datetime) -> list[fx.Effect]:
         kind, user_id = key.split(":")[2], int(key.split(":")[3])
         if kind == "invite" and user_id in self.invited:
             invitation = self.invited.pop(user_id)
-            if invitation.hand is not None:
-                self.queue.restore(invitation.hand)
             out: list[fx.Effect] = [fx.ReturnToAudience(user_id, "did not accept the invitation in time"),
                                     fx.RefreshCard()]
+            if invitation.hand is not None:
+                self._restore(invitation.hand)
+                out.append(fx.SaveHand(self.queue.get(user_id)))  # type: ignore[arg-type]
             return out + self._advance(at, skip=user_id)
         if kind == "grace" and user_id in self.away:
             del self.away[user_id]
-            return self.lower_hand(user_id)
+            return self.lower_hand(user_id, at, "dropped")
         if kind == "warn" and user_id in self.speakers:
             return [fx.PlayCue("warning_30s"), fx.Notify(user_id, "30 seconds left in your turn.")]
-        if kind == "turn" and user_id in self.speakers and not self.is_moderator(user_id):
-            return self._end_turn(user_id) + [fx.PlayCue("time_up"),
-                                             fx.ReturnToAudience(user_id, "speaking time is up"), fx.RefreshCard()]
+        if kind == "turn" and user_id in self.speakers and not self.is_host(user_id):
+            return self._end_turn(user_id, at, "speaking time is up") + [
+                fx.PlayCue("time_up"), fx.ReturnToAudience(user_id, "speaking time is up"), fx.RefreshCard()]
         return []
 
+    # -- after a restart ----------------------------------------------------------------------------------
+    def resume(self, at: datetime, voice: dict[int, VoiceNow], hands: list[Hand],
+               turns: dict[int, datetime], spoken: set[int]) -> list[fx.Effect]:
+        """Rebuild from the store (open hands, open turns) and the gateway's voice states (who is here now).
+
+        Hands come back with their keys, so the queue is in the same order; native requests that Podium did not
+        know about yet come with their Discord timestamps.
+        """
+        self.spoken |= spoken
+        out: list[fx.Effect] = [fx.RefreshCard()]
+        for user_id, state in voice.items():
+            self.present[user_id] = at
+            self.set_stage_moderator(user_id, state.stage_moderator)
+        for hand in hands:
+            state = voice.get(hand.user_id)
+            if state is None:  # left while Podium was down: the usual grace from now
+                self._restore(hand)
+                self.away[hand.user_id] = at
+                out.append(fx.StartTimer(grace_key(self.room_id, hand.user_id), at + self.policy.grace))
+            elif state.invited:
+                out += self._invite(hand.user_id, at, hand, send=False)
+            elif state.speaking:
+                out.append(fx.CloseHand(hand.user_id, at, "answered"))
+            elif hand.source == NATIVE and state.requested_at is None:
+                out.append(fx.CloseHand(hand.user_id, at, "withdrawn"))
+            else:
+                self._restore(hand)
+        for user_id, started in turns.items():
+            if not voice.get(user_id, VoiceNow(True, None)).speaking:
+                out.append(fx.TurnEnded(user_id, at, "ended while Podium was offline"))
+        for user_id, state in voice.items():
+            if state.speaking:
+                if user_id not in turns:
+                    out.append(fx.TurnStarted(user_id, at))
+                out += self._start_turn(user_id, turns.get(user_id, at))
+            elif state.invited and user_id not in self.invited:
+                out += self._invite(user_id, at, None, send=False)
+            elif state.requested_at is not None and user_id not in self.queue and self.hands_enabled:
+                out += self.raise_hand(user_id, state.requested_at, NATIVE)
+            elif user_id in self.pre_approved and self.on_stage < self.policy.speaker_limit:
+                out += self._invite(user_id, at, self.queue.lower(user_id))
+        return out
+
     # -- internals ----------------------------------------------------------------------------------------
-    def _promote(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
-        out: list[fx.Effect] = []
-        if self.policy.qa_mode:
-            for speaker in [s for s in self.speakers if not self.is_moderator(s)]:
-                out += self._end_turn(speaker) + [fx.ReturnToAudience(speaker, "Q&A: next question")]
-        if self.on_stage >= self.policy.speaker_limit:
+    def _restore(self, hand: Hand) -> None:
+        # Discord clears a native request when the member is invited, so a hand put back is Podium's to keep.
+        self.queue.restore(dataclasses.replace(hand, source=BUTTON) if hand.source == NATIVE else hand)
+
+    def _promote(self, actor_id: int, user_id: int, at: datetime, action: str) -> list[fx.Effect]:
+        returning = [s for s in self.speakers if not self.is_moderator(s)] if self.policy.qa_mode else []
+        if self.on_stage - len(returning) >= self.policy.speaker_limit:
             names = ", ".join(f"<@{u}>" for u in [*self.speakers, *self.invited])
             raise ValidationError(f"The stage is full ({self.policy.speaker_limit} speakers): {names}. "
-                                  "Return someone to the audience first.")
-        hand = self.queue.lower(user_id)
-        return out + self._invite(user_id, at, hand) + [fx.Audit(actor_id, "promote", user_id)]
+                                  "Return someone to the audience first (/stage demote).")
+        out: list[fx.Effect] = []
+        for speaker in returning:
+            out += self._end_turn(speaker, at, "Q&A: next question")
+            out.append(fx.ReturnToAudience(speaker, "Q&A: next question"))
+        return out + self._invite(user_id, at, self.queue.lower(user_id)) + [fx.Audit(actor_id, action, user_id)]
 
-    def _invite(self, user_id: int, at: datetime, hand: Hand | None) -> list[fx.Effect]:
+    def _invite(self, user_id: int, at: datetime, hand: Hand | None, *, send: bool = True) -> list[fx.Effect]:
         self.invited[user_id] = Invitation(at, hand)
-        return [fx.InviteToSpeak(user_id), fx.StartTimer(invite_key(self.room_id, user_id),
-                                                         at + self.policy.invite_timeout), fx.RefreshCard()]
+        out: list[fx.Effect] = [fx.InviteToSpeak(user_id)] if send else []
+        return out + [fx.StartTimer(invite_key(self.room_id, user_id), at + self.policy.invite_timeout),
+                      fx.RefreshCard()]
+
+    def _invitation_seen(self, user_id: int, at: datetime) -> list[fx.Effect]:
+        """An invitation Podium did not send (a moderator used Discord's own UI): the same rules apply."""
+        return self._invite(user_id, at, self.queue.lower(user_id), send=False)
 
     def _became_speaker(self, user_id: int, at: datetime) -> list[fx.Effect]:
         if user_id in self.speakers:
             return []
         out: list[fx.Effect] = [fx.RefreshCard()]
-        if self.invited.pop(user_id, None) is not None:
+        invitation = self.invited.pop(user_id, None)
+        hand = self.queue.lower(user_id)
+        if invitation is not None:
             out.append(fx.CancelTimer(invite_key(self.room_id, user_id)))
-        self.queue.lower(user_id)
-        self.speakers[user_id] = at
+            hand = hand or invitation.hand
+        if hand is not None:
+            out.append(fx.CloseHand(user_id, at, "answered"))
+        if self.away.pop(user_id, None) is not None:
+            out.append(fx.CancelTimer(grace_key(self.room_id, user_id)))
+        out.append(fx.TurnStarted(user_id, at))
+        return out + self._start_turn(user_id, at)
+
+    def _start_turn(self, user_id: int, since: datetime) -> list[fx.Effect]:
+        self.speakers[user_id] = since
         self.spoken.add(user_id)
         limit = self.policy.turn_limit
-        if limit is not None and not self.is_moderator(user_id):
-            if limit > WARNING_BEFORE_END:
-                out.append(fx.StartTimer(warn_key(self.room_id, user_id), at + limit - WARNING_BEFORE_END))
-            out.append(fx.StartTimer(turn_key(self.room_id, user_id), at + limit))
-        return out
+        if limit is None or self.is_host(user_id):
+            return []
+        out: list[fx.Effect] = []
+        if limit > WARNING_BEFORE_END:
+            out.append(fx.StartTimer(warn_key(self.room_id, user_id), since + limit - WARNING_BEFORE_END))
+        return out + [fx.StartTimer(turn_key(self.room_id, user_id), since + limit)]
 
-    def _end_turn(self, user_id: int) -> list[fx.Effect]:
+    def _end_turn(self, user_id: int, at: datetime, reason: str) -> list[fx.Effect]:
         if self.speakers.pop(user_id, None) is None:
             return []
-        return [fx.CancelTimer(warn_key(self.room_id, user_id)), fx.CancelTimer(turn_key(self.room_id, user_id))]
+        return [fx.CancelTimer(warn_key(self.room_id, user_id)), fx.CancelTimer(turn_key(self.room_id, user_id)),
+                fx.TurnEnded(user_id, at, reason)]
 
     def _next_present_hand(self, skip: int | None = None) -> Hand | None:
         for hand in self.queue:

@@ -11,6 +11,7 @@ from bot.services.access import AccessService
 from bot.services.audience import AudienceService
 from bot.services.cards import CardService
 from bot.services.guests import GuestService
+from bot.services.live import LiveService
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.store.db import Store
@@ -31,6 +32,8 @@ class Services:
         self.rooms.cards = self.cards
         self.audience = AudienceService(store, self.discord)
         self.settings = SettingsService(store)
+        self.live = LiveService(store, self.clock, self.discord, self.rooms.timers, self.rooms)
+        self.rooms.watch(self.live)
         self.access = AccessService(store, self.clock, self.discord)
         self.guests = GuestService(self.rooms, self.access, self.discord, self.clock)
         self.rooms.watch(self.access)
@@ -62,4 +65,5 @@ class Services:
     async def stop(self) -> None:
         if self._startup is not None:
             self._startup.cancel()
+        await self.live.stop()
         self.rooms.timers.shutdown()

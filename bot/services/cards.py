@@ -12,6 +12,8 @@ from bot.discord_adapter import DiscordAdapter
 from bot.store import audience as audience_repo
 from bot.store import cards as card_repo
 from bot.store import ledger
+from bot.store import live as live_repo
+from bot.store import reminders as reminder_repo
 from bot.store import settings as settings_repo
 from bot.store.db import Store
 
@@ -66,7 +68,10 @@ class CardService:
         if not await self.store.run(ledger.mark_fired, f"room:{room.id}:recap"):
             return
         stats = await self.store.run(audience_repo.get_audience, room.id)
-        embed = cards.recap_embed(room, peak_listeners=stats.peak_listeners, speakers=list(stats.speakers))
+        live = await self.store.run(live_repo.recap, room.id)
+        interested = len(await self.store.run(reminder_repo.subscriptions, room.id))
+        embed = cards.recap_embed(room, peak_listeners=stats.peak_listeners, speakers=list(stats.speakers),
+                                  live=live, interested=interested)
         for kind, (channel_id, message_id) in (await self.store.run(card_repo.get_cards, room.id)).items():
             await self.discord.edit(channel_id, message_id, embed=self.embed(room))
             await self.discord.post(channel_id, embed=embed)

@@ -100,6 +100,75 @@ def m002_audience(db: Database) -> None:
 
 
 @migrations()
+def m003_live(db: Database) -> None:
+    """Live rooms (bot.services.live): policy, co-hosts and pre-approved speakers, the hand queue, speaker
+    turns, listeners' joins and leaves, and the audit of moderator actions."""
+    _run(db, f"""
+    CREATE TABLE live_rooms (
+        room_id            INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+        speaker_limit      INTEGER NOT NULL DEFAULT 10,
+        turn_limit_s       INTEGER,
+        qa_mode            INTEGER NOT NULL DEFAULT 0,
+        first_timers_first INTEGER NOT NULL DEFAULT 0,
+        hands_enabled      INTEGER NOT NULL DEFAULT 1,
+        thread_id          INTEGER,  -- the moderators' private thread
+        card_channel_id    INTEGER,  -- the live card, in the stage's chat
+        card_message_id    INTEGER
+    );
+    CREATE TABLE live_people (
+        room_id INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        role    TEXT    NOT NULL CHECK (role IN ('cohost', 'speaker')),
+        PRIMARY KEY (room_id, user_id, role)
+    );
+    CREATE TABLE live_hands (
+        id        INTEGER PRIMARY KEY,
+        room_id   INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id   INTEGER NOT NULL,
+        source    TEXT    NOT NULL,
+        note      TEXT    NOT NULL DEFAULT '',
+        raised_at TEXT    NOT NULL,  -- when they first raised it (wait time)
+        order_at  TEXT    NOT NULL,  -- the queue key is (tier, order_at, seq), and moves swap keys
+        seq       INTEGER NOT NULL,
+        tier      INTEGER NOT NULL DEFAULT 0,
+        first_time INTEGER NOT NULL DEFAULT 1,
+        status    TEXT    NOT NULL DEFAULT 'open'
+                  CHECK (status IN ('open', 'answered', 'withdrawn', 'dropped', 'declined', 'cleared', 'removed')),
+        closed_at TEXT
+    );
+    CREATE UNIQUE INDEX live_hands_open ON live_hands (room_id, user_id) WHERE status = 'open';
+    CREATE INDEX live_hands_room ON live_hands (room_id, status);
+    CREATE TABLE live_turns (
+        id         INTEGER PRIMARY KEY,
+        room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id    INTEGER NOT NULL,
+        started_at TEXT    NOT NULL,
+        ended_at   TEXT,
+        reason     TEXT
+    );
+    CREATE UNIQUE INDEX live_turns_open ON live_turns (room_id, user_id) WHERE ended_at IS NULL;
+    CREATE TABLE live_presence (
+        room_id INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        at      TEXT    NOT NULL,
+        joined  INTEGER NOT NULL,  -- 1 join, 0 leave
+        present INTEGER NOT NULL   -- how many were on the stage right after
+    );
+    CREATE INDEX live_presence_room ON live_presence (room_id, at);
+    CREATE TABLE live_audit (
+        id        INTEGER PRIMARY KEY,
+        room_id   INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        actor_id  INTEGER NOT NULL,
+        action    TEXT    NOT NULL,
+        target_id INTEGER,
+        allowed   INTEGER NOT NULL,
+        detail    TEXT    NOT NULL DEFAULT '',
+        at        TEXT    NOT NULL DEFAULT {_NOW}
+    )
+    """)
+
+
+@migrations()
 def m004_access(db: Database) -> None:
     """Invite gating (bot.store.access): access modes, guests, codes, knocks, saved stage overwrites, audit."""
     _run(db, f"""

@@ -6,7 +6,8 @@ import pytest
 
 from bot.core import effects as fx
 from bot.core.errors import Forbidden, ValidationError
-from bot.core.live import LiveRoom, StagePolicy, invite_key, turn_key, warn_key
+from bot.core.hands import Hand
+from bot.core.live import LiveRoom, StagePolicy, VoiceNow, grace_key, invite_key, turn_key, warn_key
 
 T0 = datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc)
 HOST, BOB, CAROL, DAVE, ERIN = 1, 2, 3, 4, 5
@@ -44,9 +45,10 @@ def test_non_moderators_are_refused_every_moderator_action() -> None:
     live = room()
     live.raise_hand(DAVE, at(1))
     for action in (lambda: live.next_speaker(CAROL, at(2)), lambda: live.promote(CAROL, DAVE, at(2)),
-                   lambda: live.demote(CAROL, DAVE), lambda: live.clear_hands(CAROL),
+                   lambda: live.demote(CAROL, DAVE, at(2)), lambda: live.clear_hands(CAROL, at(2)),
                    lambda: live.set_hands(CAROL, False), lambda: live.move(CAROL, DAVE, -1),
-                   lambda: live.remove(CAROL, DAVE), lambda: live.add_cohost(CAROL, CAROL)):
+                   lambda: live.remove(CAROL, DAVE, at(2)), lambda: live.add_cohost(CAROL, CAROL),
+                   lambda: live.add_speaker(CAROL, ERIN, at(2)), lambda: live.set_policy(CAROL, qa_mode=True)):
         with pytest.raises(Forbidden):
             action()
     assert [h.user_id for h in live.queue] == [DAVE] and not live.invited
@@ -130,3 +132,111 @@ def test_the_queue_alert_fires_only_when_it_becomes_non_empty() -> None:
     live = room()
     assert fx.AlertModerators in kinds(live.raise_hand(CAROL, at(1), note="about pricing"))
     assert fx.AlertModerators not in kinds(live.raise_hand(DAVE, at(2)))
+
+
+def test_records_follow_a_hand_from_raise_to_answer() -> None:
+    live = room()
+    out = live.raise_hand(CAROL, at(1), note="  pricing  ")
+    [saved] = [e for e in out if isinstance(e, fx.SaveHand)]
+    assert saved.hand.note == "pricing"
+    live.next_speaker(HOST, at(2))
+    out = live.voice_state(CAROL, at(5), suppress=False, requested_at=None)
+    assert fx.CloseHand(CAROL, at(5), "answered") in out and fx.TurnStarted(CAROL, at(5)) in out
+    out = live.demote(HOST, CAROL, at(9))
+    assert fx.TurnEnded(CAROL, at(9), "returned to the audience by a moderator") in out
+
+
+def test_qa_mode_refusal_past_the_limit_changes_nothing() -> None:
+    live = room(qa_mode=True, speaker_limit=1)
+    live.voice_state(HOST, at(0), suppress=False, requested_at=None)  # the host speaks and counts
+    live.raise_hand(CAROL, at(1))
+    with pytest.raises(ValidationError, match="full"):
+        live.next_speaker(HOST, at(2))
+    assert live.queue.position(CAROL) == 1 and HOST in live.speakers
+
+
+def test_an_ignored_native_hand_comes_back_and_is_not_dropped_by_the_echo() -> None:
+    live = room()
+    live.voice_state(CAROL, at(1), suppress=True, requested_at=at(1))
+    live.voice_state(DAVE, at(2), suppress=True, requested_at=at(2))
+    live.next_speaker(HOST, at(3))
+    live.voice_state(CAROL, at(3), suppress=False, requested_at=at(3))  # Discord's invitation
+    live.timer(invite_key(7, CAROL), at(63))
+    # Our ReturnToAudience echoes back: suppressed, no request. Carol keeps her restored place.
+    live.voice_state(CAROL, at(64), suppress=True, requested_at=None)
+    assert [h.user_id for h in live.queue] == [CAROL] and DAVE in live.invited
+
+
+def test_native_raise_while_hands_are_off_is_ignored_not_an_error() -> None:
+    live = room()
+    live.set_hands(HOST, False)
+    assert live.voice_state(CAROL, at(1), suppress=True, requested_at=at(1)) == []
+    assert CAROL not in live.queue
+
+
+def test_moving_saves_the_swapped_places_and_keeps_order_after_rebuild() -> None:
+    live = room()
+    for i, user in enumerate((CAROL, DAVE, ERIN)):
+        live.raise_hand(user, at(i))
+    out = live.move(HOST, ERIN, -1)
+    saved = {e.hand.user_id: e.hand for e in out if isinstance(e, fx.SaveHand)}
+    assert set(saved) == {DAVE, ERIN}
+    order = [h.user_id for h in live.queue]
+    assert order == [CAROL, ERIN, DAVE]
+    # A new process: the same hands (as stored) and voice states give the same order.
+    rebuilt = LiveRoom(room_id=7, host_id=HOST)
+    voice = {u: VoiceNow(True, None) for u in (HOST, CAROL, DAVE, ERIN)}
+    rebuilt.resume(at(100), voice, list(reversed(list(live.queue))), {}, set())
+    assert [h.user_id for h in rebuilt.queue] == order
+    rebuilt.raise_hand(BOB if BOB in rebuilt.present else HOST, at(101))
+    assert [h.user_id for h in rebuilt.queue][:3] == order
+
+
+def test_resume_takes_native_requests_speakers_and_absentees_from_the_gateway() -> None:
+    live = LiveRoom(room_id=7, host_id=HOST, policy=StagePolicy(turn_limit=timedelta(minutes=2)))
+    stored = [Hand(CAROL, at(1), "button", "hi", seq=0), Hand(DAVE, at(2), "native", seq=1)]
+    voice = {CAROL: VoiceNow(True, None), ERIN: VoiceNow(True, at(3)), BOB: VoiceNow(False, None)}
+    out = live.resume(at(50), voice, stored, {BOB: at(40)}, {BOB})
+    assert [h.user_id for h in live.queue] == [CAROL, DAVE, ERIN]
+    assert DAVE in live.away and fx.StartTimer(grace_key(7, DAVE), at(110)) in out
+    assert live.speakers[BOB] == at(40) and fx.StartTimer(turn_key(7, BOB), at(160)) in out
+
+
+def test_leaving_while_invited_keeps_the_place_for_the_grace_period() -> None:
+    live = room()
+    live.raise_hand(CAROL, at(1))
+    live.raise_hand(DAVE, at(2))
+    live.next_speaker(HOST, at(3))
+    live.left(CAROL, at(4))
+    assert live.queue.position(CAROL) == 1 and CAROL in live.away and CAROL not in live.invited
+    assert fx.CloseHand(CAROL, at(64), "dropped") in live.timer(grace_key(7, CAROL), at(64))
+
+
+def test_pre_approved_speakers_are_invited_on_join() -> None:
+    live = room()
+    live.add_speaker(HOST, 42, at(1))
+    assert fx.InviteToSpeak(42) in live.joined(42, at(2))
+
+
+def test_first_time_speakers_go_first_when_the_room_asks() -> None:
+    live = room(first_timers_first=True)
+    live.promote(HOST, CAROL, at(0))
+    live.voice_state(CAROL, at(1), suppress=False, requested_at=None)
+    live.demote(HOST, CAROL, at(2))
+    live.raise_hand(CAROL, at(3))  # has spoken
+    live.raise_hand(DAVE, at(4))  # never has
+    assert [h.user_id for h in live.queue] == [DAVE, CAROL]
+    out = live.set_policy(HOST, first_timers_first=False)  # back to plain first raised, first served
+    assert fx.SaveHand(live.queue.get(CAROL)) in out
+    live.raise_hand(ERIN, at(5))
+    assert [h.user_id for h in live.queue] == [CAROL, DAVE, ERIN]
+
+
+def test_settings_are_checked_and_audited() -> None:
+    live = room()
+    with pytest.raises(ValidationError, match="speaker limit"):
+        live.set_policy(HOST, speaker_limit=0)
+    with pytest.raises(ValidationError, match="30 seconds"):
+        live.set_policy(HOST, turn_limit=timedelta(seconds=5))
+    out = live.set_policy(HOST, qa_mode=True)
+    assert live.policy.qa_mode and fx.Audit(HOST, "settings", None, detail="qa_mode=True") in out

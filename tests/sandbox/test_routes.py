@@ -84,3 +84,37 @@ async def test_stage_instances_events_and_voice_states(sandbox: Sandbox, client:
         await voice.disconnect()
     await instance.delete()
     assert sandbox.world.guilds[guild.id].scheduled_events.get(event.id) is None  # completed with its stage
+
+
+async def test_message_components_get_numeric_ids_as_discord_gives_them(sandbox: Sandbox, client: Client) -> None:
+    channel = discord.utils.get(the_guild(client).text_channels, name="announcements")
+    view = discord.ui.View()
+    view.add_item(discord.ui.Button(label="One", custom_id="one"))
+    view.add_item(discord.ui.Button(label="Two", custom_id="two"))
+    message = await channel.send("buttons", view=view)
+    stored = sandbox.world.channel_messages(channel.id)[-1]
+    row = stored.components[0]
+    assert row["id"] == 1 and [b["id"] for b in row["components"]] == [2, 3]
+    await message.edit(view=None)
+    assert sandbox.world.channel_messages(channel.id)[-1].components == []
+
+
+async def test_interactions_go_to_the_connected_session_not_a_closed_one(sandbox: Sandbox, client: Client,
+                                                                          control: Control) -> None:
+    from tests.sandbox.conftest import start_client
+
+    await client.close()  # its session stays known to the gateway (for RESUME) but has no connection
+    fresh = await start_client(sandbox, Client())
+    try:
+        channel = discord.utils.get(the_guild(fresh).text_channels, name="announcements")
+        view = discord.ui.View()
+        view.add_item(discord.ui.Button(label="Press", custom_id="press"))
+        message = await channel.send("press me", view=view)
+
+        async def on_interaction(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("pressed", ephemeral=True)
+        fresh.event(on_interaction)
+        reply = await control.person("carol").clicks(message.id, "press")
+        assert reply.text == "pressed" and not reply.failed, reply
+    finally:
+        await fresh.close()

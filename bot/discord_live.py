@@ -1,0 +1,130 @@
+"""The Discord side of live rooms (a sibling of bot.discord_adapter): voice-state snapshots, stage moderator
+rights, inviting and returning speakers, the live card message and the moderators' thread."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import discord
+
+from bot.core.live import VoiceNow
+from bot.discord_adapter import DiscordAdapter
+
+log = logging.getLogger(__name__)
+escape_markdown = discord.utils.escape_markdown
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceChange:
+    """One VOICE_STATE_UPDATE as plain values, taken when it is dispatched (see PodiumBot.dispatch)."""
+
+    guild_id: int
+    user_id: int
+    bot: bool
+    before_channel_id: int | None
+    channel_id: int | None
+    suppress: bool
+    requested_at: datetime | None
+
+
+def snapshot(member: discord.Member, before: discord.VoiceState, after: discord.VoiceState) -> VoiceChange:
+    return VoiceChange(
+        guild_id=member.guild.id, user_id=member.id, bot=member.bot,
+        before_channel_id=before.channel.id if before.channel else None,
+        channel_id=after.channel.id if after.channel else None,
+        suppress=after.suppress, requested_at=after.requested_to_speak_at)
+
+
+def has_stage_moderator_rights(channel: discord.abc.GuildChannel, member: discord.Member) -> bool:
+    perms = channel.permissions_for(member)
+    return perms.mute_members and perms.move_members
+
+
+class LiveDiscord:
+    def __init__(self, adapter: DiscordAdapter) -> None:
+        self.adapter = adapter
+
+    @property
+    def bot(self) -> discord.Client:
+        return self.adapter.bot
+
+    def is_stage_moderator(self, guild_id: int, channel_id: int, user_id: int) -> bool:
+        guild = self.bot.get_guild(guild_id)
+        channel = guild.get_channel(channel_id) if guild else None
+        member = guild.get_member(user_id) if guild else None
+        if channel is None or member is None:
+            return False
+        return has_stage_moderator_rights(channel, member)
+
+    def voice_channel_of(self, guild_id: int, user_id: int) -> int | None:
+        guild = self.bot.get_guild(guild_id)
+        member = guild.get_member(user_id) if guild else None
+        return member.voice.channel.id if member and member.voice and member.voice.channel else None
+
+    def stage_voice(self, guild_id: int, channel_id: int) -> dict[int, VoiceNow]:
+        """Everyone (people, not bots) on the stage now, as the gateway's cache has it."""
+        guild = self.bot.get_guild(guild_id)
+        channel = guild.get_channel(channel_id) if guild else None
+        if guild is None or not isinstance(channel, discord.StageChannel):
+            return {}
+        states: dict[int, VoiceNow] = {}
+        for user_id, state in channel.voice_states.items():
+            member = guild.get_member(user_id)
+            if member is None or member.bot:
+                continue
+            states[user_id] = VoiceNow(state.suppress, state.requested_to_speak_at,
+                                       has_stage_moderator_rights(channel, member))
+        return states
+
+    async def set_suppress(self, guild_id: int, channel_id: int, user_id: int, suppress: bool) -> None:
+        """suppress=False on someone else is an invitation to speak on Discord; True returns them to the audience."""
+        guild = self.bot.get_guild(guild_id)
+        member = guild.get_member(user_id) if guild else None
+        if member is None or member.voice is None or member.voice.channel is None \
+                or member.voice.channel.id != channel_id:
+            return  # no longer on that stage: nothing to invite or return
+        try:
+            await member.edit(suppress=suppress)
+        except discord.HTTPException as exc:  # they left meanwhile, or a right is missing: the room goes on
+            log.warning("could not set suppress=%s for %s on %s: %s", suppress, user_id, channel_id, exc)
+
+    async def edit_card(self, channel_id: int, message_id: int, embed: discord.Embed,
+                        view: discord.ui.View | None) -> None:
+        try:
+            await self.bot.get_partial_messageable(channel_id).get_partial_message(message_id).edit(
+                embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.warning("could not edit the live card %s: %s", message_id, exc)
+
+    async def open_thread(self, parent_id: int, name: str, members: list[int]) -> int | None:
+        """A private thread for a room's moderators (None if Podium may not create one there)."""
+        parent = self.bot.get_channel(parent_id)
+        if not isinstance(parent, discord.TextChannel):
+            return None
+        try:
+            thread = await parent.create_thread(name=name[:100], type=discord.ChannelType.private_thread,
+                                                invitable=False)
+            for user_id in members:
+                await thread.add_user(discord.Object(user_id))
+        except discord.HTTPException as exc:
+            log.warning("could not open a moderators' thread in %s: %s", parent_id, exc)
+            return None
+        return thread.id
+
+    async def post_thread(self, thread_id: int, text: str) -> None:
+        try:
+            await self.bot.get_partial_messageable(thread_id).send(
+                text, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException as exc:
+            log.warning("could not post in the moderators' thread %s: %s", thread_id, exc)
+
+    def first_text_channel(self, guild_id: int) -> int | None:
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return None
+        for channel in guild.text_channels:
+            perms = channel.permissions_for(guild.me)
+            if perms.create_private_threads and perms.send_messages_in_threads:
+                return channel.id
+        return None

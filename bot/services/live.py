@@ -1,0 +1,442 @@
+"""Live rooms: one LiveRoom (bot.core.live) per live room, fed by gateway voice states, commands, buttons and
+timers; its effects carried out through Discord, the store and the shared timers.
+
+Exactness: voice changes are applied to the core synchronously, in gateway order, from a snapshot taken when
+discord.py dispatches them (PodiumBot.dispatch), never from the cache a handler task sees later. What the core
+decides then goes through one worker per room, in order: records first (one store hop for everything that
+queued up meanwhile: a group commit), then Discord calls. Commands wait for their own batch, so a hand is
+durable before the member is told it is raised.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot import live_card
+from bot.clock import Clock
+from bot.discord_live import escape_markdown
+from bot.core import effects as fx
+from bot.core import plan
+from bot.core.errors import Forbidden, NotFound, ValidationError
+from bot.core.live import LiveRoom
+from bot.core.access import Caller, require_room_manager
+from bot.core.rooms import Room, RoomStatus
+from bot.discord_adapter import DiscordAdapter
+from bot.discord_live import LiveDiscord, VoiceChange
+from bot.schedule import Timers
+from bot.services.live_card import CardPacer
+from bot.store import live as live_repo
+from bot.store import settings as settings_repo
+from bot.store.db import Store
+
+if TYPE_CHECKING:
+    from bot.services.rooms import RoomService
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+RECORDS = (fx.SaveHand, fx.CloseHand, fx.TurnStarted, fx.TurnEnded, fx.Audit)
+
+
+@dataclass
+class Running:
+    """A live room while Podium runs it."""
+
+    room: Room
+    live: LiveRoom
+    pending: list[fx.Effect] = field(default_factory=list)  # decided, not yet carried out (in order)
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)  # resolved once `pending` is carried out
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    presence: list[live_repo.Presence] = field(default_factory=list)
+    thread_id: int | None = None
+    card: tuple[int, int] | None = None  # (channel_id, message_id) of the live card in the stage chat
+    pacer: CardPacer | None = None
+    worker: asyncio.Task[None] | None = None
+
+    @property
+    def id(self) -> int:
+        assert self.room.id is not None
+        return self.room.id
+
+
+class LiveService:
+    """A RoomWatcher (bot.services.rooms): follows every live room."""
+
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers,
+                 rooms: "RoomService | None" = None) -> None:
+        self.rooms = rooms
+        self.store = store
+        self.clock = clock
+        self.discord = LiveDiscord(discord)
+        self.adapter = discord
+        self.timers = timers
+        self.card_interval = 2.0  # seconds between two edits of one room's card (Discord's edit bucket is 5/5 s)
+        self.play_cue: Callable[[Room, str], Awaitable[None]] | None = None  # set by the voice feature
+        self._running: dict[int, Running] = {}
+        self._by_stage: dict[tuple[int, int], int] = {}
+        self._changed = asyncio.Condition()
+        timers.route("live", self.on_timer)
+
+    # -- the public API for cogs and other features ---------------------------------------------------------
+    def live_rooms(self, guild_id: int) -> list[Room]:
+        return [r.room for r in self._running.values() if r.room.guild_id == guild_id]
+
+    def running(self, room_id: int) -> Running | None:
+        return self._running.get(room_id)
+
+    def resolve(self, guild_id: int, user_id: int, room_id: int | None = None) -> Running:
+        """Which live room a command means: the `room` option, else the stage the caller is on, else the
+        server's only live room. Raises a clear NotFound/ValidationError otherwise."""
+        if room_id is not None:
+            running = self._running.get(room_id)
+            if running is None or running.room.guild_id != guild_id:
+                raise NotFound(f"Room #{room_id} is not live. Pick a live room (the `room` option suggests them).")
+            return running
+        channel_id = self.discord.voice_channel_of(guild_id, user_id)
+        if channel_id is not None and (guild_id, channel_id) in self._by_stage:
+            return self._running[self._by_stage[(guild_id, channel_id)]]
+        here = [r for r in self._running.values() if r.room.guild_id == guild_id]
+        if len(here) == 1:
+            return here[0]
+        if not here:
+            raise NotFound("No room is live in this server right now. Start one with /room start.")
+        raise ValidationError("Several rooms are live: join the stage of the one you mean, or pick it with the "
+                              "`room` option.")
+
+    def live_room_for(self, guild_id: int, user_id: int, room_id: int | None = None) -> Room:
+        return self.resolve(guild_id, user_id, room_id).room
+
+    def is_moderator(self, room_id: int, user_id: int) -> bool:
+        """Host, co-host, or Mute Members + Move Members in the room's stage (computed from Discord's rights)."""
+        running = self._running.get(room_id)
+        if running is None:
+            return False
+        self._refresh_moderator(running, user_id)
+        return running.live.is_moderator(user_id)
+
+    async def require_moderator(self, guild_id: int, actor_id: int, room_id: int | None, action: str) -> Running:
+        """For other features' moderator commands (e.g. /stage chime): the room the command means, if the actor
+        moderates it; otherwise Forbidden, and the refusal is audited like every moderator action."""
+        running = self.resolve(guild_id, actor_id, room_id)
+        if not self.is_moderator(running.id, actor_id):
+            await self._submit(running, [running.live.refused(actor_id, action)], wait=True)
+            raise Forbidden("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
+                            "in the stage) can do that.")
+        await self._submit(running, [fx.Audit(actor_id, action)], wait=True)
+        return running
+
+    async def until(self, check: Callable[[], T], timeout: float = 10.0) -> T:
+        """Wait (bounded) until `check()` is truthy; re-checked after every batch of effects is carried out."""
+        async def wait() -> T:
+            async with self._changed:
+                while not (result := check()):
+                    await self._changed.wait()
+                return result
+        return await asyncio.wait_for(wait(), timeout)
+
+    # -- room lifecycle (RoomWatcher) -----------------------------------------------------------------------
+    async def room_opened(self, room: Room, *, resumed: bool) -> None:
+        assert room.id is not None
+        if room.id in self._running:
+            return
+        setup, hands, turns, spoken = await self.store.run(_load, room.id)
+        if room.id in self._running:  # opened meanwhile (start-up catch-up and a command at once)
+            return
+        live = LiveRoom(room.id, room.host_id, setup.policy, set(setup.cohosts), set(setup.speakers),
+                        setup.hands_enabled)
+        running = Running(room, live, thread_id=setup.thread_id, card=setup.card)
+        running.pacer = CardPacer(lambda: self._render(running), lambda: self.card_interval)
+        # From here to registration nothing awaits: the cache read and the registration see the same moment.
+        now = self.clock.now()
+        voice = self.discord.stage_voice(room.guild_id, room.stage_channel_id)
+        effects = live.resume(now, voice, hands, turns, spoken)
+        if not resumed:
+            running.presence += [live_repo.Presence(u, now, True, live.listeners) for u in voice]
+        self._running[room.id] = running
+        self._by_stage[(room.guild_id, room.stage_channel_id)] = room.id
+        running.worker = asyncio.create_task(self._work(running), name=f"live-room-{room.id}")
+        await self._submit(running, effects, wait=True)
+        if running.card is None:
+            await self._post_card(running)
+
+    async def _post_card(self, running: Running) -> None:
+        """The live card: one message per live room, in the stage's chat (posted once, even across restarts)."""
+        embed, view = live_card.render(running.room, running.live, self.clock.now())
+        message_id = await self.adapter.post(running.room.stage_channel_id, embed=embed, view=view)
+        if message_id is not None:
+            running.card = (running.room.stage_channel_id, message_id)
+            await self.store.run(live_repo.set_card, running.id, running.room.stage_channel_id, message_id)
+
+    async def room_closing(self, room: Room) -> None:
+        running = self._running.get(room.id or 0)
+        if running is not None:
+            await self._submit(running, [], wait=True)  # everything decided so far is carried out
+
+    async def room_closed(self, room: Room) -> None:
+        running = self._running.pop(room.id or 0, None)
+        if running is None:
+            return
+        self._by_stage.pop((room.guild_id, room.stage_channel_id), None)
+        self.timers.cancel_prefix(f"live:{running.id}:")
+        await self._submit(running, [], wait=True)
+        if running.worker is not None:
+            running.worker.cancel()
+        if running.pacer is not None:
+            await running.pacer.stop()
+        await self.store.run(live_repo.close_open, running.id, self.clock.now())
+        if running.card is not None:
+            embed, _ = live_card.render(room, running.live, self.clock.now())
+            await self.discord.edit_card(*running.card, embed, None)  # the buttons go with the room
+
+    async def stop(self) -> None:
+        """Podium is shutting down: stop the rooms' workers and card edits (the store and timers hold the rest)."""
+        for running in self._running.values():
+            if running.worker is not None:
+                running.worker.cancel()
+            if running.pacer is not None:
+                await running.pacer.stop()
+
+    # -- gateway --------------------------------------------------------------------------------------------
+    def on_voice(self, change: VoiceChange) -> None:
+        """Called synchronously at dispatch time with a snapshot of the event."""
+        if change.bot or change.before_channel_id == change.channel_id and change.channel_id is None:
+            return
+        now = self.clock.now()
+        if change.before_channel_id != change.channel_id:
+            before = self._room_on(change.guild_id, change.before_channel_id)
+            if before is not None:
+                effects = before.live.left(change.user_id, now)
+                before.presence.append(live_repo.Presence(change.user_id, now, False, before.live.listeners))
+                self._submit_now(before, effects)
+            after = self._room_on(change.guild_id, change.channel_id)
+            if after is not None:
+                # Stage moderator rights are computed when a moderator acts (is_moderator), not per join.
+                effects = after.live.joined(change.user_id, now)
+                if change.requested_at is not None or not change.suppress:
+                    effects += after.live.voice_state(change.user_id, now, suppress=change.suppress,
+                                                      requested_at=change.requested_at)
+                after.presence.append(live_repo.Presence(change.user_id, now, True, after.live.listeners))
+                self._submit_now(after, effects)
+            return
+        running = self._room_on(change.guild_id, change.channel_id)
+        if running is not None:
+            self._submit_now(running, running.live.voice_state(
+                change.user_id, now, suppress=change.suppress, requested_at=change.requested_at))
+
+    def resync(self, guild_id: int) -> None:
+        """After a new gateway session (not a resume: missed events are gone), align each live room with the
+        voice states Discord just sent: who left or joined meanwhile, and what they asked."""
+        now = self.clock.now()
+        for running in [r for r in self._running.values() if r.room.guild_id == guild_id]:
+            live = running.live
+            voice = self.discord.stage_voice(guild_id, running.room.stage_channel_id)
+            effects: list[fx.Effect] = []
+            for user_id in [u for u in live.present if u not in voice]:
+                effects += live.left(user_id, now)
+            for user_id, state in voice.items():
+                if user_id not in live.present:
+                    effects += live.joined(user_id, now)
+                effects += live.voice_state(user_id, now, suppress=state.suppress, requested_at=state.requested_at)
+            self._submit_now(running, effects)
+
+    def _room_on(self, guild_id: int, channel_id: int | None) -> Running | None:
+        room_id = self._by_stage.get((guild_id, channel_id or 0))
+        return self._running.get(room_id) if room_id is not None else None
+
+    async def on_timer(self, timer: plan.Timer) -> None:
+        running = self._running.get(int(timer.key.split(":")[1]))
+        if running is not None:
+            await self._submit(running, running.live.timer(timer.key, self.clock.now()), wait=True)
+
+    # -- members' own actions -------------------------------------------------------------------------------
+    async def raise_hand(self, guild_id: int, user_id: int, room_id: int | None, *, note: str = "",
+                         source: str = "command") -> tuple[Room, int]:
+        """Raise (or update the note of) the caller's hand; returns the room and their place in the queue."""
+        running = self.resolve(guild_id, user_id, room_id)
+        await self._submit(running, running.live.raise_hand(user_id, self.clock.now(), source, note), wait=True)
+        return running.room, running.live.queue.position(user_id) or 0
+
+    async def lower_hand(self, guild_id: int, user_id: int, room_id: int | None) -> Room:
+        running = self.resolve(guild_id, user_id, room_id)
+        effects = running.live.lower_hand(user_id, self.clock.now())
+        if not effects:
+            raise ValidationError("Your hand is not raised in this room.")
+        await self._submit(running, effects, wait=True)
+        return running.room
+
+    # -- moderators ------------------------------------------------------------------------------------------
+    async def moderate(self, guild_id: int, actor_id: int, room_id: int | None, action: str,
+                       target_id: int | None = None, **options: Any) -> Running:
+        """One moderator action on a live room. Non-moderators are refused, and the refusal is audited."""
+        running = self.resolve(guild_id, actor_id, room_id)
+        live, now = running.live, self.clock.now()
+        self._refresh_moderator(running, actor_id)
+        steps = {
+            "next": lambda: live.next_speaker(actor_id, now),
+            "promote": lambda: live.promote(actor_id, _need(target_id), now),
+            "demote": lambda: live.demote(actor_id, _need(target_id), now),
+            "clear-hands": lambda: live.clear_hands(actor_id, now),
+            "hands": lambda: live.set_hands(actor_id, bool(options["enabled"])),
+            "move": lambda: live.move(actor_id, _need(target_id), int(options["steps"])),
+            "remove": lambda: live.remove(actor_id, _need(target_id), now),
+            "cohost": lambda: live.add_cohost(actor_id, _need(target_id)),
+            "speaker": lambda: live.add_speaker(actor_id, _need(target_id), now),
+            "settings": lambda: live.set_policy(actor_id, **options),
+        }
+        try:
+            effects = steps[action]()
+        except Forbidden:
+            await self._submit(running, [live.refused(actor_id, action, target_id)], wait=True)
+            raise
+        # Who hosts and the room's policy are Podium's own facts: stored before anyone is told.
+        if action == "cohost":
+            await self.store.run(live_repo.add_person, running.id, _need(target_id), "cohost")
+        elif action == "speaker":
+            await self.store.run(live_repo.add_person, running.id, _need(target_id), "speaker")
+        elif action in ("settings", "hands"):
+            await self.store.run(live_repo.save_setup, running.id, live.policy, live.hands_enabled)
+        await self._submit(running, effects, wait=True)
+        return running
+
+    async def name_ahead(self, caller: Caller, guild_id: int, room_id: int, user_id: int, role: str) -> Room:
+        """Name a co-host ("cohost") or pre-approved speaker ("speaker") of a room that is not live yet: its host
+        or anyone who can host. They take effect when the room opens."""
+        assert self.rooms is not None
+        room = await self.rooms.get(guild_id, room_id)
+        settings = await self.rooms.settings(guild_id)
+        action = "cohost" if role == "cohost" else "speaker"
+        try:
+            require_room_manager(caller, room.host_id, settings.host_role_id)
+        except Forbidden:
+            await self.store.run(live_repo.write, room_id, [fx.Audit(caller.user_id, action, user_id, False,
+                                                                     "not the room's host")])
+            raise
+        if room.status != RoomStatus.SCHEDULED:
+            raise ValidationError(f"Room #{room_id} is {room.status.value}: only a live or scheduled room takes "
+                                  "co-hosts and speakers.")
+
+        def save(db: Any) -> None:
+            live_repo.add_person(db, room_id, user_id, role)
+            live_repo.write(db, room_id, [fx.Audit(caller.user_id, action, user_id, detail="ahead of the room")])
+        await self.store.run(save)
+        return room
+
+    def _refresh_moderator(self, running: Running, user_id: int) -> None:
+        running.live.set_stage_moderator(user_id, self.discord.is_stage_moderator(
+            running.room.guild_id, running.room.stage_channel_id, user_id))
+
+    # -- carrying effects out -------------------------------------------------------------------------------
+    def _submit_now(self, running: Running, effects: list[fx.Effect]) -> None:
+        running.pending += self._local(running, effects)
+        running.wake.set()
+
+    async def _submit(self, running: Running, effects: list[fx.Effect], *, wait: bool) -> None:
+        self._submit_now(running, effects)
+        if wait:
+            done = asyncio.get_running_loop().create_future()
+            running.waiters.append(done)
+            await done
+
+    def _local(self, running: Running, effects: list[fx.Effect]) -> list[fx.Effect]:
+        """Timers and the card at once and in order (cheap, in memory); returns the rest, for the worker."""
+        rest = []
+        for effect in effects:
+            if isinstance(effect, fx.RefreshCard):
+                if running.pacer is not None:
+                    running.pacer.poke()
+            elif isinstance(effect, fx.StartTimer):
+                self.timers.set(plan.Timer(effect.key, effect.at, "live"))
+            elif isinstance(effect, fx.CancelTimer):
+                self.timers.cancel(effect.key)
+            else:
+                rest.append(effect)
+        return rest
+
+    def idle(self, room_id: int) -> bool:
+        """Everything decided for the room so far has been carried out."""
+        running = self._running.get(room_id)
+        return running is None or not (running.pending or running.waiters or running.presence)
+
+    async def _work(self, running: Running) -> None:
+        while True:
+            await running.wake.wait()
+            running.wake.clear()
+            effects, running.pending = running.pending, []
+            waiters, running.waiters = running.waiters, []
+            try:
+                await self._carry_out(running, effects)
+            except Exception as exc:  # a store failure: whoever waits is told, the room goes on
+                log.exception("room %s: could not carry out effects", running.id)
+                for waiter in waiters:
+                    if not waiter.done():
+                        waiter.set_exception(exc)
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def _carry_out(self, running: Running, effects: list[fx.Effect]) -> None:
+        records = [e for e in effects if isinstance(e, RECORDS)]
+        presence, running.presence = running.presence, []
+        if records or presence:
+            await self.store.run(live_repo.write, running.id, records, presence)
+        room = running.room
+        for effect in effects:
+            if isinstance(effect, RECORDS):
+                continue
+            try:
+                if isinstance(effect, fx.InviteToSpeak):
+                    await self.discord.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, False)
+                elif isinstance(effect, fx.ReturnToAudience):
+                    await self.discord.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, True)
+                    if effect.reason != "Q&A: next question":
+                        await self.adapter.dm(effect.user_id, content=f"You are back in the audience of "
+                                              f"**{room.title}**: {effect.reason}.")
+                elif isinstance(effect, fx.Notify):
+                    await self.adapter.dm(effect.user_id, content=effect.text)
+                elif isinstance(effect, fx.AlertModerators):
+                    quote = f": {escape_markdown(effect.quote)}" if effect.quote else ""
+                    await self._alert(running, effect.text + quote)
+                elif isinstance(effect, fx.PlayCue) and self.play_cue is not None:
+                    await self.play_cue(room, effect.cue)
+            except Exception:
+                log.exception("room %s: %s failed", running.id, type(effect).__name__)
+
+    async def _alert(self, running: Running, text: str) -> None:
+        if running.thread_id is None:
+            settings = await self.store.run(settings_repo.get_settings, running.room.guild_id)
+            parent = settings.announce_channel_id or self.discord.first_text_channel(running.room.guild_id)
+            if parent is None:
+                return
+            room = running.room
+            here = self.discord.stage_voice(room.guild_id, room.stage_channel_id)
+            members = [running.live.host_id, *sorted(running.live.cohosts),
+                       *sorted(u for u, state in here.items() if state.stage_moderator)]
+            running.thread_id = await self.discord.open_thread(
+                parent, f"🎙 Room #{running.id} moderators", members)
+            if running.thread_id is None:
+                return
+            await self.store.run(live_repo.set_thread, running.id, running.thread_id)
+        await self.discord.post_thread(running.thread_id, text)
+
+    async def _render(self, running: Running) -> None:
+        if running.card is None or running.id not in self._running:
+            return
+        embed, view = live_card.render(running.room, running.live, self.clock.now())
+        await self.discord.edit_card(*running.card, embed, view)
+
+
+def _need(target_id: int | None) -> int:
+    if target_id is None:
+        raise ValidationError("Name the member this is about.")
+    return target_id
+
+
+def _load(db: Any, room_id: int) -> tuple[live_repo.LiveSetup, list, dict[int, datetime], set[int]]:
+    return (live_repo.get_setup(db, room_id), live_repo.open_hands(db, room_id), live_repo.open_turns(db, room_id),
+            live_repo.spoken(db, room_id))
+

@@ -1,0 +1,75 @@
+"""/hand: raise, lower, and see where you are in a live room's queue."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.hands import COMMAND
+from bot.live_card import submit_raise_form
+from cogs.common import live_room_autocomplete
+
+if TYPE_CHECKING:
+    from bot.client import PodiumBot
+
+ROOM_HELP = "The live room (default: the stage you are on)"
+
+
+class Hands(commands.GroupCog, group_name="hand", group_description="Raise your hand in a live room"):
+    def __init__(self, bot: "PodiumBot") -> None:
+        self.live = bot.services.live
+        super().__init__()
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await submit_raise_form(interaction)  # the card's form, also when opened before a restart
+
+    @app_commands.command(name="raise", description="Ask to speak (optionally say what about)")
+    @app_commands.describe(topic="What you want to say (shown to the moderators, up to 200 characters)",
+                           room=ROOM_HELP)
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def raise_(self, interaction: discord.Interaction, topic: app_commands.Range[str, 0, 200] | None = None,
+                     room: int | None = None) -> None:
+        assert interaction.guild_id is not None
+        found, position = await self.live.raise_hand(interaction.guild_id, interaction.user.id, room,
+                                                     note=topic or "", source=COMMAND)
+        await interaction.response.send_message(
+            f"✋ Your hand is raised in **{discord.utils.escape_markdown(found.title)}**: you are #{position} in "
+            "the queue. Lower it with /hand lower.", ephemeral=True)
+
+    @app_commands.command(name="lower", description="Lower your hand")
+    @app_commands.describe(room=ROOM_HELP)
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def lower(self, interaction: discord.Interaction, room: int | None = None) -> None:
+        assert interaction.guild_id is not None
+        await self.live.lower_hand(interaction.guild_id, interaction.user.id, room)
+        await interaction.response.send_message("Your hand is lowered.", ephemeral=True)
+
+    @app_commands.command(name="queue", description="Who is waiting to speak, and your place")
+    @app_commands.describe(room=ROOM_HELP)
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def queue(self, interaction: discord.Interaction, room: int | None = None) -> None:
+        assert interaction.guild_id is not None
+        running = self.live.resolve(interaction.guild_id, interaction.user.id, room)
+        live = running.live
+        lines = []
+        for place, hand in enumerate(live.queue.first(10), start=1):
+            note = f" — {discord.utils.escape_markdown(hand.note)}" if hand.note else ""
+            lines.append(f"{place}. <@{hand.user_id}>{note}")
+        position = live.queue.position(interaction.user.id)
+        mine = (f"You are **#{position}** of {len(live.queue)}." if position
+                else "Your hand is not raised: /hand raise or the card's ✋ button.")
+        embed = discord.Embed(title=f"Queue: {running.room.title}"[:256],
+                              description="\n".join(lines) or "Nobody is waiting.")
+        if len(live.queue) > 10:
+            embed.set_footer(text=f"… and {len(live.queue) - 10} more")
+        await interaction.response.send_message(mine, embed=embed, ephemeral=True)
+
+
+async def setup(bot: "PodiumBot") -> None:
+    await bot.add_cog(Hands(bot))

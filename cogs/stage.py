@@ -1,0 +1,179 @@
+"""/stage: what a live room's moderators do (host, co-hosts, and members with Mute + Move Members there).
+
+Every command takes an optional `room`; without it, LiveService.resolve picks the room on the caller's stage,
+else the server's only live room. Other features add their /stage commands to this class.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.core.errors import ValidationError
+from bot.core.when import parse_duration
+from bot.discord_adapter import caller_of
+from cogs.common import live_or_upcoming_autocomplete, live_room_autocomplete
+
+if TYPE_CHECKING:
+    from bot.client import PodiumBot
+    from bot.services.live import Running
+
+ROOM_HELP = "The live room (default: the stage you are on)"
+
+
+class Stage(commands.GroupCog, group_name="stage", group_description="Run a live room's stage"):
+    speakers = app_commands.Group(name="speakers", description="Pre-approved speakers")
+
+    def __init__(self, bot: "PodiumBot") -> None:
+        self.bot = bot
+        self.live = bot.services.live
+        super().__init__()
+
+    async def _moderate(self, interaction: discord.Interaction, action: str, room: int | None,
+                        member: discord.Member | None = None, **options: Any) -> "Running":
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        return await self.live.moderate(interaction.guild_id, interaction.user.id, room, action,
+                                        member.id if member else None, **options)
+
+    async def _done(self, interaction: discord.Interaction, text: str) -> None:
+        await interaction.followup.send(text, ephemeral=True)
+
+    @app_commands.command(name="next", description="Invite the next person in the queue to speak")
+    @app_commands.describe(room=ROOM_HELP)
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def next_(self, interaction: discord.Interaction, room: int | None = None) -> None:
+        before = set(self.live.resolve(interaction.guild_id or 0, interaction.user.id, room).live.invited)
+        running = await self._moderate(interaction, "next", room)
+        invited = [u for u in running.live.invited if u not in before]
+        await self._done(interaction, f"Invited <@{invited[0]}> to speak." if invited else "Done.")
+
+    @app_commands.command(name="promote", description="Invite a member of the audience to speak")
+    @app_commands.describe(member="Who to invite", room=ROOM_HELP)
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def promote(self, interaction: discord.Interaction, member: discord.Member, room: int | None = None) -> None:
+        await self._moderate(interaction, "promote", room, member)
+        await self._done(interaction, f"Invited {member.mention} to speak: they join the speakers when they accept.")
+
+    @app_commands.command(name="demote", description="Return a speaker to the audience")
+    @app_commands.describe(member="Who to return to the audience", room=ROOM_HELP)
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def demote(self, interaction: discord.Interaction, member: discord.Member, room: int | None = None) -> None:
+        await self._moderate(interaction, "demote", room, member)
+        await self._done(interaction, f"{member.mention} is back in the audience.")
+
+    @app_commands.command(name="clear-hands", description="Lower every raised hand")
+    @app_commands.describe(room=ROOM_HELP)
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def clear_hands(self, interaction: discord.Interaction, room: int | None = None) -> None:
+        await self._moderate(interaction, "clear-hands", room)
+        await self._done(interaction, "Every hand is lowered.")
+
+    @app_commands.command(name="hands", description="Let the audience raise hands, or not")
+    @app_commands.describe(state="on: hands can be raised; off: raising is refused", room=ROOM_HELP)
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def hands(self, interaction: discord.Interaction, state: Literal["on", "off"],
+                    room: int | None = None) -> None:
+        await self._moderate(interaction, "hands", room, enabled=state == "on")
+        await self._done(interaction, "Hands are open." if state == "on" else "Hands are off: raising is refused.")
+
+    async def _name(self, interaction: discord.Interaction, role: str, member: discord.Member,
+                    room: int | None) -> str | None:
+        """For a room that is not live yet: remember the co-host or speaker for when it opens."""
+        if room is None or self.live.running(room) is not None:
+            return None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found = await self.live.name_ahead(caller_of(interaction), interaction.guild_id or 0, room, member.id, role)
+        return f"#{found.id} {discord.utils.escape_markdown(found.title)}"
+
+    @app_commands.command(name="cohost", description="Make a member a co-host of the room")
+    @app_commands.describe(member="The new co-host", room="The room, live or scheduled (default: the stage you are on)")
+    @app_commands.autocomplete(room=live_or_upcoming_autocomplete)
+    @app_commands.guild_only()
+    async def cohost(self, interaction: discord.Interaction, member: discord.Member, room: int | None = None) -> None:
+        if (ahead := await self._name(interaction, "cohost", member, room)) is not None:
+            await self._done(interaction, f"{member.mention} will co-host room {ahead} when it opens.")
+            return
+        await self._moderate(interaction, "cohost", room, member)
+        await self._done(interaction, f"{member.mention} co-hosts the room now.")
+
+    @speakers.command(name="add", description="Pre-approve a speaker: invited as soon as they join")
+    @app_commands.describe(member="The speaker", room="The room, live or scheduled (default: the stage you are on)")
+    @app_commands.autocomplete(room=live_or_upcoming_autocomplete)
+    @app_commands.guild_only()
+    async def speakers_add(self, interaction: discord.Interaction, member: discord.Member,
+                           room: int | None = None) -> None:
+        if (ahead := await self._name(interaction, "speaker", member, room)) is not None:
+            await self._done(interaction, f"{member.mention} is pre-approved for room {ahead}: invited to speak "
+                                          "as soon as they join the stage.")
+            return
+        await self._moderate(interaction, "speaker", room, member)
+        await self._done(interaction, f"{member.mention} is pre-approved: invited to speak when on the stage.")
+
+    @app_commands.command(name="move", description="Move a raised hand up or down the queue")
+    @app_commands.describe(member="Whose hand", direction="up or down one place", room=ROOM_HELP)
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def move(self, interaction: discord.Interaction, member: discord.Member, direction: Literal["up", "down"],
+                   room: int | None = None) -> None:
+        running = await self._moderate(interaction, "move", room, member, steps=-1 if direction == "up" else 1)
+        await self._done(interaction, f"{member.mention} is #{running.live.queue.position(member.id)} now.")
+
+    @app_commands.command(name="remove", description="Take a hand out of the queue")
+    @app_commands.describe(member="Whose hand", room=ROOM_HELP)
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def remove(self, interaction: discord.Interaction, member: discord.Member, room: int | None = None) -> None:
+        await self._moderate(interaction, "remove", room, member)
+        await self._done(interaction, f"{member.mention}'s hand is out of the queue.")
+
+    @app_commands.command(name="settings", description="The room's stage rules")
+    @app_commands.describe(speaker_limit="Most people on stage at once (1-100; default 10)",
+                           turn_limit='Speaking time per turn, e.g. "3m" ("0" for none)',
+                           qa_mode="One audience speaker at a time: the next returns the previous",
+                           first_timers_first="People who have not spoken yet go first", room=ROOM_HELP)
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def settings(self, interaction: discord.Interaction,
+                       speaker_limit: app_commands.Range[int, 1, 100] | None = None, turn_limit: str | None = None,
+                       qa_mode: bool | None = None, first_timers_first: bool | None = None,
+                       room: int | None = None) -> None:
+        changes: dict[str, Any] = {}
+        if speaker_limit is not None:
+            changes["speaker_limit"] = speaker_limit
+        if turn_limit is not None:
+            changes["turn_limit"] = _turn_limit(turn_limit)
+        if qa_mode is not None:
+            changes["qa_mode"] = qa_mode
+        if first_timers_first is not None:
+            changes["first_timers_first"] = first_timers_first
+        if not changes:
+            raise ValidationError("Give at least one setting to change (speaker_limit, turn_limit, qa_mode, "
+                                  "first_timers_first).")
+        running = await self._moderate(interaction, "settings", room, **changes)
+        policy = running.live.policy
+        turn = f"{int(policy.turn_limit.total_seconds())} s" if policy.turn_limit else "none"
+        await self._done(interaction, f"Stage rules: up to {policy.speaker_limit} speakers, turn limit {turn}, "
+                                      f"Q&A mode {'on' if policy.qa_mode else 'off'}, first-time speakers first "
+                                      f"{'on' if policy.first_timers_first else 'off'}.")
+
+
+def _turn_limit(text: str) -> timedelta | None:
+    cleaned = text.strip().lower()
+    if cleaned in ("0", "off", "none"):
+        return None
+    if cleaned.endswith("s") and cleaned[:-1].strip().isdigit():
+        return timedelta(seconds=int(cleaned[:-1]))
+    return parse_duration(cleaned)
+
+
+async def setup(bot: "PodiumBot") -> None:
+    await bot.add_cog(Stage(bot))

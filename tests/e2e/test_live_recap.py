@@ -1,0 +1,45 @@
+"""The recap of a live room tells what happened on its stage."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sandbox import Sandbox
+from sandbox.client import Control
+from tests.e2e.harness import BotRun
+from tests.e2e.live_story import STAGE, guild, is_speaker, queue_is, uid
+
+
+async def test_the_recap_counts_listeners_hands_and_talking_time(sandbox: Sandbox, control: Control,
+                                                                  podium: BotRun) -> None:
+    reply = await control.person("alice").command("room schedule", title="Ask me anything", start="in 2 hours", stage=STAGE)
+    rid = int(re.search(r"#(\d+)", reply.first["content"]).group(1))  # type: ignore[union-attr]
+    [event] = guild(sandbox).scheduled_events.values()
+    for name in ("erin", "listener001", "listener002"):
+        await control.person(name).is_interested_in(event.id)
+    await control.person("alice").command("room start", room=rid)
+    await podium.services.live.until(lambda: podium.services.live.running(rid))
+    for name in ("carol", "dave", "erin"):
+        await control.person(name).joins(STAGE)
+    await control.person("carol").raises_hand()
+    await control.person("dave").command("hand raise")
+    await queue_is(podium, rid, [uid(sandbox, "carol"), uid(sandbox, "dave")])
+    await control.person("bob").command("stage next")
+    await sandbox.until(lambda: is_speaker(sandbox, "carol"))
+    running = podium.services.live.running(rid)
+    await podium.services.live.until(lambda: uid(sandbox, "carol") in running.live.speakers)
+    start = running.live.speakers[uid(sandbox, "carol")]
+    await podium.rooms.timers.advance(start + timedelta(seconds=95))
+    await control.person("alice").command("room end", room=rid)
+
+    stage = sandbox.world.channel(STAGE, guild(sandbox))
+    recaps = [e for m in sandbox.world.channel_messages(stage.id) for e in m.embeds if e["title"].startswith("Recap")]
+    assert recaps
+    fields = {f["name"]: f["value"] for f in recaps[0]["fields"]}
+    assert fields["Unique listeners"] == "3"
+    assert fields["Interested vs attended"] == "3 interested · 3 attended"
+    assert fields["Hands"].startswith("2 raised · 1 answered · median wait")
+    assert re.search(rf"<@{uid(sandbox, 'carol')}> 1 min 3[45] s", fields["Talking time"]), fields
+    # The live card lost its buttons with the room.
+    cards = [m for m in sandbox.world.channel_messages(stage.id) if m.embeds and "Ended" in m.embeds[0]["title"]]
+    assert cards and cards[0].components == []
