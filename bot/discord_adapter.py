@@ -154,17 +154,6 @@ class DiscordAdapter:
             except discord.NotFound:
                 pass
 
-    def audience(self, room: Room) -> tuple[list[int], list[int]]:
-        """(listeners, speakers) on the room's stage now, people only."""
-        channel = self.stage(room.guild_id, room.stage_channel_id)
-        listeners, speakers = [], []
-        for member_id, state in channel.voice_states.items():
-            member = channel.guild.get_member(member_id)
-            if member is not None and member.bot:
-                continue
-            (listeners if state.suppress else speakers).append(member_id)
-        return listeners, speakers
-
     # -- messages -----------------------------------------------------------------------------------
     async def post(self, channel_id: int, *, content: str | None = None, embed: discord.Embed | None = None,
                    view: discord.ui.View | None = None) -> int | None:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock
 from bot.discord_adapter import DiscordAdapter
 from bot.services.access import AccessService
-from bot.services.audience import AudienceService
 from bot.services.cards import CardService
 from bot.services.guests import GuestService
 from bot.services.live import LiveService
@@ -30,7 +29,6 @@ class Services:
         self.cards = CardService(store, self.discord)
         self.rooms = RoomService(store, self.clock, self.discord)
         self.rooms.cards = self.cards
-        self.audience = AudienceService(store, self.discord)
         self.settings = SettingsService(store)
         self.live = LiveService(store, self.clock, self.discord, self.rooms.timers, self.rooms)
         self.rooms.watch(self.live)
