@@ -11,6 +11,7 @@ from bot.services.audience import AudienceService
 from bot.services.cards import CardService
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
+from bot.services.voice import VoiceService
 from bot.store.db import Store
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ class Services:
         self.rooms.cards = self.cards
         self.audience = AudienceService(store, self.discord)
         self.settings = SettingsService(store)
+        self.voice = VoiceService(store, self.discord)
+        self.rooms.watch(self.voice)
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
 
@@ -53,3 +56,4 @@ class Services:
         if self._startup is not None:
             self._startup.cancel()
         self.rooms.timers.shutdown()
+        await self.voice.stop()

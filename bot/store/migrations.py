@@ -97,3 +97,14 @@ def m002_audience(db: Database) -> None:
         PRIMARY KEY (room_id, user_id)
     )
     """)
+
+
+@migrations()
+def m005_voice(db: Database) -> None:
+    """Per-room voice settings (bot.store.voice): a room without a row plays its cues."""
+    _run(db, """
+    CREATE TABLE room_voice (
+        room_id      INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+        cues_enabled INTEGER NOT NULL DEFAULT 1 CHECK (cues_enabled IN (0, 1))
+    )
+    """)
