@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10.0
 CLOSING_TIMEOUT_S = 8.0  # the closing cue is 2.4 s; past this the room closes without waiting for it
 MAX_PENDING_CUES = 4
+HEALTH_CHECK_S = 2.0  # between cues, how often the connection's health is looked at
 _LEAVE = object()  # queued after the closing cue: the room's task disconnects and ends
 _RETRYABLE = (asyncio.TimeoutError, discord.HTTPException, discord.ClientException, discord.ConnectionClosed,
               OSError)
@@ -131,6 +132,12 @@ class VoiceService:
     def played(self, room_id: int) -> int:
         voice = self._rooms.get(room_id)
         return voice.played if voice is not None else 0
+
+    async def wait_given_up(self, room_id: int, timeout: float = 10.0) -> None:
+        """Wait (bounded) until the room's voice task has ended by itself (cues off, no rights, gave up)."""
+        voice = self._rooms.get(room_id)
+        if voice is not None and voice.task is not None:
+            await asyncio.wait_for(asyncio.shield(voice.task), timeout)
 
     # -- commands ----------------------------------------------------------------------------------------
     async def live_room(self, guild_id: int, room_id: int | None, caller_id: int) -> Room:
@@ -236,24 +243,36 @@ class VoiceService:
                     return
             finally:
                 voice.client = None
-            # discord.py gave the connection up (its own resume and reconnects failed): start again.
+            # Lost: discord.py gave the connection up, or its own reconnect stalled. Start again from scratch.
+            await self.stage.leave(room.guild_id, room.stage_channel_id)
             failures = 1 if time.monotonic() - since >= rules.STABLE_AFTER_S else failures + 1
-            log.info("room %s: voice connection lost; reconnecting (attempt %d)", room.id, failures)
+            log.info("room %s: voice connection lost; rejoining (attempt %d)", room.id, failures)
 
     async def _serve(self, voice: _RoomVoice, client: CueVoiceClient) -> bool:
-        """Play queued cues until told to leave (True) or the connection is gone (False)."""
+        """Play queued cues until told to leave (True) or the connection is lost (False)."""
+        session = client.session_id  # _run made Podium a speaker in this one
         while True:
+            if client.gone.is_set():
+                return False
+            if not client.is_connected():
+                # discord.py is resuming or reconnecting by itself: give it the connect timeout. Its reconnect can
+                # stall (its UDP reader may still be blocked on the old socket), so past that Podium starts over.
+                if not await self.stage.wait_connected(client, self.connect_timeout):
+                    return False
+                continue
+            if client.session_id != session:
+                # A new discord.py session rejoined the stage, which leaves Podium in the audience again.
+                session = client.session_id
+                await self._speaker(voice, client)
             if not voice.pending:
                 voice.wake.clear()
+                # Woken by a cue or by the end of the connection; otherwise look at its health every few seconds.
                 waits = [asyncio.ensure_future(voice.wake.wait()), asyncio.ensure_future(client.gone.wait())]
                 try:
-                    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                    await asyncio.wait(waits, timeout=HEALTH_CHECK_S, return_when=asyncio.FIRST_COMPLETED)
                 finally:
                     for waiting in waits:
                         waiting.cancel()
-            if client.gone.is_set():
-                return False
-            if not voice.pending:
                 continue
             item, asked_at = voice.pending.popleft()
             if item is _LEAVE:
@@ -264,18 +283,19 @@ class VoiceService:
                 continue
             await self._play(voice, client, item)
 
-    async def _play(self, voice: _RoomVoice, client: CueVoiceClient, cue: Cue) -> None:
-        room = voice.room
+    async def _speaker(self, voice: _RoomVoice, client: CueVoiceClient) -> None:
         try:
-            if not await self.stage.wait_connected(client, self.connect_timeout):
-                log.info("room %s: not connected; the %s cue is skipped", room.id, cue.value)
-                return
-            # discord.py's own reconnects rejoin the stage, which leaves Podium in the audience again.
+            await self.stage.become_speaker(client)
+        except discord.HTTPException:
+            log.warning("room %s: could not become a speaker again", voice.room.id, exc_info=True)
+
+    async def _play(self, voice: _RoomVoice, client: CueVoiceClient, cue: Cue) -> None:
+        try:
             await self.stage.become_speaker(client)
             await self.stage.play(client, cue)
             voice.played += 1
         except Exception:
-            log.warning("room %s: could not play the %s cue", room.id, cue.value, exc_info=True)
+            log.warning("room %s: could not play the %s cue", voice.room.id, cue.value, exc_info=True)
 
     async def _tell_host(self, room: Room, reason: str) -> None:
         """Tell the host once per room (also across restarts) that the room runs without its cues."""

@@ -98,5 +98,9 @@ async def test_voice_server_update_points_at_the_sandbox(sandbox: Sandbox, clien
     try:
         assert voice.endpoint == sandbox.voice.endpoint
         assert str(client.user.id) in sandbox.voice.snapshot(stage.id)["connected"]
+        assert sandbox.voice.snapshot(stage.id)["sessions"] == 1
+        # Voice connections coming and going wake `sandbox.until` like any other change.
+        assert await sandbox.voice.drop(user_id=client.user.id, code=4014) == 1
+        await sandbox.until(lambda: sandbox.voice.snapshot(stage.id)["connected"] == [], timeout=5)
     finally:
         await voice.disconnect()
