@@ -128,12 +128,15 @@ class VoiceServer:
         """What VOICE_SERVER_UPDATE carries; discord.py connects to wss://{endpoint}/?v=8."""
         return f"{self.host}:{self.ws_port}"
 
-    def grant(self, guild_id: int, channel_id: int, user_id: int, session_id: str) -> str:
-        """A token for one voice session (sent in VOICE_SERVER_UPDATE, presented in IDENTIFY)."""
-        for grant in self._grants.values():  # the same session asking again (a reconnect) keeps its token
+    def grant(self, guild_id: int, channel_id: int, user_id: int, session_id: str, *, fresh: bool = False) -> str:
+        """A token for one voice session (sent in VOICE_SERVER_UPDATE, presented in IDENTIFY). `fresh`: a new
+        token even for a known session (the session moves to another voice server)."""
+        for token, grant in list(self._grants.items()):  # the same session asking again keeps its token
             if (grant.guild_id, grant.channel_id, grant.user_id, grant.session_id) == (
                     guild_id, channel_id, user_id, session_id):
-                return grant.token
+                if not fresh:
+                    return grant.token
+                del self._grants[token]
         token = secrets.token_hex(8)
         self._grants[token] = Grant(guild_id, channel_id, user_id, session_id, token)
         return token

@@ -27,6 +27,15 @@ def bot_state(sb: Sandbox):  # type: ignore[no-untyped-def]
     return guild(sb).voice_states.get(sb.world.bot.id)
 
 
+def sessions(sb: Sandbox, channel: int) -> int:
+    """Voice websockets that identified or resumed on this channel so far."""
+    return sb.voice.snapshot(channel)["sessions"]
+
+
+def connected(sb: Sandbox, channel: int) -> bool:
+    return str(sb.world.bot.id) in sb.voice.snapshot(channel)["connected"]  # type: ignore[union-attr]
+
+
 def cue(c: Cue) -> list[bytes]:
     return read_opus_packets(cue_path(c))
 
@@ -89,3 +98,25 @@ async def test_closing_cue_plays_at_the_end_then_the_bot_leaves(sandbox: Sandbox
     assert deleted.at >= last_frame - 0.05
     await sandbox.until(lambda: bot_state(sandbox) is None, what="the bot to leave the stage")
     assert (await control.voice(channel))["connected"] == []
+
+
+async def test_after_a_restart_podium_rejoins_quietly_and_plays_what_live_rooms_ask(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    channel = stage_id(sandbox)
+    rid = await open_room(control, sandbox)
+    opened = len(cue(Cue.OPENING)) + 5
+    await sandbox.voice.wait_for_packets(channel, opened, timeout=15)
+    before = sessions(sandbox, channel)
+    await podium.restart()
+    await sandbox.until(lambda: sessions(sandbox, channel) > before and connected(sandbox, channel)
+                        and (state := bot_state(sandbox)) is not None and state.suppress is False,
+                        timeout=15, what="Podium back on stage as a speaker")
+    await assert_silent(sandbox, channel, opened)  # the room was already open: no second opening cue
+
+    # What the live rooms call for a PlayCue effect (it carries the cue's name); it returns at once.
+    assert podium.services is not None
+    assert podium.services.voice.play(rid, "WARNING_30S") is True
+    assert podium.services.voice.play(999, "time_up") is False  # no such live room
+    warning = cue(Cue.WARNING_30S)
+    packets = await sandbox.voice.wait_for_packets(channel, opened + len(warning) + 5, timeout=15)
+    assert [p.opus for p in packets[opened:]] == warning + TAIL

@@ -13,15 +13,8 @@ from bot.voice.cues import Cue
 from sandbox import Sandbox
 from sandbox.client import Control
 from tests.e2e.harness import BotRun
-from tests.e2e.test_voice import TAIL, bot_state, cue, open_room, stage_id
-
-
-def sessions(sandbox: Sandbox, channel: int) -> int:
-    return sandbox.voice.snapshot(channel)["sessions"]
-
-
-def connected(sandbox: Sandbox, channel: int) -> bool:
-    return str(sandbox.world.bot.id) in sandbox.voice.snapshot(channel)["connected"]  # type: ignore[union-attr]
+from tests.e2e.test_rooms import guild
+from tests.e2e.test_voice import TAIL, bot_state, connected, cue, open_room, sessions, stage_id
 
 
 @pytest.mark.parametrize("code", [
@@ -51,4 +44,20 @@ async def test_a_dropped_voice_connection_recovers(sandbox: Sandbox, control: Co
     assert {p.user_id for p in packets} == {first[0].user_id}
     state = bot_state(sandbox)
     assert state is not None and state.channel_id == channel and state.suppress is False
+    assert sandbox.voice.snapshot(channel)["decrypt_failures"] == 0
+
+
+async def test_a_voice_server_change_is_followed(sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    """Discord moves the session to another voice server (a new VOICE_SERVER_UPDATE while connected)."""
+    channel = stage_id(sandbox)
+    await open_room(control, sandbox)
+    opened = len(cue(Cue.OPENING)) + 5
+    await sandbox.voice.wait_for_packets(channel, opened, timeout=15)
+    before = sessions(sandbox, channel)
+    assert sandbox.gateway.move_voice_server(sandbox.world.bot.id, guild(sandbox).id)  # type: ignore[union-attr]
+    await sandbox.until(lambda: sessions(sandbox, channel) > before and connected(sandbox, channel),
+                        timeout=20, what="the new voice server connection")
+    await control.person("bob").command("stage chime", cue="hand_raised")
+    packets = await sandbox.voice.wait_for_packets(channel, opened + len(cue(Cue.HAND_RAISED)) + 5, timeout=15)
+    assert [p.opus for p in packets[opened:]] == cue(Cue.HAND_RAISED) + TAIL
     assert sandbox.voice.snapshot(channel)["decrypt_failures"] == 0
