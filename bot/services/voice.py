@@ -26,7 +26,7 @@ from bot.store import settings as settings_repo
 from bot.store import voice as voice_repo
 from bot.store.db import Store
 from bot.voice.cues import Cue
-from bot.voice.stage import CueVoiceClient, StageVoice, VoiceUnavailable
+from bot.voice.stage import CueVoiceClient, StageBusy, StageVoice, VoiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,7 @@ class _RoomVoice:
     task: asyncio.Task[None] | None = None
     client: CueVoiceClient | None = None  # set while connected
     played: int = 0  # cues played to their end (for tests and logs)
+    waiting_for_stage: bool = False  # Podium was on another stage of the server: join when that room ends
 
     def enqueue(self, item: object) -> None:
         if len(self.pending) >= MAX_PENDING_CUES:
@@ -112,6 +113,11 @@ class VoiceService:
         voice = self._rooms.pop(room.id or 0, None)
         if voice is not None:
             await self._stop(voice)
+        # The server's voice connection is free: a live room that was waiting for it joins its stage (quietly).
+        for waiting in list(self._rooms.values()):
+            if waiting.waiting_for_stage and waiting.room.guild_id == room.guild_id and not waiting.running:
+                self._start(waiting.room, None)
+                break
 
     async def stop(self) -> None:
         """At shutdown: leave every stage (rooms stay live; they rejoin at the next start-up)."""
@@ -170,6 +176,10 @@ class VoiceService:
         if missing:
             raise ValidationError(f"I can't speak in <#{room.stage_channel_id}>: I'm missing {', '.join(missing)} "
                                   "there. Ask a server admin to grant my role these permissions.")
+        other = self.stage.busy_elsewhere(guild_id, room.stage_channel_id)
+        if other is not None:
+            raise ValidationError(f"I'm playing cues on <#{other}> for another live room, and a bot can be on only "
+                                  "one stage per server. Cues come back here when that room ends.")
         self._start(room, cue)
         return room
 
@@ -229,7 +239,9 @@ class VoiceService:
                 client = await self.stage.join(room.guild_id, room.stage_channel_id, self.connect_timeout)
                 await self.stage.become_speaker(client)
             except VoiceUnavailable as exc:
-                await self._tell_host(room, str(exc))
+                voice.waiting_for_stage = isinstance(exc, StageBusy)
+                await self._tell_host(room, str(exc) + (" (they will play here once that room ends)"
+                                                        if voice.waiting_for_stage else ""))
                 return
             except _RETRYABLE as exc:
                 failures += 1

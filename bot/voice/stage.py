@@ -29,6 +29,10 @@ class VoiceUnavailable(Exception):
     """Podium cannot speak on this stage, for a reason trying again will not fix (told to the host)."""
 
 
+class StageBusy(VoiceUnavailable):
+    """Podium is on another stage of the same server (a bot has one voice connection per server)."""
+
+
 class CueVoiceClient(discord.VoiceClient):
     """discord.py's VoiceClient, plus `gone`: set once discord.py has given the connection up for good."""
 
@@ -39,7 +43,10 @@ class CueVoiceClient(discord.VoiceClient):
     def cleanup(self) -> None:
         super().cleanup()
         # discord.py calls this on the event loop, but never mind if a thread ever does.
-        self.loop.call_soon_threadsafe(self.gone.set)
+        try:
+            self.loop.call_soon_threadsafe(self.gone.set)
+        except RuntimeError:  # the loop is already closed: nobody is waiting any more
+            pass
 
 
 class StageVoice:
@@ -65,6 +72,16 @@ class StageVoice:
         voice = member.voice if member is not None else None
         return voice.channel.id if voice is not None and voice.channel is not None else None
 
+    def busy_elsewhere(self, guild_id: int, channel_id: int) -> int | None:
+        """The other stage of this server Podium is connected to, if any (a bot has one voice connection per
+        server)."""
+        guild = self.discord.bot.get_guild(guild_id)
+        current = guild.voice_client if guild is not None else None
+        if isinstance(current, CueVoiceClient) and not current.gone.is_set() and current.channel is not None \
+                and current.channel.id != channel_id:
+            return current.channel.id
+        return None
+
     async def join(self, guild_id: int, channel_id: int, timeout: float) -> CueVoiceClient:
         """Connect to the stage (or reuse the connection already there). Raises VoiceUnavailable, or
         asyncio.TimeoutError / discord errors for failures worth retrying."""
@@ -72,13 +89,13 @@ class StageVoice:
         missing = self.missing_rights(guild_id, channel_id)
         if missing:
             raise VoiceUnavailable(f"I'm missing {', '.join(missing)} in <#{channel_id}>")
+        other = self.busy_elsewhere(guild_id, channel_id)
+        if other is not None:
+            raise StageBusy(f"I'm already playing cues on <#{other}>, and a bot can be on only one stage "
+                                   "per server")
         current = channel.guild.voice_client
         if isinstance(current, CueVoiceClient) and not current.gone.is_set():
-            if current.channel is not None and current.channel.id == channel_id:
-                return current
-            # A bot has one voice connection per server.
-            raise VoiceUnavailable(f"I'm already playing cues on <#{current.channel.id}>, and a bot can be on "
-                                   "only one stage per server")
+            return current
         # Deafened: Podium never listens. discord.py retries the handshake itself within `timeout`.
         client = await channel.connect(cls=CueVoiceClient, timeout=timeout, reconnect=True, self_deaf=True)
         assert isinstance(client, CueVoiceClient)

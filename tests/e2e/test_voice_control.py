@@ -92,3 +92,25 @@ async def test_without_speak_the_room_runs_and_the_host_is_told_once(sandbox: Sa
     await podium.services.voice.wait_given_up(rid)
     assert len(cue_dms(sandbox)) == 1
     await assert_silent(sandbox, stage.id, 0, seconds=0.3)
+
+
+async def test_two_live_rooms_share_the_servers_one_voice_connection(sandbox: Sandbox, control: Control,
+                                                                      podium: BotRun) -> None:
+    town_hall, backstage = stage_id(sandbox), stage_id(sandbox, "Backstage")
+    first = await open_room(control, sandbox)
+    await sandbox.voice.wait_for_packets(town_hall, len(cue(Cue.OPENING)) + 5, timeout=15)
+    second = await open_room(control, sandbox, title="Backstage chat", stage="Backstage")
+    dms = await sandbox.until(lambda: cue_dms(sandbox), what="the second host's DM")
+    assert f"already playing cues on <#{town_hall}>" in dms[0].content and f"#{second}" in dms[0].content
+    busy = await control.person("alice").command("stage chime", cue="time_up", room=second)
+    assert busy.ephemeral and "another live room" in busy.text, busy
+    assert sandbox.voice.received(backstage) == []
+
+    await control.person("alice").command("room end", room=first, timeout=20)
+    # The connection is free: the waiting room's stage gets Podium, quietly, and its cues play there.
+    await sandbox.until(lambda: (s := bot_state(sandbox)) is not None and s.channel_id == backstage
+                        and s.suppress is False, timeout=15, what="Podium on the Backstage stage")
+    await control.person("alice").command("stage chime", cue="hand_raised", room=second)
+    packets = await sandbox.voice.wait_for_packets(backstage, len(cue(Cue.HAND_RAISED)) + 5, timeout=15)
+    assert [p.opus for p in packets] == cue(Cue.HAND_RAISED) + TAIL
+    assert len(cue_dms(sandbox)) == 1
