@@ -229,7 +229,8 @@ class Gateway:
         channel_id = d.get("channel_id")
         try:
             channel = self.world.channel(int(channel_id), guild) if channel_id is not None else None
-            state = self.world.move_voice(user, channel, guild=guild)
+            state = self.world.move_voice(user, channel, guild=guild,
+                                          self_flags=(bool(d.get("self_mute")), bool(d.get("self_deaf"))))
         except Exception as exc:  # Discord ignores an op 4 it will not honour; the client times out.
             log.info("voice state refused for the bot: %s", exc)
             return

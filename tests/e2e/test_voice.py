@@ -72,6 +72,7 @@ async def test_opening_cue_arrives_in_order_paced_and_the_bot_is_a_speaker(sandb
     assert 0.85 * expected <= span <= 1.5 * expected, (span, expected)
     state = bot_state(sandbox)
     assert state is not None and state.channel_id == channel and state.suppress is False
+    assert state.self_deaf is True  # Podium never listens
 
     # Connected and silent between cues: no packets, speaking flag off.
     await assert_silent(sandbox, channel, len(packets))

@@ -97,6 +97,8 @@ async def test_voice_server_update_points_at_the_sandbox(sandbox: Sandbox, clien
     stage, voice = await join_stage(client)
     try:
         assert voice.endpoint == sandbox.voice.endpoint
+        state = the_guild(client).me.voice
+        assert state is not None and state.self_deaf is False  # as the op 4 said
         assert str(client.user.id) in sandbox.voice.snapshot(stage.id)["connected"]
         assert sandbox.voice.snapshot(stage.id)["sessions"] == 1
         # Voice connections coming and going wake `sandbox.until` like any other change.
