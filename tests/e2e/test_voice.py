@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 
+import discord
 import pytest
 
 from bot.voice.cues import Cue, cue_path, read_opus_packets
@@ -80,6 +81,7 @@ async def test_opening_cue_arrives_in_order_paced_and_the_bot_is_a_speaker(sandb
     assert shown["connected"] == [str(sandbox.world.bot.id)]  # type: ignore[union-attr]
     assert shown["speaking"][-1]["speaking"] == 0 and any(e["speaking"] for e in shown["speaking"])
     assert shown["decrypt_failures"] == 0
+    assert not discord.opus.is_loaded()  # sent as pre-encoded Opus: libopus never needed
 
 
 async def test_closing_cue_plays_at_the_end_then_the_bot_leaves(sandbox: Sandbox, control: Control,

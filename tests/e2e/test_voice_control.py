@@ -104,6 +104,12 @@ async def test_two_live_rooms_share_the_servers_one_voice_connection(sandbox: Sa
     assert f"already playing cues on <#{town_hall}>" in dms[0].content and f"#{second}" in dms[0].content
     busy = await control.person("alice").command("stage chime", cue="time_up", room=second)
     assert busy.ephemeral and "another live room" in busy.text, busy
+    # No room given: the live room on the caller's stage, else there is no telling which one.
+    unclear = await control.person("bob").command("stage chime", cue="time_up")
+    assert unclear.ephemeral and "2 rooms are live" in unclear.text, unclear
+    await control.person("bob").joins("Backstage")
+    on_backstage = await control.person("bob").command("stage chime", cue="time_up")
+    assert on_backstage.ephemeral and "another live room" in on_backstage.text, on_backstage
     assert sandbox.voice.received(backstage) == []
 
     await control.person("alice").command("room end", room=first, timeout=20)
