@@ -43,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(settings.log_level)))
+    # apscheduler logs every job added and run at INFO: Podium logs what its timers do itself.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
 
     if args.demo or not (settings.token or settings.uses_sandbox):
         from bot.demo import run_demo

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.rooms", "cogs.admin", "cogs.listeners", "cogs.stage")
+EXTENSIONS = ("cogs.rooms", "cogs.admin", "cogs.listeners", "cogs.access", "cogs.stage")
 
 
 def intents() -> discord.Intents:

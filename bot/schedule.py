@@ -52,6 +52,10 @@ class Timers:
         self._scheduler.add_job(
             self._fire, DateTrigger(run_date=run_at), args=(timer.key,), id=timer.key, replace_existing=True,
             misfire_grace_time=int(MISFIRE_GRACE.total_seconds()), coalesce=True,
+            # A timer re-set while its previous run is still going (a reminder re-planned as someone marks
+            # interest) must still run: with apscheduler's default of one instance it would be skipped and lost.
+            # Handlers are idempotent (the fired ledger, per-room locks), so overlapping runs are safe.
+            max_instances=8,
         )
 
     def set_all(self, timers: Iterable[Timer]) -> None:

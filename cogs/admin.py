@@ -8,13 +8,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from cogs.common import timezone_autocomplete
+from cogs.guests import AuditCommand
 
 
 if TYPE_CHECKING:
     from bot.client import PodiumBot
 
 
-class Admin(commands.GroupCog, group_name="podium", group_description="Podium's settings for this server"):
+class Admin(AuditCommand, commands.GroupCog, group_name="podium",
+            group_description="Podium's settings for this server"):
     def __init__(self, bot: "PodiumBot") -> None:
         self.bot = bot
         self.settings = bot.services.settings

@@ -14,6 +14,7 @@ from bot.core.when import discord_timestamp
 from bot.discord_adapter import caller_of
 from bot.services.rooms import RoomChanges
 from cogs.common import timezone_autocomplete
+from cogs.guests import MODES, GuestCommands
 
 if TYPE_CHECKING:
     from bot.client import PodiumBot
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 PAGE_SIZE = 10
 
 
-class Rooms(commands.GroupCog, group_name="room", group_description="Schedule and run stage rooms"):
+class Rooms(GuestCommands, commands.GroupCog, group_name="room",
+            group_description="Schedule and run stage rooms"):
     def __init__(self, bot: "PodiumBot") -> None:
         self.bot = bot
         self.rooms = bot.services.rooms
@@ -43,18 +45,23 @@ class Rooms(commands.GroupCog, group_name="room", group_description="Schedule an
         description="What it is about (up to 1000 characters)",
         repeat='"daily", "weekdays", "weekly", "every 2 weeks", "mon,wed" (+ "until 2027-03-01" or "x5")',
         timezone="Time zone for the start time (default: the server's)",
+        access="Who may enter: open (default), role (chosen roles) or invite (the guest list)",
+        roles="For access role: the roles, by mention or name, separated by commas",
     )
+    @app_commands.choices(access=MODES)
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     @app_commands.guild_only()
     async def schedule(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 100],
                        start: str, duration: str | None = None, stage: discord.StageChannel | None = None,
                        description: app_commands.Range[str, 0, 1000] | None = None, repeat: str | None = None,
-                       timezone: str | None = None) -> None:
+                       timezone: str | None = None, access: str | None = None, roles: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
+        choice = self.bot.services.guests.choose(interaction.guild_id, access, roles, stage.id if stage else None)
         room = await self.rooms.schedule(
             caller_of(interaction), interaction.guild_id, title=title, start=start, duration=duration,
             stage_channel_id=stage.id if stage else None, description=description, repeat=repeat, timezone=timezone)
+        await self.bot.services.guests.save_choice(caller_of(interaction), room, choice)
         await self.cards.post_scheduled(room)
         await interaction.followup.send(
             f"Scheduled room #{room.id} for {discord_timestamp(room.start_at, 'F')} "

@@ -93,6 +93,11 @@ class Control:
     async def fault(self, **spec: Any) -> Any:
         return await self.call("POST", "/faults", spec)
 
+    async def crowd(self, channel: str | int, join: int, raise_hands: int = 0, prefix: str = "listener") -> Any:
+        """`join` members (named prefix...) join `channel` back to back, then `raise_hands` of them raise a hand."""
+        return await self.call("POST", "/crowd", {"channel": channel, "join": join, "raise": raise_hands,
+                                                  "prefix": prefix})
+
     async def add_person(self, name: str, roles: list[str] | None = None) -> "Person":
         await self.call("POST", "/users", {"name": name, "roles": roles or []})
         return self.person(name)

@@ -96,6 +96,26 @@ async def voice(request: web.Request) -> web.Response:
     return json_response(state.to_json() if state else {"channel_id": None})
 
 
+@routes.post(PREFIX + "/crowd")
+async def crowd(request: web.Request) -> web.Response:
+    """Many people at once, back to back, as a popular stage sees them: `{"channel", "join": n, "raise": m,
+    "prefix": "listener"}`: the first n members whose name starts with prefix and who are not in voice join the
+    channel, then the first m of them request to speak. Each is the dispatch Discord would send."""
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    channel = sandbox.world.channel(body["channel"], guild)
+    prefix = str(body.get("prefix", "listener"))
+    wanted, raising = int(body.get("join", 0)), int(body.get("raise", 0))
+    people = [sandbox.world.users[uid] for uid in guild.members
+              if uid not in guild.voice_states and sandbox.world.users[uid].username.startswith(prefix)][:wanted]
+    for user in people:
+        sandbox.world.move_voice(user, channel, guild=guild)
+    for user in people[:raising]:
+        sandbox.world.set_hand(guild, user.id, True)
+    return json_response({"joined": len(people), "raised": min(raising, len(people))})
+
+
 @routes.post(PREFIX + "/users/{user}/hand")
 async def hand(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)

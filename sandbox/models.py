@@ -228,6 +228,37 @@ class ScheduledEvent:
         return data
 
 
+def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Components as Discord returns them: each gets an integer `id` (depth first, from 1) unless it was sent
+    with one."""
+    counter = 0
+    used = set()
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for item in items:
+            if isinstance(item.get("id"), int):
+                used.add(item["id"])
+            walk(item.get("components", []))
+
+    def assign(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        nonlocal counter
+        result = []
+        for item in items:
+            copy = dict(item)
+            if not isinstance(copy.get("id"), int):
+                counter += 1
+                while counter in used:
+                    counter += 1
+                copy["id"] = counter
+            if "components" in copy:
+                copy["components"] = assign(copy["components"])
+            result.append(copy)
+        return result
+
+    walk(components)
+    return assign(components)
+
+
 @dataclass
 class Message:
     id: int

@@ -154,7 +154,11 @@ class Sandbox:
     # -- interactions -------------------------------------------------------------------------------
     async def run_interaction(self, interaction: Interaction, payload: dict[str, Any],
                               timeout: float) -> dict[str, Any]:
-        session = next(iter(self.gateway.sessions.values()), None)
+        # Discord sends an interaction to a connected session: after a restart that is the new one, not the
+        # first session ever identified (which is gone).
+        sessions = list(self.gateway.sessions.values())
+        session = next((s for s in reversed(sessions) if s.connection is not None),
+                       sessions[-1] if sessions else None)
         if session is None:
             return {"interaction_id": str(interaction.id), "responses": [], "failed": "the bot is not connected"}
         self.gateway.dispatch(session, "INTERACTION_CREATE", payload)
@@ -204,8 +208,8 @@ def _contract() -> Any:
     return Contract()
 
 
-async def serve(seed: str, port: int, env_file: Path | None) -> None:
-    async with Sandbox(seed, port=port) as sandbox:
+async def serve(seed: str, port: int, env_file: Path | None, *, listeners: int = 50, validate: bool = True) -> None:
+    async with Sandbox(seed, port=port, listeners=listeners, validate=validate) as sandbox:
         lines = [f"{k}={v}" for k, v in sandbox.env().items()]
         if env_file is not None:
             env_file.write_text("\n".join(lines) + "\n")

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.discord_adapter import DiscordAdapter
+from bot.services.access import AccessService
 from bot.services.audience import AudienceService
 from bot.services.cards import CardService
+from bot.services.guests import GuestService
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.services.voice import VoiceService
@@ -30,6 +32,10 @@ class Services:
         self.rooms.cards = self.cards
         self.audience = AudienceService(store, self.discord)
         self.settings = SettingsService(store)
+        self.access = AccessService(store, self.clock, self.discord)
+        self.guests = GuestService(self.rooms, self.access, self.discord, self.clock)
+        self.rooms.watch(self.access)
+        self.cards.card_items.append(self.guests.card_items)
         self.voice = VoiceService(store, self.discord)
         self.rooms.watch(self.voice)
         self.ready = asyncio.Event()
@@ -50,6 +56,10 @@ class Services:
             await self.rooms.reconcile()
         except Exception:
             log.exception("could not rebuild timers at start-up")
+        try:
+            await self.access.recover()  # stages left gated by a room that ended while Podium was down
+        except Exception:
+            log.exception("could not restore stage overwrites at start-up")
         self.ready.set()
 
     async def stop(self) -> None:

@@ -1,6 +1,10 @@
 """Room cards, reminders and recaps: what Podium posts, where, and remembering it so nothing posts twice."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+import discord
+
 from bot import cards
 from bot.core.recurrence import parse_repeat
 from bot.core.rooms import Room
@@ -16,6 +20,17 @@ class CardService:
     def __init__(self, store: Store, discord: DiscordAdapter) -> None:
         self.store = store
         self.discord = discord
+        # Other features' buttons on a room's cards (e.g. invite gating's "Request access").
+        self.card_items: list[Callable[[Room], Awaitable[list[discord.ui.Item]]]] = []
+
+    async def view(self, room: Room) -> discord.ui.View | None:
+        items = [item for provide in self.card_items for item in await provide(room)]
+        if not items:
+            return None
+        view = discord.ui.View(timeout=None)
+        for item in items:
+            view.add_item(item)
+        return view
 
     def embed(self, room: Room, note: str | None = None):  # -> discord.Embed
         repeat = None
@@ -28,7 +43,7 @@ class CardService:
         settings = await self.store.run(settings_repo.get_settings, room.guild_id)
         if settings.announce_channel_id is not None:
             await self.discord.post(settings.announce_channel_id, content="📅 New room scheduled",
-                                    embed=self.embed(room))
+                                    embed=self.embed(room), view=await self.view(room))
 
     async def post_opening(self, room: Room, note: str | None) -> None:
         """The live card, in the announce channel and in the stage's own chat (once each, even after a crash)."""
@@ -42,7 +57,7 @@ class CardService:
             if kind in existing:
                 continue
             message_id = await self.discord.post(channel_id, content=f"🔴 **Live now** in <#{room.stage_channel_id}>",
-                                                 embed=self.embed(room, note))
+                                                 embed=self.embed(room, note), view=await self.view(room))
             if message_id is not None:
                 await self.store.run(card_repo.save_card, room.id, kind, channel_id, message_id)
 

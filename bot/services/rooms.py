@@ -153,6 +153,8 @@ class RoomService:
             await self.discord.delete_event(guild_id, event_id)
             raise
         await self.plan_room(room)
+        log.info("room #%s scheduled for %s by user %s (event %s)", room.id, room.start_at.isoformat(),
+                 caller.user_id, event_id)
         return room
 
     async def edit(self, caller: Caller, guild_id: int, room_id: int, changes: RoomChanges) -> Room:
@@ -185,6 +187,7 @@ class RoomService:
         await self.discord.cancel_event(room)
         await self._save(cancelled)
         self.timers.cancel_room(room_id)
+        log.info("room #%s cancelled by user %s%s", room_id, caller.user_id, " (whole series)" if whole_series else "")
         if not whole_series:
             await self.schedule_next(cancelled)
         return cancelled
@@ -289,10 +292,13 @@ class RoomService:
                 f"Your room **{room.title}** (#{room.id}) was missed: Podium was offline for its whole slot. "
                 "Schedule it again with /room schedule."))
             await self.schedule_next(missed)
+            log.info("room #%s missed: Podium was offline for its whole slot; the host was told", room.id)
             return missed
         instance_id = await self.discord.open_stage(room)
         live = dataclasses.replace(room.open(now), stage_instance_id=instance_id)
         await self._save(live)
+        log.info("room #%s opened%s: stage instance %s, its event is live", room.id,
+                 {"open": "", "open_late": " late (Podium was offline at the start)"}[decision], instance_id)
         note = None
         if decision == "open_late":
             note = "Opened late: Podium was offline at the start time."
@@ -316,6 +322,7 @@ class RoomService:
         ended = room.close(self.clock.now())
         await self._save(ended)
         self.timers.cancel_room(room.id or 0)
+        log.info("room #%s closed: stage instance ended, event completed", room.id)
         await self._tell_watchers("room_closed", ended)
         if self.cards is not None:
             await self.cards.post_recap(ended)
@@ -355,6 +362,7 @@ class RoomService:
             return
         if self.cards is not None:
             await self.cards.post_reminder(room, settings.announce_channel_id)
+            log.info("room #%s: reminder posted in the announce channel, %d min before", room.id, minutes)
 
     async def dm_reminders(self, room: Room, minutes: int) -> tuple[int, int]:
         """DM everyone who asked for this lead time. Each person at most once, even across restarts."""
@@ -369,8 +377,9 @@ class RoomService:
                 sent += 1
             else:
                 closed += 1
-        if closed:
-            log.info("room %s: %d reminder DMs could not be delivered (closed DMs)", room.id, closed)
+        if sent or closed:
+            log.info("room #%s: %d reminder DM(s) sent %d min before, %d not delivered (closed DMs)", room.id,
+                     sent, minutes, closed)
         return sent, closed
 
     # -- Discord's own event UI ----------------------------------------------------------------------------

@@ -100,6 +100,81 @@ def m002_audience(db: Database) -> None:
 
 
 @migrations()
+def m004_access(db: Database) -> None:
+    """Invite gating (bot.store.access): access modes, guests, codes, knocks, saved stage overwrites, audit."""
+    _run(db, f"""
+    CREATE TABLE room_access (
+        room_id       INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+        mode          TEXT    NOT NULL DEFAULT 'open' CHECK (mode IN ('open', 'role', 'invite')),
+        role_ids      TEXT    NOT NULL DEFAULT '[]',
+        guest_invites INTEGER NOT NULL DEFAULT 0 CHECK (guest_invites >= 0)
+    );
+    CREATE TABLE room_guests (
+        room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id    INTEGER NOT NULL,
+        invited_by INTEGER NOT NULL,
+        as_speaker INTEGER NOT NULL DEFAULT 0,
+        via        TEXT    NOT NULL CHECK (via IN ('host', 'guest', 'code', 'knock')),
+        added_at   TEXT    NOT NULL DEFAULT {_NOW},
+        PRIMARY KEY (room_id, user_id)
+    );
+    CREATE INDEX room_guests_inviter ON room_guests (room_id, invited_by);
+    CREATE TABLE invite_codes (
+        id         INTEGER PRIMARY KEY,
+        room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        code_hash  TEXT    NOT NULL UNIQUE,
+        uses_left  INTEGER NOT NULL CHECK (uses_left >= 0),
+        expires_at TEXT    NOT NULL,
+        revoked    INTEGER NOT NULL DEFAULT 0,
+        created_by INTEGER NOT NULL,
+        created_at TEXT    NOT NULL DEFAULT {_NOW}
+    );
+    CREATE TABLE code_attempts (
+        id       INTEGER PRIMARY KEY,
+        guild_id INTEGER NOT NULL,
+        user_id  INTEGER NOT NULL,
+        code_id  INTEGER REFERENCES invite_codes (id) ON DELETE SET NULL,
+        outcome  TEXT    NOT NULL,
+        at       TEXT    NOT NULL
+    );
+    CREATE INDEX code_attempts_user ON code_attempts (guild_id, user_id, outcome, at);
+    CREATE TABLE knock_requests (
+        room_id      INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id      INTEGER NOT NULL,
+        status       TEXT    NOT NULL CHECK (status IN ('pending', 'approved', 'denied')),
+        requested_at TEXT    NOT NULL,
+        decided_by   INTEGER,
+        decided_at   TEXT,
+        PRIMARY KEY (room_id, user_id)
+    );
+    -- The stage's overwrites before a gated room went live, and the targets Podium may change: restored
+    -- exactly when the room ends, also at start-up after a crash.
+    CREATE TABLE stage_snapshots (
+        room_id     INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+        guild_id    INTEGER NOT NULL,
+        channel_id  INTEGER NOT NULL,
+        everyone_id INTEGER NOT NULL,
+        prior       TEXT    NOT NULL,
+        touched     TEXT    NOT NULL,
+        taken_at    TEXT    NOT NULL DEFAULT {_NOW}
+    );
+    CREATE TABLE access_audit (
+        id        INTEGER PRIMARY KEY,
+        guild_id  INTEGER NOT NULL,
+        room_id   INTEGER,
+        actor_id  INTEGER NOT NULL,
+        action    TEXT    NOT NULL,
+        target_id INTEGER,
+        allowed   INTEGER NOT NULL DEFAULT 1,
+        detail    TEXT    NOT NULL DEFAULT '',
+        at        TEXT    NOT NULL
+    );
+    CREATE INDEX access_audit_guild ON access_audit (guild_id, id);
+    CREATE INDEX access_audit_room ON access_audit (room_id, id)
+    """)
+
+
+@migrations()
 def m005_voice(db: Database) -> None:
     """Per-room voice settings (bot.store.voice): a room without a row plays its cues."""
     _run(db, """

@@ -8,7 +8,7 @@ from aiohttp import web
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
 from sandbox.http import API_PREFIX, json_response, no_content, read_body, sandbox_of, snowflake_param
-from sandbox.models import DM, GUILD_TEXT, Channel, Message, now, snowflake
+from sandbox.models import DM, GUILD_TEXT, Channel, Guild, Message, now, numbered, snowflake
 from sandbox.world import World
 
 routes = web.RouteTableDef()
@@ -42,7 +42,7 @@ def message_from_body(body: dict[str, Any], **fields: Any) -> Message:
     if len(body.get("content") or "") > 2000:
         raise DiscordError.invalid_form("content", "Must be 2000 or fewer in length.", "BASE_TYPE_MAX_LENGTH")
     return Message(id=snowflake(), content=body.get("content") or "", embeds=body.get("embeds") or [],
-                   components=body.get("components") or [], flags=int(body.get("flags") or 0), **fields)
+                   components=numbered(body.get("components") or []), flags=int(body.get("flags") or 0), **fields)
 
 
 def attachments_for(request: web.Request) -> list[dict[str, Any]]:
@@ -65,7 +65,8 @@ def message_json(world: World, message: Message) -> dict[str, Any]:
 def edit_message(world: World, message: Message, body: dict[str, Any]) -> Message:
     for key in EDITABLE:
         if key in body and body[key] is not None and key != "attachments":
-            setattr(message, key, body[key] if key != "flags" else int(body[key]))
+            value = int(body[key]) if key == "flags" else numbered(body[key]) if key == "components" else body[key]
+            setattr(message, key, value)
     message.edited_at = now()
     if message.guild_id is not None and not message.ephemeral:
         world.emit("MESSAGE_UPDATE", world.message_json(message, gateway=True), message.guild_id)
@@ -158,15 +159,24 @@ async def put_overwrite(request: web.Request) -> web.Response:
     allow, deny = int(body.get("allow") or 0), int(body.get("deny") or 0)
     bot_id = _bot_id(world)
     world.require(bot_id, P.MANAGE_ROLES, guild=guild, channel=channel)
-    # Discord: one can only allow or deny permissions one has oneself in that channel (unless administrator).
-    have = world.permissions_in(channel, bot_id)
-    if (allow | deny) & ~have:
+    # Discord: "Only permissions your bot has in the guild or parent channel (if applicable) can be
+    # allowed/denied (unless your bot has a MANAGE_ROLES overwrite in the channel)". Not the channel itself:
+    # a bot that denies @everyone a bit there can still set that bit for others.
+    parent = world.channels.get(channel.parent_id) if channel.parent_id else None
+    have = world.permissions_in(parent, bot_id) if parent else world.guild_permissions(guild, bot_id)
+    if (allow | deny) & ~have and not _manage_roles_overwrite(world, guild, channel, bot_id):
         raise DiscordError.missing_permissions()
     target = snowflake_param(request, "overwrite_id")
     if (kind == 0 and target not in guild.roles) or (kind == 1 and target not in guild.members):
         raise DiscordError.unknown("Role" if kind == 0 else "Member")
     world.set_overwrite(channel, target, kind, allow, deny)
     return no_content()
+
+
+def _manage_roles_overwrite(world: World, guild: Guild, channel: Channel, user_id: int) -> bool:
+    """Whether a channel overwrite (the member's own or one of their roles') allows Manage Roles."""
+    targets = [user_id, *world.member(guild, user_id).roles]
+    return any(channel.overwrites.get(t, (0, 0, 0))[1] & P.MANAGE_ROLES for t in targets)
 
 
 @routes.delete(API_PREFIX + "/channels/{channel_id}/permissions/{overwrite_id}")

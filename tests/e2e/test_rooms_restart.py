@@ -96,3 +96,20 @@ async def test_down_through_the_whole_slot_marks_missed_and_tells_the_host(sandb
     assert len(dms) == 1 and "missed" in dms[0]["content"]
     await podium.restart()
     assert len(await control.person("alice").dms()) == 1
+
+
+async def test_restart_after_cancel_and_after_end_revives_nothing(sandbox: Sandbox, control: Control,
+                                                                   podium: BotRun) -> None:
+    cancelled, _ = await schedule(control, start="in 1 hour")
+    ended, _ = await schedule(control, title="Second room", start="in 3 hours")
+    await control.person("alice").command("room cancel", room=cancelled)
+    await control.person("alice").command("room start", room=ended)
+    await control.person("alice").command("room end", room=ended)
+    recaps_before = [m for m in channel_messages(sandbox, STAGE) for e in m.embeds if e["title"].startswith("Recap")]
+    await podium.restart()
+    gid = guild(sandbox).id
+    assert (await podium.rooms.get(gid, cancelled)).status.value == "cancelled"
+    assert (await podium.rooms.get(gid, ended)).status.value == "ended"
+    assert podium.rooms.timers.pending() == [] and instances(sandbox) == [] and events(sandbox) == []
+    recaps_after = [m for m in channel_messages(sandbox, STAGE) for e in m.embeds if e["title"].startswith("Recap")]
+    assert len(recaps_after) == len(recaps_before) == 1

@@ -222,3 +222,19 @@ async def test_control_api_refuses_what_a_discord_client_could_not_send(sandbox:
     state = await control.state()
     assert [c["name"] for c in state["commands"]["None"]] == ["echo"]
     assert {m["name"] for m in state["guilds"][0]["members"]} >= {"alice", "bob", "listener050"}
+
+
+async def test_a_crowd_joins_and_raises_hands_back_to_back(sandbox: Sandbox, client: Client,
+                                                            control: Control) -> None:
+    result = await control.crowd("Town Hall", join=30, raise_hands=12)
+    assert result == {"joined": 30, "raised": 12}
+    await client.wait_seen(lambda seen: sum(1 for e, _ in seen if e == "voice_state_update") == 42)
+    stage = discord.utils.get(client.guilds[0].stage_channels, name="Town Hall")
+    states = stage.voice_states
+    assert len(states) == 30 and all(s.suppress for s in states.values())
+    raised = sorted((s.requested_to_speak_at, uid) for uid, s in states.items() if s.requested_to_speak_at)
+    assert len(raised) == 12
+    names = [client.guilds[0].get_member(uid).name for _, uid in raised]
+    assert names == [f"listener{i:03d}" for i in range(1, 13)]  # in the order they raised
+    again = await control.crowd("Town Hall", join=30)  # everyone who matches is already there
+    assert again == {"joined": 20, "raised": 0}  # the demo seed has 50 listeners

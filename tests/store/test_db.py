@@ -38,8 +38,8 @@ async def test_migrations_apply_once_across_opens(tmp_path) -> None:
     second = await Store.open(path)
     try:
         applied = await second.run(lambda db: [m.name for m in migrations.applied(db)])
-        assert applied[:2] == ["m001_initial", "m002_audience"] and "m005_voice" in applied
-        assert applied == sorted(applied)  # in order of their numbers
+        assert applied[:2] == ["m001_initial", "m002_audience"] and applied == sorted(set(applied))
+        assert "m005_voice" in applied
         assert await second.run(lambda db: migrations.pending(db)) == []
         assert await second.run(rooms.get_room, room.id) == room
     finally:

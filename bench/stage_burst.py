@@ -1,0 +1,217 @@
+"""A 10,000-listener stage: 10,000 joins and 1,000 hand raises in one burst, the real bot against the sandbox.
+
+Each phase gets a fresh sandbox in a subprocess (its CPU is not ours) with spec checks off, and measures this
+process (the bot, its event loop and its database thread) with `time.process_time`:
+
+    bare     discord.py alone (Podium's intents, no Podium): its own cost per event, websocket to cache
+    podium   the real bot, with a live room on that stage: the whole cost per event
+    memory   the real bot again under tracemalloc: what Podium keeps per listener
+
+Podium's own work per event is podium minus bare, in the same run. Figures are medians over the rounds.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord
+
+from bot.client import PodiumBot, intents
+from bot.connection import configure
+from bot.services import Services
+from bot.settings import Settings
+from bot.store.db import Store
+from sandbox.client import Control
+
+STAGE = "Town Hall"
+SETTLE_TIMEOUT_S = 600.0
+
+
+@dataclass
+class Burst:
+    events: int
+    wall_s: float
+    cpu_s: float
+    rest_calls: int = 0
+    rate_limited: int = 0
+    card_lag_s: float | None = None
+    podium_bytes: int = 0
+    discord_bytes: int = 0
+
+    @property
+    def cpu_us_per_event(self) -> float:
+        return self.cpu_s / self.events * 1e6
+
+
+class _Counting:
+    """Counts voice-state dispatches as discord.py makes them (synchronously, before any handler runs)."""
+
+    seen: int
+    expected: int
+    all_seen: asyncio.Event
+
+    def _count(self, event: str) -> None:
+        if event == "voice_state_update":
+            self.seen += 1
+            if self.seen >= self.expected:
+                self.all_seen.set()
+
+
+class CountingClient(_Counting, discord.Client):
+    def dispatch(self, event: str, /, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self._count(event)
+        super().dispatch(event, *args, **kwargs)
+
+
+class CountingPodium(_Counting, PodiumBot):
+    def dispatch(self, event: str, /, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self._count(event)
+        super().dispatch(event, *args, **kwargs)
+
+
+@contextlib.asynccontextmanager
+async def sandbox_process(listeners: int):  # noqa: ANN201
+    """`python -m sandbox` in a subprocess; yields the settings it prints."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "sandbox", "--listeners", str(listeners), "--no-validate",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    env: dict[str, str] = {}
+    try:
+        assert process.stdout is not None
+        while not (line := (await asyncio.wait_for(process.stdout.readline(), 60)).decode()).startswith("#"):
+            if not line:
+                raise RuntimeError("the sandbox exited before it was ready")
+            key, _, value = line.strip().partition("=")
+            env[key] = value
+        yield env
+    finally:
+        process.terminate()
+        await process.wait()
+
+
+async def _settle(baseline: set[asyncio.Task]) -> None:
+    """Wait until every task started since `baseline` (event handlers and what they spawned) has finished."""
+    me = asyncio.current_task()
+    while pending := {t for t in asyncio.all_tasks() if t not in baseline and t is not me and not t.done()}:
+        await asyncio.wait(pending, timeout=SETTLE_TIMEOUT_S)
+
+
+async def _rest_log(control: Control) -> list[dict]:
+    return await control.requests()
+
+
+async def measure(listeners: int, raises: int, *, podium: bool, trace_memory: bool = False,
+                  card_settled: Callable[[Control], object] | None = None) -> Burst:
+    async with sandbox_process(listeners) as env:
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = Settings.from_env(env | {"PODIUM_DB": str(Path(tmp) / "bench.db"),
+                                                "PODIUM_GUILD_READY_TIMEOUT": "0.05"}, dotenv=False)
+            connector = configure(settings)
+            store = await Store.open(settings.db_path) if podium else None
+            if podium:
+                assert store is not None
+                services = Services(store)
+                client: _Counting = CountingPodium(settings, services, connector=connector)
+            else:
+                client = CountingClient(intents=intents(), connector=connector, guild_ready_timeout=0.05,
+                                        max_messages=None)
+            client.seen, client.expected, client.all_seen = 0, listeners + raises, asyncio.Event()
+            runner = asyncio.create_task(client.start(settings.token))  # type: ignore[attr-defined]
+            control = Control(env["PODIUM_DISCORD_API"].split("/api/")[0])
+            try:
+                if podium:
+                    await asyncio.wait_for(services.ready.wait(), 120)
+                    await _open_room(control)
+                else:
+                    await asyncio.wait_for(client.wait_until_ready(), 120)  # type: ignore[attr-defined]
+                return await _burst(client, control, listeners, raises, trace_memory, card_settled)
+            finally:
+                await control.close()
+                await client.close()  # type: ignore[attr-defined]
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(runner, 10)
+                if store is not None:
+                    store.close()
+
+
+async def _open_room(control: Control) -> None:
+    alice = control.person("alice")
+    reply = await alice.command("room schedule", title="Bench: a very popular stage", start="in 1 hour", stage=STAGE)
+    room = int(reply.first["content"].split("#")[1].split()[0])
+    reply = await alice.command("room start", room=room)
+    assert "live" in reply.text, reply
+
+
+async def _burst(client: _Counting, control: Control, listeners: int, raises: int, trace_memory: bool,
+                 card_settled: Callable[[Control], object] | None) -> Burst:
+    rest_before = len(await _rest_log(control))
+    gc.collect()
+    baseline = set(asyncio.all_tasks())
+    if trace_memory:
+        tracemalloc.start(16)
+        before = tracemalloc.take_snapshot()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    await control.crowd(STAGE, join=listeners, raise_hands=raises)
+    await asyncio.wait_for(client.all_seen.wait(), SETTLE_TIMEOUT_S)
+    await _settle(baseline)
+    cpu1, wall1 = time.process_time(), time.perf_counter()
+    burst = Burst(events=client.seen, wall_s=wall1 - wall0, cpu_s=cpu1 - cpu0)
+    if card_settled is not None:
+        await card_settled(control)  # type: ignore[misc]
+        burst.card_lag_s = time.perf_counter() - wall1
+    if trace_memory:
+        gc.collect()
+        after = tracemalloc.take_snapshot()
+        tracemalloc.stop()
+        burst.podium_bytes = _grown(before, after, ("*/bot/*", "*/cogs/*"))
+        burst.discord_bytes = _grown(before, after, ("*/discord/*",)) - burst.podium_bytes
+    log = (await _rest_log(control))[rest_before:]
+    burst.rest_calls = len(log)
+    burst.rate_limited = sum(1 for r in log if r.get("status") == 429)
+    return burst
+
+
+def _grown(before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, patterns: tuple[str, ...]) -> int:
+    """Bytes still held after the burst that were allocated with one of `patterns` anywhere on the stack."""
+    filters = [tracemalloc.Filter(True, pattern, all_frames=True) for pattern in patterns]
+    diff = after.filter_traces(filters).compare_to(before.filter_traces(filters), "traceback")
+    return sum(stat.size_diff for stat in diff)
+
+
+async def run(*, listeners: int, raises: int, rounds: int) -> None:
+    events = listeners + raises
+    print(f"stage burst: {listeners:,} listeners join one stage and {raises:,} raise a hand, back to back "
+          f"({events:,} VOICE_STATE_UPDATEs); {rounds} round(s), medians")
+    bare = [await measure(listeners, raises, podium=False) for _ in range(rounds)]
+    real = [await measure(listeners, raises, podium=True) for _ in range(rounds)]
+    memory = await measure(listeners, raises, podium=True, trace_memory=True)
+
+    def median(values: list[float]) -> float:
+        return statistics.median(values)
+
+    bare_us = median([b.cpu_us_per_event for b in bare])
+    real_us = median([b.cpu_us_per_event for b in real])
+    wall = median([b.wall_s for b in real])
+    print(f"  discord.py alone         {bare_us:8.1f} µs CPU per event (websocket to cache)")
+    print(f"  Podium (whole bot)       {real_us:8.1f} µs CPU per event")
+    print(f"  Podium's own work        {real_us - bare_us:8.1f} µs per event = "
+          f"{(real_us - bare_us) / bare_us:.2f}x discord.py's (goal: at most 1x)")
+    print(f"  throughput               {events / wall:8.0f} events/s through the whole bot "
+          f"(burst handled in {wall:.2f} s wall)")
+    lag = [b.card_lag_s for b in real if b.card_lag_s is not None]
+    print("  card shows final queue   " + (f"{median(lag):8.2f} s after the last event" if lag else
+                                          "     n/a (no live card on this stage)"))
+    print(f"  REST calls in the burst  {median([b.rest_calls for b in real]):8.0f}  "
+          f"(429s: {max(b.rate_limited for b in real)})")
+    print(f"  memory per listener      {memory.podium_bytes / listeners:8.0f} B kept by Podium, "
+          f"{memory.discord_bytes / listeners:.0f} B by discord.py for the same burst (tracemalloc)")
+    print()

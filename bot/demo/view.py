@@ -1,0 +1,146 @@
+"""How the demo shows what is happening: a live terminal view (rich), or plain lines for --headless.
+
+Both get the same inputs: narration from the script, Podium's own log lines ("what Podium did and why"), and
+`Scene`s (what a member would see in Discord). The headless view prints what changed from one scene to the next.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+from collections import deque
+from typing import Protocol, TextIO
+
+from bot.demo.scene import Post, Scene
+
+LOG_LINES = 12
+
+
+class View(Protocol):
+    def narrate(self, text: str) -> None: ...
+    def podium_log(self, text: str) -> None: ...
+    def show(self, scene: Scene) -> None: ...
+    def close(self) -> None: ...
+
+
+class PodiumLogTap(logging.Handler):
+    """Feeds Podium's INFO-and-above log lines (never discord.py's, never a token) to a view."""
+
+    def __init__(self, view: View) -> None:
+        super().__init__(logging.INFO)
+        self.view = view
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(("bot", "cogs")):
+            self.view.podium_log(f"{record.levelname.lower():7} {record.getMessage()}")
+
+
+class HeadlessView:
+    """Plain lines on stdout: the script's narration, Podium's log, and every change a member would notice."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out  # None: whatever sys.stdout is when a line is printed
+        self.last = Scene()
+
+    def _print(self, prefix: str, text: str) -> None:
+        print(f"[{prefix}] {text}", file=self.out or sys.stdout, flush=True)
+
+    def narrate(self, text: str) -> None:
+        self._print("demo", text)
+
+    def podium_log(self, text: str) -> None:
+        self._print("podium", text)
+
+    def show(self, scene: Scene) -> None:
+        before, self.last = self.last, scene
+        if scene.stage_live != before.stage_live:
+            self._print("stage", f"live: {scene.topic}" if scene.stage_live else "closed")
+        if (scene.speakers, scene.invited, scene.hands, scene.listeners) != (
+                before.speakers, before.invited, before.hands, before.listeners):
+            self._print("stage", _stage_line(scene))
+        if scene.card != before.card and scene.card:
+            self._print("card", " · ".join(scene.card))
+        for post in _new(before.announcements, scene.announcements):
+            self._print("#announcements", f"{post.author}: {post.full}")
+        for post in _new(before.dms, scene.dms):
+            self._print("dm", f"{post.author}: {post.full}")
+        for cue in scene.cues[len(before.cues):]:
+            self._print("audio", f"♪ {cue} cue played on the stage")
+
+    def close(self) -> None:
+        pass
+
+
+def _new(before: tuple[Post, ...], after: tuple[Post, ...]) -> tuple[Post, ...]:
+    return after[len(before):]
+
+
+def _stage_line(scene: Scene) -> str:
+    parts = [f"speakers: {', '.join(scene.speakers) or '-'}"]
+    if scene.invited:
+        parts.append(f"invited: {', '.join(scene.invited)}")
+    parts.append(f"hands: {', '.join(scene.hands) or '-'}")
+    parts.append(f"listeners: {scene.listeners}")
+    return " | ".join(parts)
+
+
+class LiveView:
+    """A full-screen terminal view of the demo guild, redrawn as things change."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self.console = Console()
+        self.scene = Scene()
+        self.story: deque[str] = deque(maxlen=6)
+        self.log: deque[str] = deque(maxlen=LOG_LINES)
+        self._live = Live(self._render(), console=self.console, refresh_per_second=8, screen=False)
+        self._live.start()
+
+    def narrate(self, text: str) -> None:
+        self.story.append(text)
+        self._refresh()
+
+    def podium_log(self, text: str) -> None:
+        self.log.append(text)
+        self._refresh()
+
+    def show(self, scene: Scene) -> None:
+        self.scene = scene
+        self._refresh()
+
+    def close(self) -> None:
+        self._live.stop()
+
+    def _refresh(self) -> None:
+        self._live.update(self._render())
+
+    def _render(self):  # -> rich renderable
+        from rich.console import Group
+        from rich.panel import Panel
+        from rich.table import Table
+        from rich.text import Text
+
+        scene = self.scene
+        stage = Table.grid(padding=(0, 1))
+        stage.add_row("status", "[bold red]● LIVE[/] " + scene.topic if scene.stage_live else "[dim]not live[/]")
+        stage.add_row("speakers", ", ".join(scene.speakers) or "-")
+        if scene.invited:
+            stage.add_row("invited", ", ".join(scene.invited))
+        stage.add_row("hands", ", ".join(scene.hands) or "-")
+        stage.add_row("listeners", str(scene.listeners))
+        stage.add_row("audio", " ".join(f"♪{c}" for c in scene.cues[-6:]) or "-")
+
+        grid = Table.grid(expand=True)
+        grid.add_column(ratio=1)
+        grid.add_column(ratio=1)
+        grid.add_row(Panel(stage, title="🎙 Town Hall (stage)"),
+                     Panel(Text("\n".join(scene.card) or "no card yet"), title="Room card"))
+        grid.add_row(Panel(Text("\n".join(f"{p.author}: {p.text}" for p in scene.announcements[-5:]) or "-"),
+                           title="#announcements"),
+                     Panel(Text("\n".join(f"{p.author}: {p.text}" for p in scene.dms[-5:]) or "-"), title="DMs"))
+        return Group(
+            Panel(Text("\n".join(self.story) or "starting..."), title="What's happening"),
+            grid,
+            Panel(Text("\n".join(self.log) or "-"), title="What Podium did (its log)"),
+        )

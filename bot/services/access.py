@@ -1,0 +1,201 @@
+"""Invite gating enforced by Discord: a RoomWatcher that closes a gated room's stage while it is live and
+restores it exactly afterwards, plus the watchdog for those overwrites cannot stop (administrators, people
+already there).
+
+The stage's overwrites before the room are saved in the DB before anything changes, with every target Podium
+may touch, so a crash at any point is repaired at start-up (`recover`).
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from collections.abc import Iterable
+
+from discord.utils import escape_markdown
+
+from bot.clock import Clock
+from bot.core import gating
+from bot.core.gating import AccessMode, RoomAccess
+from bot.core.rooms import Room, RoomStatus
+from bot.discord_adapter import DiscordAdapter
+from bot.discord_gate import StageGate
+from bot.store import access as access_repo
+from bot.store import rooms as room_repo
+from bot.store import settings as settings_repo
+from bot.store.access import AuditEntry, Snapshot
+from bot.store.db import Store
+
+log = logging.getLogger(__name__)
+
+
+class AccessService:
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter) -> None:
+        self.store = store
+        self.clock = clock
+        self.discord = discord
+        self.gate = StageGate(discord)
+        # One overwrite change per room at a time (a guest added while the room opens, a close meanwhile).
+        self._locks: dict[int, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
+        # Stage channel -> its gated live room: the watchdog ignores every other voice event without I/O.
+        self._gated: dict[int, int] = {}
+        self._moving: set[tuple[int, int]] = set()  # (guild, member) being checked now
+        self._again: set[tuple[int, int]] = set()  # ... and whose voice changed meanwhile
+
+    async def access_of(self, room: Room) -> RoomAccess:
+        assert room.id is not None
+        return await self.store.run(access_repo.effective_access, room.id, room.series_id)
+
+    async def audit(self, guild_id: int, room_id: int | None, actor_id: int, action: str,
+                    target_id: int | None = None, *, allowed: bool = True, detail: str = "") -> None:
+        await self.store.run(access_repo.audit, AuditEntry(guild_id, room_id, actor_id, action, target_id,
+                                                           allowed, detail[:300], self.clock.now()))
+
+    # -- RoomWatcher ------------------------------------------------------------------------------------
+    async def room_opened(self, room: Room, *, resumed: bool) -> None:
+        access = await self.access_of(room)
+        if not access.mode.gated:
+            return
+        self._gated[room.stage_channel_id] = room.id or 0
+        # Whoever is already on stage and may not be goes first (the watchdog does not need the overwrites).
+        await self.sweep(room)
+        await self.converge(room, access)
+        if not resumed:
+            await self.audit(room.guild_id, room.id, self.gate.bot_id, "gated",
+                             detail=f"stage closed to all but {gating.MODE_TEXT[access.mode]}")
+
+    async def room_closing(self, room: Room) -> None:
+        """The watchdog stands down (people may stay on after the room); overwrites are restored once closed."""
+        self._gated.pop(room.stage_channel_id, None)
+
+    async def room_closed(self, room: Room) -> None:
+        self._gated.pop(room.stage_channel_id, None)
+        await self.restore(room.id or 0)
+
+    # -- overwrites -------------------------------------------------------------------------------------
+    async def _plan(self, room: Room, access: RoomAccess, prior: gating.Overwrites) -> gating.GatePlan:
+        assert room.id is not None
+        settings = await self.store.run(settings_repo.get_settings, room.guild_id)
+        guests = await self.store.run(access_repo.guest_ids, room.id)
+        moderator_roles = gating.moderator_roles(
+            self.gate.role_permissions(room.guild_id, room.stage_channel_id), settings.host_role_id)
+        roles = set(moderator_roles) | (set(access.role_ids) if access.mode is AccessMode.ROLE else set())
+        # Podium first: it must keep Connect to set the others (Discord lets it set only bits it has).
+        members = [self.gate.bot_id, room.host_id, *sorted(guests)]
+        return gating.gate_plan(prior, everyone_id=self.gate.everyone_id(room.guild_id), member_ids=members,
+                                role_ids=sorted(roles))
+
+    async def converge(self, room: Room, access: RoomAccess | None = None) -> None:
+        """Make the live gated room's stage match its access and guest list (idempotent, crash-safe)."""
+        assert room.id is not None
+        access = access or await self.access_of(room)
+        if not access.mode.gated:
+            return
+        async with self._locks[room.id]:
+            snapshot = await self.store.run(access_repo.get_snapshot, room.id)
+            current = await self.gate.overwrites(room.stage_channel_id)
+            if current is None:
+                log.warning("room %s: its stage channel is gone; nothing to gate", room.id)
+                return
+            if snapshot is None:
+                # Save the prior state (and every target we may change) before changing anything.
+                plan = await self._plan(room, access, current)
+                snapshot = Snapshot(room.id, room.guild_id, room.stage_channel_id,
+                                    self.gate.everyone_id(room.guild_id), current, plan.touched)
+                await self.store.run(access_repo.save_snapshot, snapshot)
+            else:
+                plan = await self._plan(room, access, snapshot.prior)
+                if not plan.touched <= snapshot.touched:
+                    await self.store.run(access_repo.touch, room.id, plan.touched)
+            steps = gating.converge(snapshot.prior, current, plan, snapshot.touched | plan.touched,
+                                    everyone_id=snapshot.everyone_id)
+            await self._carry_out(snapshot.channel_id, steps, f"Podium room #{room.id} is {access.mode.value} only")
+
+    async def restore(self, room_id: int) -> bool:
+        """Put the stage's overwrites back exactly as they were before the room. True if there was work."""
+        async with self._locks[room_id]:
+            snapshot = await self.store.run(access_repo.get_snapshot, room_id)
+            if snapshot is None:
+                return False
+            current = await self.gate.overwrites(snapshot.channel_id)
+            if current is None:  # the stage was deleted: there is nothing left to put back
+                await self.store.run(access_repo.delete_snapshot, room_id)
+                return False
+            steps = gating.restore_plan(snapshot.prior, current, snapshot.touched, everyone_id=snapshot.everyone_id)
+            await self._carry_out(snapshot.channel_id, steps, f"Podium room #{room_id} ended")
+            await self.store.run(access_repo.delete_snapshot, room_id)
+        await self.audit(snapshot.guild_id, room_id, self.gate.bot_id, "restored",
+                         detail=f"{len(steps)} overwrite(s) put back")
+        return True
+
+    async def _carry_out(self, channel_id: int, steps: Iterable[gating.RestoreStep], reason: str) -> None:
+        for step in steps:
+            if step.put is None:
+                await self.gate.delete(channel_id, step.target_id, reason)
+            else:
+                await self.gate.put(channel_id, step.put, reason)
+
+    async def recover(self) -> None:
+        """At start-up: restore stages whose room ended (or never opened) while Podium was down or mid-way."""
+        for snapshot in await self.store.run(access_repo.snapshots):
+            room = await self.store.run(room_repo.get_room, snapshot.room_id)
+            if room is not None and room.status == RoomStatus.LIVE:
+                continue  # the room goes on: room_opened(resumed=True) has converged it
+            try:
+                await self.restore(snapshot.room_id)
+            except Exception:
+                log.exception("room %s: could not restore the stage's overwrites", snapshot.room_id)
+
+    # -- the watchdog -----------------------------------------------------------------------------------
+    async def sweep(self, room: Room) -> None:
+        for user_id in self.gate.members_in(room.guild_id, room.stage_channel_id):
+            await self.check(room.guild_id, user_id)
+
+    async def check(self, guild_id: int, user_id: int) -> bool:
+        """Move the member out of a gated live stage they may not be in. True if they were moved out."""
+        key = (guild_id, user_id)
+        if key in self._moving:  # a check is under way: it looks again once done (one move, one DM)
+            self._again.add(key)
+            return False
+        self._moving.add(key)
+        moved = False
+        try:
+            while True:
+                self._again.discard(key)
+                moved = await self._check(guild_id, user_id) or moved
+                if key not in self._again:
+                    return moved
+        finally:
+            self._moving.discard(key)
+            self._again.discard(key)
+
+    async def _check(self, guild_id: int, user_id: int) -> bool:
+        channel_id = self.gate.voice_channel_of(guild_id, user_id)
+        if channel_id is None or channel_id not in self._gated:
+            return False
+        room = await self.store.run(room_repo.get_room, self._gated[channel_id])
+        if room is None or room.id is None or room.status != RoomStatus.LIVE:
+            return False
+        access = await self.access_of(room)
+        if not access.mode.gated:
+            return False
+        presence = self.gate.presence(guild_id, channel_id, user_id)
+        if presence is None:
+            return False
+        settings = await self.store.run(settings_repo.get_settings, guild_id)
+        guests = await self.store.run(access_repo.guest_ids, room.id)
+        reason = gating.removal_reason(access, presence, host_id=room.host_id,
+                                       host_role_id=settings.host_role_id, guests=guests)
+        if reason is None:
+            return False
+        # Re-read: they may have left (or moved) while we looked them up.
+        if self.gate.voice_channel_of(guild_id, user_id) != channel_id:
+            return False
+        if not await self.gate.disconnect(guild_id, user_id, f"Podium room #{room.id}: not allowed in"):
+            return False
+        await self.audit(guild_id, room.id, self.gate.bot_id, "removed", user_id, detail=f"watchdog: {reason}")
+        await self.discord.dm(user_id, content=(
+            f"I moved you out of <#{channel_id}>: the room **{escape_markdown(room.title)}** (#{room.id}) "
+            "is live there, "
+            f"and {reason}. Ask the host for an invite, or use `/room join` with an invite code."))
+        return True

@@ -1,0 +1,319 @@
+"""Guest-list use cases: access settings, invitations (also by guests, within a quota), invite codes,
+knock requests and the audit log. Each checks the caller, applies the core rules, writes in one hop, and when
+the room is live has AccessService bring the stage's overwrites in line at once.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from discord.utils import escape_markdown
+from sqlite_utils import Database
+
+from bot.clock import Clock
+from bot.core import invites
+from bot.core.access import Caller, can_host, require_host, require_room_manager
+from bot.core.errors import Forbidden, NotFound, ValidationError
+from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
+from bot.core.invites import Guest, InviteCode, Knock, KnockStatus
+from bot.core.rooms import Room, RoomStatus
+from bot.core.when import discord_timestamp
+from bot.discord_adapter import DiscordAdapter
+from bot.services.access import AccessService
+from bot.services.rooms import RoomService
+from bot.store import access as access_repo
+from bot.store import rooms as room_repo
+from bot.store.access import AuditEntry
+
+log = logging.getLogger(__name__)
+_OPEN_FOR_GUESTS = (RoomStatus.SCHEDULED, RoomStatus.LIVE)
+
+
+@dataclass(frozen=True, slots=True)
+class AccessChoice:
+    """Validated access options given to /room schedule, saved once the room exists."""
+
+    mode: AccessMode
+    role_ids: frozenset[int]
+    guest_invites: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewCode:
+    code: str  # shown once, never stored
+    stored: InviteCode
+
+
+class GuestService:
+    def __init__(self, rooms: RoomService, access: AccessService, discord: DiscordAdapter, clock: Clock) -> None:
+        self.rooms = rooms
+        self.access = access
+        self.store = access.store
+        self.discord = discord
+        self.clock = clock
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    async def _managed_room(self, caller: Caller, guild_id: int, room_id: int) -> Room:
+        room = await self.rooms.get(guild_id, room_id)
+        settings = await self.rooms.settings(guild_id)
+        require_room_manager(caller, room.host_id, settings.host_role_id)
+        return room
+
+    async def _is_manager(self, caller: Caller, room: Room) -> bool:
+        settings = await self.rooms.settings(room.guild_id)
+        return caller.user_id == room.host_id or can_host(caller, settings.host_role_id)
+
+    @staticmethod
+    def _require_open_for_guests(room: Room) -> None:
+        if room.status not in _OPEN_FOR_GUESTS:
+            raise ValidationError(f"Room #{room.id} is {room.status.value}: its guest list is closed.")
+
+    async def _after_guest_change(self, room: Room) -> None:
+        if room.status == RoomStatus.LIVE:
+            await self.access.converge(room)
+
+    # -- access settings ---------------------------------------------------------------------------------
+    def choose(self, guild_id: int, mode: str | None, roles: str | None, stage_channel_id: int | None,
+               guest_invites: int = 0) -> AccessChoice:
+        """Validate /room schedule's access options before anything is created."""
+        parsed = parse_mode(mode) if mode else AccessMode.OPEN
+        role_ids = self.access.gate.resolve_roles(guild_id, roles) if roles else []
+        checked = make_access(0, parsed, role_ids, guest_invites)
+        if checked.mode.gated:
+            self.access.gate.check_can_gate(guild_id, stage_channel_id)
+        return AccessChoice(checked.mode, checked.role_ids, checked.guest_invites)
+
+    async def save_choice(self, caller: Caller, room: Room, choice: AccessChoice) -> None:
+        assert room.id is not None
+        if choice.mode is AccessMode.OPEN and not choice.guest_invites:
+            return
+        await self.store.run(access_repo.save_access,
+                             RoomAccess(room.id, choice.mode, choice.role_ids, choice.guest_invites))
+        await self.access.audit(room.guild_id, room.id, caller.user_id, "access", detail=choice.mode.value)
+
+    async def set_access(self, caller: Caller, guild_id: int, room_id: int, mode: str | None, roles: str | None,
+                         guest_invites: int | None) -> RoomAccess:
+        room = await self._managed_room(caller, guild_id, room_id)
+        current = await self.access.access_of(room)
+        if mode is None and roles is None and guest_invites is None:
+            return current
+        self._require_open_for_guests(room)
+        new_mode = parse_mode(mode) if mode else current.mode
+        role_ids = self.access.gate.resolve_roles(guild_id, roles) if roles else (
+            current.role_ids if new_mode is AccessMode.ROLE else frozenset())
+        updated = make_access(room_id, new_mode, role_ids,
+                              current.guest_invites if guest_invites is None else guest_invites)
+        if updated.mode.gated:
+            self.access.gate.check_can_gate(guild_id, room.stage_channel_id)
+        if room.status == RoomStatus.LIVE and (updated.mode, updated.role_ids) != (current.mode, current.role_ids):
+            raise ValidationError("A live room's access mode and roles are fixed; you can still invite guests "
+                                  "and change how many each may invite. Change the mode before the next room.")
+        await self.store.run(access_repo.save_access, updated)
+        await self.access.audit(guild_id, room_id, caller.user_id, "access",
+                                detail=f"{updated.mode.value}, guests invite {updated.guest_invites}")
+        return updated
+
+    # -- the guest list ------------------------------------------------------------------------------------
+    async def invite(self, caller: Caller, guild_id: int, room_id: int, user_id: int, *, is_bot: bool,
+                     as_speaker: bool) -> tuple[Room, bool]:
+        """Add a guest; DM them the room's time and link. Returns (room, whether the DM arrived)."""
+        room = await self.rooms.get(guild_id, room_id)
+        self._require_open_for_guests(room)
+        if is_bot:
+            raise ValidationError("Bots cannot be invited to rooms.")
+        manager = await self._is_manager(caller, room)
+        if as_speaker and not manager:
+            raise Forbidden("Only the host can invite someone as a speaker. Invite them without `as_speaker`.")
+        room_access = await self.access.access_of(room)
+
+        def add(db: Database) -> None:
+            inviter = access_repo.get_guest(db, room_id, caller.user_id)
+            via = invites.check_can_invite(
+                is_manager=manager, inviter_guest=inviter,
+                invited_so_far=access_repo.invited_by_count(db, room_id, caller.user_id),
+                guest_invites=room_access.guest_invites)
+            if user_id == room.host_id:
+                raise ValidationError("That's the room's host: they can always come in.")
+            if not access_repo.add_guest(db, Guest(room_id, user_id, caller.user_id, as_speaker, via)):
+                raise ValidationError(f"<@{user_id}> is already on the guest list of room #{room_id}.")
+            access_repo.audit(db, AuditEntry(guild_id, room_id, caller.user_id, "granted", user_id, True,
+                                             f"invited by {via}" + (" as speaker" if as_speaker else ""),
+                                             self.clock.now()))
+        try:
+            await self.store.run(add)
+        except Forbidden as refused:
+            await self.access.audit(guild_id, room_id, caller.user_id, "granted", user_id, allowed=False,
+                                    detail=refused.user_message)
+            raise
+        await self._after_guest_change(room)
+        delivered = await self.discord.dm(user_id, content=self.invitation_text(room, caller.user_id, as_speaker))
+        return room, delivered
+
+    def invitation_text(self, room: Room, inviter_id: int, as_speaker: bool) -> str:
+        link = self.access.gate.stage_link(room.guild_id, room.stage_channel_id)
+        role = " as a **speaker**" if as_speaker else ""
+        return (f"🎟️ <@{inviter_id}> invited you{role} to **{escape_markdown(room.title)}** (room #{room.id}), "
+                f"{discord_timestamp(room.start_at, 'F')} ({discord_timestamp(room.start_at, 'R')}), "
+                f"on the stage {link}")
+
+    async def uninvite(self, caller: Caller, guild_id: int, room_id: int, user_id: int) -> Room:
+        room = await self._managed_room(caller, guild_id, room_id)
+        self._require_open_for_guests(room)
+        if not await self.store.run(access_repo.remove_guest, room_id, user_id):
+            raise NotFound(f"<@{user_id}> is not on the guest list of room #{room_id}. See /room guests.")
+        await self.access.audit(guild_id, room_id, caller.user_id, "removed", user_id)
+        await self._after_guest_change(room)
+        if room.status == RoomStatus.LIVE:
+            await self.access.check(guild_id, user_id)
+        return room
+
+    async def guest_list(self, caller: Caller, guild_id: int, room_id: int) -> tuple[Room, RoomAccess,
+                                                                                      list[Guest]]:
+        room = await self._managed_room(caller, guild_id, room_id)
+        return room, await self.access.access_of(room), await self.store.run(access_repo.guests, room_id)
+
+    # -- invite codes ------------------------------------------------------------------------------------
+    async def create_code(self, caller: Caller, guild_id: int, room_id: int, uses: int,
+                          expires: str | None) -> NewCode:
+        room = await self._managed_room(caller, guild_id, room_id)
+        self._require_open_for_guests(room)
+        now = self.clock.now()
+        expires_at = invites.code_expiry(expires, now, room.end_at)
+        code = invites.new_code()
+        stored = await self.store.run(access_repo.insert_code, InviteCode(
+            None, room_id, invites.hash_code(code), invites.check_uses(uses), expires_at, caller.user_id))
+        await self.access.audit(guild_id, room_id, caller.user_id, "code", detail=(
+            f"code #{stored.id}: {uses} use(s), expires {expires_at:%Y-%m-%d %H:%M} UTC"))
+        return NewCode(code, stored)
+
+    async def codes(self, caller: Caller, guild_id: int, room_id: int) -> list[InviteCode]:
+        await self._managed_room(caller, guild_id, room_id)
+        return await self.store.run(access_repo.codes, room_id)
+
+    async def revoke_code(self, caller: Caller, guild_id: int, room_id: int, code_id: int) -> InviteCode:
+        await self._managed_room(caller, guild_id, room_id)
+        code = await self.store.run(access_repo.get_code, code_id)
+        if code is None or code.room_id != room_id:
+            raise NotFound(f"Room #{room_id} has no code #{code_id}. See /room codes.")
+        if code.revoked:
+            raise ValidationError(f"Code #{code_id} is already revoked.")
+        await self.store.run(access_repo.revoke_code, code_id)
+        await self.access.audit(guild_id, room_id, caller.user_id, "revoked", detail=f"code #{code_id}")
+        return code
+
+    async def redeem(self, user_id: int, guild_id: int, text: str) -> Room:
+        """Redeem a code. Every try is recorded; wrong codes are limited per user."""
+        now = self.clock.now()
+        wrong = await self.store.run(access_repo.wrong_tries_since, guild_id, user_id,
+                                     now - invites.WRONG_CODE_WINDOW)
+        if (until := invites.wrong_code_block(wrong, now)) is not None:
+            await self._try(guild_id, None, user_id, None, "blocked", now)
+            raise Forbidden(f"Too many wrong codes. You can try again {discord_timestamp(until, 'R')}.")
+        code = await self.store.run(access_repo.code_by_hash, invites.hash_code(text)) \
+            if invites.looks_like_code(text) else None
+        room = await self.store.run(room_repo.get_room, code.room_id) if code is not None else None
+        if code is None or room is None or room.guild_id != guild_id:
+            await self._try(guild_id, None, user_id, None, "wrong", now)
+            left = invites.WRONG_CODE_LIMIT - len(wrong) - 1
+            raise ValidationError("That code is not valid. Check it (it looks like `ABCD-EFGH-JKLM-NPQR`) and "
+                                  f"try again: {left} tr{'y' if left == 1 else 'ies'} left for now.")
+        try:
+            invites.check_redeemable(code, now)
+            self._require_open_for_guests(room)
+        except ValidationError as refused:
+            await self._try(guild_id, room.id, user_id, code.id, "refused", now, refused.user_message)
+            raise
+
+        def take(db: Database) -> None:
+            if access_repo.get_guest(db, code.room_id, user_id) is not None or user_id == room.host_id:
+                raise ValidationError(f"You are already on the guest list of room #{room.id}; the code is "
+                                      "still unused.")
+            if not access_repo.use_code(db, code.id or 0):
+                raise ValidationError("That code has been used up. Ask the host for a new one.")
+            access_repo.add_guest(db, Guest(code.room_id, user_id, code.created_by, False, "code"))
+            access_repo.record_attempt(db, guild_id, user_id, code.id, "redeemed", now)
+            access_repo.audit(db, AuditEntry(guild_id, room.id, user_id, "redeemed", user_id, True,
+                                             f"code #{code.id}", now))
+        try:
+            await self.store.run(take)
+        except ValidationError as refused:
+            await self._try(guild_id, room.id, user_id, code.id, "refused", now, refused.user_message)
+            raise
+        await self._after_guest_change(room)
+        await self.discord.dm(user_id, content=self.invitation_text(room, code.created_by, False))
+        return room
+
+    async def _try(self, guild_id: int, room_id: int | None, user_id: int, code_id: int | None, outcome: str,
+                   now: datetime, why: str = "") -> None:
+        def record(db: Database) -> None:
+            access_repo.record_attempt(db, guild_id, user_id, code_id, outcome, now)
+            access_repo.audit(db, AuditEntry(guild_id, room_id, user_id, "redeemed", user_id, False,
+                                             f"{outcome}: {why}".strip(": ")[:300], now))
+        await self.store.run(record)
+
+    # -- knock requests ------------------------------------------------------------------------------------
+    async def knock(self, user_id: int, guild_id: int, room_id: int) -> Room:
+        room = await self.rooms.get(guild_id, room_id)
+        self._require_open_for_guests(room)
+        if (await self.access.access_of(room)).mode is not AccessMode.INVITE:
+            raise ValidationError("This room is not invite only: there is nothing to request.")
+        now = self.clock.now()
+
+        def ask(db: Database) -> None:
+            invites.check_can_knock(access_repo.get_knock(db, room_id, user_id),
+                                    is_guest=access_repo.get_guest(db, room_id, user_id) is not None
+                                    or user_id == room.host_id)
+            access_repo.save_knock(db, Knock(room_id, user_id, KnockStatus.PENDING, now))
+            access_repo.audit(db, AuditEntry(guild_id, room_id, user_id, "knocked", user_id, True, "", now))
+        await self.store.run(ask)
+        await self.discord.dm(room.host_id, content=(
+            f"🚪 <@{user_id}> asks to join **{escape_markdown(room.title)}** (room #{room_id}). "
+            f"Answer with `/room requests room:{room_id}`."))
+        return room
+
+    async def requests(self, caller: Caller, guild_id: int, room_id: int) -> tuple[Room, list[Knock]]:
+        room = await self._managed_room(caller, guild_id, room_id)
+        return room, await self.store.run(access_repo.pending_knocks, room_id)
+
+    async def answer(self, caller: Caller, guild_id: int, room_id: int, user_id: int, approve: bool) -> Room:
+        room = await self._managed_room(caller, guild_id, room_id)
+        self._require_open_for_guests(room)
+        now = self.clock.now()
+
+        def decide(db: Database) -> None:
+            decided = invites.decide(access_repo.get_knock(db, room_id, user_id), approve, caller.user_id)
+            access_repo.save_knock(db, decided, now)
+            if approve:
+                access_repo.add_guest(db, Guest(room_id, user_id, caller.user_id, False, "knock"))
+            access_repo.audit(db, AuditEntry(guild_id, room_id, caller.user_id, "granted" if approve else "denied",
+                                             user_id, True, "knock request", now))
+        await self.store.run(decide)
+        if approve:
+            await self._after_guest_change(room)
+            await self.discord.dm(user_id, content="✅ Your request was approved. "
+                                  + self.invitation_text(room, caller.user_id, False))
+        else:
+            await self.discord.dm(user_id, content=(
+                f"Your request to join **{escape_markdown(room.title)}** (room #{room_id}) was declined."))
+        return room
+
+    # -- audit -------------------------------------------------------------------------------------------
+    async def audit_log(self, caller: Caller, guild_id: int, room_id: int | None) -> list[AuditEntry]:
+        if room_id is not None:
+            await self._managed_room(caller, guild_id, room_id)
+        else:
+            require_host(caller, (await self.rooms.settings(guild_id)).host_role_id)
+        return await self.store.run(access_repo.audit_log, guild_id, room_id, 25)
+
+    async def card_items(self, room: Room) -> list:
+        """The "Request access" button for an invite-only room's cards."""
+        if room.id is None or (await self.access.access_of(room)).mode is not AccessMode.INVITE:
+            return []
+        from bot.access_buttons import KnockButton  # presentation: imported where it is used
+
+        return [KnockButton(room.id)]
+
+    async def speaker_guests(self, room_id: int) -> list[int]:
+        """Guests invited as speakers (for the live room's pre-approved speakers)."""
+        return [g.user_id for g in await self.store.run(access_repo.guests, room_id) if g.as_speaker]
