@@ -59,7 +59,6 @@ class _RoomVoice:
     wake: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     client: CueVoiceClient | None = None  # set while connected
-    played: int = 0  # cues played to their end (for tests and logs)
     waiting_for_stage: bool = False  # Podium was on another stage of the server: join when that room ends
 
     def enqueue(self, item: object) -> None:
@@ -134,10 +133,6 @@ class VoiceService:
             return False
         voice.enqueue(cue if isinstance(cue, Cue) else parse_cue(cue))
         return True
-
-    def played(self, room_id: int) -> int:
-        voice = self._rooms.get(room_id)
-        return voice.played if voice is not None else 0
 
     async def wait_given_up(self, room_id: int, timeout: float = 10.0) -> None:
         """Wait (bounded) until the room's voice task has ended by itself (cues off, no rights, gave up)."""
@@ -305,7 +300,6 @@ class VoiceService:
         try:
             await self.stage.become_speaker(client)
             await self.stage.play(client, cue)
-            voice.played += 1
         except Exception:
             log.warning("room %s: could not play the %s cue", voice.room.id, cue.value, exc_info=True)
 
