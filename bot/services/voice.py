@@ -59,7 +59,6 @@ class _RoomVoice:
     wake: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     client: CueVoiceClient | None = None  # set while connected
-    played: int = 0  # cues played to their end (for tests and logs)
     waiting_for_stage: bool = False  # Podium was on another stage of the server: join when that room ends
 
     def enqueue(self, item: object) -> None:
@@ -135,10 +134,6 @@ class VoiceService:
         voice.enqueue(cue if isinstance(cue, Cue) else parse_cue(cue))
         return True
 
-    def played(self, room_id: int) -> int:
-        voice = self._rooms.get(room_id)
-        return voice.played if voice is not None else 0
-
     async def wait_given_up(self, room_id: int, timeout: float = 10.0) -> None:
         """Wait (bounded) until the room's voice task has ended by itself (cues off, no rights, gave up)."""
         voice = self._rooms.get(room_id)
@@ -159,8 +154,8 @@ class VoiceService:
 
     async def _require_moderator(self, caller: Caller, room: Room) -> None:
         settings = await self.store.run(settings_repo.get_settings, room.guild_id)
-        rules.require_stage_moderator(caller, room, settings.host_role_id, stage_moderator=self.stage.is_stage_moderator(
-            room.guild_id, room.stage_channel_id, caller.user_id))
+        moderator = self.stage.is_stage_moderator(room.guild_id, room.stage_channel_id, caller.user_id)
+        rules.require_stage_moderator(caller, room, settings.host_role_id, stage_moderator=moderator)
 
     async def chime(self, caller: Caller, guild_id: int, room_id: int | None, cue_name: str) -> Room:
         """/stage chime: a moderator plays a cue now. Rejoins the stage if Podium had left it."""
@@ -240,8 +235,8 @@ class VoiceService:
                 await self.stage.become_speaker(client)
             except VoiceUnavailable as exc:
                 voice.waiting_for_stage = isinstance(exc, StageBusy)
-                await self._tell_host(room, str(exc) + (" (they will play here once that room ends)"
-                                                        if voice.waiting_for_stage else ""))
+                await self._tell_host(room, str(exc), next_step=(
+                    "They will play here once that room ends." if voice.waiting_for_stage else None))
                 return
             except _RETRYABLE as exc:
                 failures += 1
@@ -305,15 +300,15 @@ class VoiceService:
         try:
             await self.stage.become_speaker(client)
             await self.stage.play(client, cue)
-            voice.played += 1
         except Exception:
             log.warning("room %s: could not play the %s cue", voice.room.id, cue.value, exc_info=True)
 
-    async def _tell_host(self, room: Room, reason: str) -> None:
+    async def _tell_host(self, room: Room, reason: str, next_step: str | None = None) -> None:
         """Tell the host once per room (also across restarts) that the room runs without its cues."""
         log.warning("room %s: no voice cues: %s", room.id, reason)
         if not await self.store.run(ledger.mark_fired, unavailable_key(room.id or 0)):
             return
         await self.discord.dm(room.host_id, content=(
             f"Your room **{discord.utils.escape_markdown(room.title)}** (#{room.id}) is live, but without its "
-            f"audio cues: {reason}. Everything else works. Fix that, then play a cue with /stage chime."))
+            f"audio cues: {reason}. Everything else works. "
+            + (next_step or "Once that is fixed, play a cue with /stage chime and I'll join the stage.")))
