@@ -1,8 +1,9 @@
 """Podium's voice on a stage, with discord.py's own VoiceClient: join, become a speaker, play a cue, leave.
 
-The Discord side of bot.services.voice (a sibling of bot.discord_adapter). discord.py keeps the connection up by
-itself (it resumes after a 4015 close, reconnects after 4006 and follows endpoint changes); `CueVoiceClient`
-only tells Podium when discord.py has given up, so the service can try again later.
+The Discord side of bot.services.voice (a sibling of bot.discord_adapter). discord.py 2.7 tries to keep the
+connection up by itself: it resumes after a 4015 close, starts a new session after 4006, and follows a new
+VOICE_SERVER_UPDATE. `CueVoiceClient` tells Podium when discord.py has given up, and the service starts over
+when discord.py's own attempt stalls (see tests/e2e/test_voice_reconnect.py).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ VOICE_PERMISSIONS = {
     "mute_members": "Mute Members",  # Discord: unsuppressing yourself (becoming a speaker) needs Mute Members
 }
 FRAME_S = FRAME_SAMPLES / 48_000
+CHECK_S = 0.1  # how often a reconnecting connection is looked at
 
 
 class VoiceUnavailable(Exception):
@@ -108,10 +110,14 @@ class StageVoice:
             await me.edit(suppress=False)
 
     async def wait_connected(self, client: CueVoiceClient, timeout: float) -> bool:
-        """While discord.py is reconnecting, wait (bounded, off the event loop) for it to finish."""
-        if client.is_connected():
-            return True
-        return await asyncio.to_thread(client.wait_until_connected, timeout)
+        """While discord.py is reconnecting, wait (bounded) for it to finish. discord.py offers only a blocking
+        wait (a thread per waiting room) or private state, so this looks every CHECK_S seconds."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not client.is_connected():
+            if client.gone.is_set() or asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(CHECK_S)
+        return True
 
     async def play(self, client: CueVoiceClient, cue: Cue) -> None:
         """Play one cue to its end (bounded by its length plus a margin); the speaking flag is off again after."""
