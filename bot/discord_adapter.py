@@ -25,6 +25,11 @@ STAGE_PERMISSIONS = {
 }
 
 
+def has_stage_moderator_rights(channel: discord.abc.GuildChannel, member: discord.Member) -> bool:
+    perms = channel.permissions_for(member)
+    return perms.mute_members and perms.move_members
+
+
 class DiscordAdapter:
     def __init__(self) -> None:
         self._bot: commands.Bot | None = None
@@ -61,6 +66,19 @@ class DiscordAdapter:
         if missing:
             raise Forbidden(f"I can't run a room in <#{channel_id}>: I'm missing {', '.join(missing)} there. "
                             "Ask a server admin to grant my role these permissions, then try again.")
+
+    def voice_channel_of(self, guild_id: int, user_id: int) -> int | None:
+        """The voice channel (or stage) the member is in, as the gateway's cache has it."""
+        guild = self.bot.get_guild(guild_id)
+        member = guild.get_member(user_id) if guild else None
+        return member.voice.channel.id if member and member.voice and member.voice.channel else None
+
+    def is_stage_moderator(self, guild_id: int, channel_id: int, user_id: int) -> bool:
+        """Mute Members and Move Members in that stage: what Discord calls a stage moderator."""
+        guild = self.bot.get_guild(guild_id)
+        channel = guild.get_channel(channel_id) if guild else None
+        member = guild.get_member(user_id) if guild else None
+        return channel is not None and member is not None and has_stage_moderator_rights(channel, member)
 
     def default_stage(self, guild_id: int) -> int | None:
         stages = self.guild(guild_id).stage_channels

@@ -88,12 +88,6 @@ class StageGate:
         return Presence(user_id, frozenset(r.id for r in member.roles if not r.is_default()),
                         explicit_permissions(member, channel), is_podium=user_id == self.bot_id)
 
-    def voice_channel_of(self, guild_id: int, user_id: int) -> int | None:
-        """Where the member is now, from the cache at this moment (not from an event, which may be stale)."""
-        member = self.adapter.guild(guild_id).get_member(user_id)
-        state = member.voice if member is not None else None
-        return state.channel.id if state is not None and state.channel is not None else None
-
     def members_in(self, guild_id: int, channel_id: int) -> list[int]:
         return list(self.adapter.stage(guild_id, channel_id).voice_states)
 

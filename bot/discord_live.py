@@ -9,7 +9,7 @@ from datetime import datetime
 import discord
 
 from bot.core.live import VoiceNow
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, has_stage_moderator_rights
 
 log = logging.getLogger(__name__)
 escape_markdown = discord.utils.escape_markdown
@@ -36,11 +36,6 @@ def snapshot(member: discord.Member, before: discord.VoiceState, after: discord.
         suppress=after.suppress, requested_at=after.requested_to_speak_at)
 
 
-def has_stage_moderator_rights(channel: discord.abc.GuildChannel, member: discord.Member) -> bool:
-    perms = channel.permissions_for(member)
-    return perms.mute_members and perms.move_members
-
-
 class LiveDiscord:
     def __init__(self, adapter: DiscordAdapter) -> None:
         self.adapter = adapter
@@ -48,19 +43,6 @@ class LiveDiscord:
     @property
     def bot(self) -> discord.Client:
         return self.adapter.bot
-
-    def is_stage_moderator(self, guild_id: int, channel_id: int, user_id: int) -> bool:
-        guild = self.bot.get_guild(guild_id)
-        channel = guild.get_channel(channel_id) if guild else None
-        member = guild.get_member(user_id) if guild else None
-        if channel is None or member is None:
-            return False
-        return has_stage_moderator_rights(channel, member)
-
-    def voice_channel_of(self, guild_id: int, user_id: int) -> int | None:
-        guild = self.bot.get_guild(guild_id)
-        member = guild.get_member(user_id) if guild else None
-        return member.voice.channel.id if member and member.voice and member.voice.channel else None
 
     def stage_voice(self, guild_id: int, channel_id: int) -> dict[int, VoiceNow]:
         """Everyone (people, not bots) on the stage now, as the gateway's cache has it."""

@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.core.errors import ValidationError
 from bot.core.when import parse_duration
 from bot.discord_adapter import caller_of
+from bot.voice.cues import Cue
 from cogs.common import live_or_upcoming_autocomplete, live_room_autocomplete
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from bot.services.live import Running
 
 ROOM_HELP = "The live room (default: the stage you are on)"
+CUE_LABELS = {Cue.OPENING: "Opening", Cue.WARNING_30S: "30-second warning", Cue.TIME_UP: "Time up",
+              Cue.CLOSING: "Closing", Cue.HAND_RAISED: "Hand raised"}
 
 
 class Stage(commands.GroupCog, group_name="stage", group_description="Run a live room's stage"):
@@ -164,6 +167,33 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
         await self._done(interaction, f"Stage rules: up to {policy.speaker_limit} speakers, turn limit {turn}, "
                                       f"Q&A mode {'on' if policy.qa_mode else 'off'}, first-time speakers first "
                                       f"{'on' if policy.first_timers_first else 'off'}.")
+
+    @app_commands.command(name="chime", description="Play an audio cue on the stage now")
+    @app_commands.describe(cue="Which cue to play", room="The live room (default: the one on your stage)")
+    @app_commands.choices(cue=[app_commands.Choice(name=label, value=c.value) for c, label in CUE_LABELS.items()])
+    @app_commands.autocomplete(room=live_room_autocomplete)
+    @app_commands.guild_only()
+    async def chime(self, interaction: discord.Interaction, cue: str, room: int | None = None) -> None:
+        assert interaction.guild_id is not None
+        live = await self.bot.services.voice.chime(interaction.guild_id, interaction.user.id, room, cue)
+        label = CUE_LABELS.get(Cue(cue), cue)
+        await interaction.response.send_message(
+            f"Playing **{label}** on <#{live.stage_channel_id}> (room #{live.id}).", ephemeral=True)
+
+    @app_commands.command(name="cues", description="Turn a room's audio cues on or off")
+    @app_commands.describe(state="on: Podium plays cues on the stage; off: it stays off the stage",
+                           room="The room (default: the live one on your stage)")
+    @app_commands.choices(state=[app_commands.Choice(name="on", value="on"),
+                                 app_commands.Choice(name="off", value="off")])
+    @app_commands.autocomplete(room=live_or_upcoming_autocomplete)
+    @app_commands.guild_only()
+    async def cues(self, interaction: discord.Interaction, state: str, room: int | None = None) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        enabled = state == "on"
+        found = await self.bot.services.voice.set_cues(caller_of(interaction), interaction.guild_id, room, enabled)
+        what = "on: I'll play them on the stage" if enabled else "off: I'll stay off the stage"
+        await interaction.followup.send(f"Cues for room #{found.id} are {what}.", ephemeral=True)
 
 
 def _turn_limit(text: str) -> timedelta | None:

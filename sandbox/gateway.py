@@ -229,7 +229,8 @@ class Gateway:
         channel_id = d.get("channel_id")
         try:
             channel = self.world.channel(int(channel_id), guild) if channel_id is not None else None
-            state = self.world.move_voice(user, channel, guild=guild)
+            state = self.world.move_voice(user, channel, guild=guild,
+                                          self_flags=(bool(d.get("self_mute")), bool(d.get("self_deaf"))))
         except Exception as exc:  # Discord ignores an op 4 it will not honour; the client times out.
             log.info("voice state refused for the bot: %s", exc)
             return
@@ -237,6 +238,20 @@ class Gateway:
             token = self.voice.grant(guild.id, channel.id, user.id, state.session_id)
             self.dispatch(session, "VOICE_SERVER_UPDATE",
                           {"token": token, "guild_id": str(guild.id), "endpoint": self.voice.endpoint})
+
+    def move_voice_server(self, user_id: int, guild_id: int) -> bool:
+        """Discord moving a voice session to another voice server: a new VOICE_SERVER_UPDATE (new token) while
+        connected. The client closes its voice socket and identifies on the new server. False if not in voice."""
+        guild = self.world.guilds.get(guild_id)
+        state = guild.voice_states.get(user_id) if guild is not None else None
+        if guild is None or state is None or state.channel_id is None or self.voice is None:
+            return False
+        token = self.voice.grant(guild.id, state.channel_id, user_id, state.session_id, fresh=True)
+        for session in self.sessions.values():
+            if session.user_id == user_id:
+                self.dispatch(session, "VOICE_SERVER_UPDATE",
+                              {"token": token, "guild_id": str(guild.id), "endpoint": self.voice.endpoint})
+        return True
 
     # -- faults --------------------------------------------------------------------------------------------
     async def disconnect_all(self, code: int = 4000) -> int:

@@ -25,7 +25,7 @@ import statistics
 import struct
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import nacl.bindings
 import nacl.exceptions
@@ -82,6 +82,7 @@ class _Channel:
     packets: list[Packet] = field(default_factory=list)
     decrypt_failures: int = 0
     speaking_events: list[dict[str, int]] = field(default_factory=list)
+    sessions: int = 0  # voice websockets that identified or resumed here (a reconnect adds one)
 
 
 class VoiceServer:
@@ -97,6 +98,7 @@ class VoiceServer:
         self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._runner: web.AppRunner | None = None
         self._transport: asyncio.DatagramTransport | None = None
+        self.on_change: Callable[[], None] = lambda: None  # the Sandbox wakes its `until` waiters with this
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -126,12 +128,15 @@ class VoiceServer:
         """What VOICE_SERVER_UPDATE carries; discord.py connects to wss://{endpoint}/?v=8."""
         return f"{self.host}:{self.ws_port}"
 
-    def grant(self, guild_id: int, channel_id: int, user_id: int, session_id: str) -> str:
-        """A token for one voice session (sent in VOICE_SERVER_UPDATE, presented in IDENTIFY)."""
-        for grant in self._grants.values():  # the same session asking again (a reconnect) keeps its token
+    def grant(self, guild_id: int, channel_id: int, user_id: int, session_id: str, *, fresh: bool = False) -> str:
+        """A token for one voice session (sent in VOICE_SERVER_UPDATE, presented in IDENTIFY). `fresh`: a new
+        token even for a known session (the session moves to another voice server)."""
+        for token, grant in list(self._grants.items()):  # the same session asking again keeps its token
             if (grant.guild_id, grant.channel_id, grant.user_id, grant.session_id) == (
                     guild_id, channel_id, user_id, session_id):
-                return grant.token
+                if not fresh:
+                    return grant.token
+                del self._grants[token]
         token = secrets.token_hex(8)
         self._grants[token] = Grant(guild_id, channel_id, user_id, session_id, token)
         return token
@@ -154,6 +159,7 @@ class VoiceServer:
             "speaking": channel.speaking_events[-20:],
             "duration_ms": round((packets[-1].arrived - packets[0].arrived) * 1000, 1) if packets else 0.0,
             "median_gap_ms": round(statistics.median(gaps), 2) if gaps else None,
+            "sessions": channel.sessions,
             "connected": sorted(str(c.grant.user_id) for c in self._by_ssrc.values()
                                 if c.grant.channel_id == channel_id and c.ws is not None and not c.ws.closed),
         }
@@ -217,9 +223,11 @@ class VoiceServer:
                 connection.speaking = int(d.get("speaking", 0))
                 self._channel(connection.grant.channel_id).speaking_events.append(
                     {"user_id": connection.grant.user_id, "speaking": connection.speaking, "ssrc": connection.ssrc})
+                self.on_change()
             # Other ops (client connect notices, DAVE messages) are not used while DAVE is declined.
         if connection is not None and connection.ws is ws:
             connection.ws = None
+            self.on_change()
         return ws
 
     async def _identify(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> _Connection | None:
@@ -235,6 +243,8 @@ class VoiceServer:
         self._next_ssrc += 1
         connection = _Connection(grant, self._next_ssrc, ws)
         self._by_ssrc[connection.ssrc] = connection
+        self._channel(grant.channel_id).sessions += 1
+        self.on_change()
         await self._send(connection, 2, {"ssrc": connection.ssrc, "ip": self.host, "port": self.udp_port,
                                          "modes": [MODE], "heartbeat_interval": HEARTBEAT_INTERVAL_MS})
         return connection
@@ -247,6 +257,8 @@ class VoiceServer:
             await ws.close(code=SESSION_NO_LONGER_VALID, message=b"Session no longer valid")
             return None
         connection.ws = ws
+        self._channel(connection.grant.channel_id).sessions += 1
+        self.on_change()
         await self._send(connection, 9, None)
         if connection.secret_key is not None:
             # The session, its ssrc and its key carry on. discord.py 2.7 waits for a session description on

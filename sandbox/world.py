@@ -172,8 +172,10 @@ class World:
     def voice_state(self, guild: Guild, user_id: int) -> VoiceState | None:
         return guild.voice_states.get(user_id)
 
-    def move_voice(self, user: User, channel: Channel | None, *, guild: Guild | None = None) -> VoiceState | None:
-        """A user's own client joining, moving or leaving voice (checks Connect like Discord)."""
+    def move_voice(self, user: User, channel: Channel | None, *, guild: Guild | None = None,
+                   self_flags: tuple[bool, bool] | None = None) -> VoiceState | None:
+        """A user's own client joining, moving or leaving voice (checks Connect like Discord). `self_flags`:
+        (self_mute, self_deaf) as the client's op 4 sends them."""
         if channel is not None:
             if not channel.is_voice:
                 raise DiscordError(400, 50024, "Cannot execute action on this channel type")
@@ -181,9 +183,10 @@ class World:
             if not self.permissions_in(channel, user.id) & P.CONNECT:
                 raise DiscordError.missing_permissions()
         assert guild is not None
-        return self._set_channel(guild, user.id, channel)
+        return self._set_channel(guild, user.id, channel, self_flags)
 
-    def _set_channel(self, guild: Guild, user_id: int, channel: Channel | None) -> VoiceState | None:
+    def _set_channel(self, guild: Guild, user_id: int, channel: Channel | None,
+                     self_flags: tuple[bool, bool] | None = None) -> VoiceState | None:
         state = guild.voice_states.get(user_id)
         if channel is None:
             if state is None:
@@ -194,10 +197,13 @@ class World:
             state.request_to_speak_timestamp = None
             self._emit_voice(guild, state)
             return None
+        joining = state is None
         if state is None:
             state = VoiceState(guild.id, user_id, channel.id, session_id=secrets.token_hex(16))
             guild.voice_states[user_id] = state
-        elif state.channel_id == channel.id:  # asking for the channel you are in changes nothing
+        if self_flags is not None:
+            state.self_mute, state.self_deaf = self_flags
+        if not joining and state.channel_id == channel.id:  # asking for the channel you are in moves nothing
             self._emit_voice(guild, state)
             return state
         state.channel_id = channel.id

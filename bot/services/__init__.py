@@ -13,6 +13,7 @@ from bot.services.guests import GuestService
 from bot.services.live import LiveService
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
+from bot.services.voice import VoiceService
 from bot.store.db import Store
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ class Services:
         self.guests = GuestService(self.rooms, self.access, self.discord, self.clock)
         self.rooms.watch(self.access)
         self.cards.card_items.append(self.guests.card_items)
+        self.voice = VoiceService(store, self.discord, self.live)
+        self.rooms.watch(self.voice)
+        self.live.play_cue = self.voice.play
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
 
@@ -65,3 +69,4 @@ class Services:
             self._startup.cancel()
         await self.live.stop()
         self.rooms.timers.shutdown()
+        await self.voice.stop()

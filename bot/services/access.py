@@ -170,7 +170,7 @@ class AccessService:
             self._again.discard(key)
 
     async def _check(self, guild_id: int, user_id: int) -> bool:
-        channel_id = self.gate.voice_channel_of(guild_id, user_id)
+        channel_id = self.discord.voice_channel_of(guild_id, user_id)
         if channel_id is None or channel_id not in self._gated:
             return False
         room = await self.store.run(room_repo.get_room, self._gated[channel_id])
@@ -189,7 +189,7 @@ class AccessService:
         if reason is None:
             return False
         # Re-read: they may have left (or moved) while we looked them up.
-        if self.gate.voice_channel_of(guild_id, user_id) != channel_id:
+        if self.discord.voice_channel_of(guild_id, user_id) != channel_id:
             return False
         if not await self.gate.disconnect(guild_id, user_id, f"Podium room #{room.id}: not allowed in"):
             return False

@@ -70,11 +70,12 @@ class LiveService:
         self.rooms = rooms
         self.store = store
         self.clock = clock
+        self.adapter = discord
         self.discord = LiveDiscord(discord)
         self.adapter = discord
         self.timers = timers
         self.card_interval = 2.0  # seconds between two edits of one room's card (Discord's edit bucket is 5/5 s)
-        self.play_cue: Callable[[Room, str], Awaitable[None]] | None = None  # set by the voice feature
+        self.play_cue: Callable[[int, str], object] | None = None  # set by the voice feature: (room id, cue name)
         self._running: dict[int, Running] = {}
         self._by_stage: dict[tuple[int, int], int] = {}
         self._changed = asyncio.Condition()
@@ -95,7 +96,7 @@ class LiveService:
             if running is None or running.room.guild_id != guild_id:
                 raise NotFound(f"Room #{room_id} is not live. Pick a live room (the `room` option suggests them).")
             return running
-        channel_id = self.discord.voice_channel_of(guild_id, user_id)
+        channel_id = self.adapter.voice_channel_of(guild_id, user_id)
         if channel_id is not None and (guild_id, channel_id) in self._by_stage:
             return self._running[self._by_stage[(guild_id, channel_id)]]
         here = [r for r in self._running.values() if r.room.guild_id == guild_id]
@@ -186,7 +187,7 @@ class LiveService:
             running.worker.cancel()
         if running.pacer is not None:
             await running.pacer.stop()
-        await self.store.run(live_repo.close_open, running.id, self.clock.now())
+        await self.store.run(live_repo.close_open, running.id, room.closed_at or self.clock.now())
         if running.card is not None:
             embed, _ = live_card.render(room, running.live, self.clock.now())
             await self.discord.edit_card(*running.card, embed, None)  # the buttons go with the room
@@ -325,7 +326,7 @@ class LiveService:
         return room
 
     def _refresh_moderator(self, running: Running, user_id: int) -> None:
-        running.live.set_stage_moderator(user_id, self.discord.is_stage_moderator(
+        running.live.set_stage_moderator(user_id, self.adapter.is_stage_moderator(
             running.room.guild_id, running.room.stage_channel_id, user_id))
 
     # -- carrying effects out -------------------------------------------------------------------------------
@@ -402,7 +403,7 @@ class LiveService:
                     quote = f": {escape_markdown(effect.quote)}" if effect.quote else ""
                     await self._alert(running, effect.text + quote)
                 elif isinstance(effect, fx.PlayCue) and self.play_cue is not None:
-                    await self.play_cue(room, effect.cue)
+                    self.play_cue(running.id, effect.cue)  # queued: never waits for the audio
             except Exception:
                 log.exception("room %s: %s failed", running.id, type(effect).__name__)
 

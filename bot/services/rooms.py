@@ -317,9 +317,11 @@ class RoomService:
             return await self._close(room)
 
     async def _close(self, room: Room) -> Room:
+        # The room ends now; the closing steps (the closing cue, restoring the stage) take a few seconds more.
+        ended_at = self.clock.now()
         await self._tell_watchers("room_closing", room)
         await self.discord.close_stage(room)
-        ended = room.close(self.clock.now())
+        ended = room.close(ended_at)
         await self._save(ended)
         self.timers.cancel_room(room.id or 0)
         log.info("room #%s closed: stage instance ended, event completed", room.id)

@@ -241,3 +241,14 @@ def m004_access(db: Database) -> None:
     CREATE INDEX access_audit_guild ON access_audit (guild_id, id);
     CREATE INDEX access_audit_room ON access_audit (room_id, id)
     """)
+
+
+@migrations()
+def m005_voice(db: Database) -> None:
+    """Per-room voice settings (bot.store.voice): a room without a row plays its cues."""
+    _run(db, """
+    CREATE TABLE room_voice (
+        room_id      INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+        cues_enabled INTEGER NOT NULL DEFAULT 1 CHECK (cues_enabled IN (0, 1))
+    )
+    """)

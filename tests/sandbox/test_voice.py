@@ -97,6 +97,30 @@ async def test_voice_server_update_points_at_the_sandbox(sandbox: Sandbox, clien
     stage, voice = await join_stage(client)
     try:
         assert voice.endpoint == sandbox.voice.endpoint
+        state = the_guild(client).me.voice
+        assert state is not None and state.self_deaf is False  # as the op 4 said
         assert str(client.user.id) in sandbox.voice.snapshot(stage.id)["connected"]
+        assert sandbox.voice.snapshot(stage.id)["sessions"] == 1
+        # Voice connections coming and going wake `sandbox.until` like any other change.
+        assert await sandbox.voice.drop(user_id=client.user.id, code=4014) == 1
+        await sandbox.until(lambda: sandbox.voice.snapshot(stage.id)["connected"] == [], timeout=5)
     finally:
         await voice.disconnect()
+
+
+async def test_a_voice_server_move_sends_a_new_token_and_the_client_follows(sandbox: Sandbox, client: Client) -> None:
+    stage, voice = await join_stage(client)
+    try:
+        old_token = voice.token
+        assert sandbox.gateway.move_voice_server(client.user.id, stage.guild.id)
+        await sandbox.until(lambda: sandbox.voice.snapshot(stage.id)["sessions"] == 2
+                            and sandbox.voice.snapshot(stage.id)["connected"] == [str(client.user.id)], timeout=10)
+        assert voice.token != old_token
+        assert await asyncio.to_thread(voice.wait_until_connected, 10)  # discord.py finishes its handshake
+        await play_to_end(voice, OpusCueSource(Cue.HAND_RAISED))
+        sent = read_opus_packets(cue_path(Cue.HAND_RAISED))
+        received = await sandbox.voice.wait_for_packets(stage.id, len(sent) + 5, timeout=10)
+        assert [p.opus for p in received] == sent + [SILENCE] * 5
+    finally:
+        await voice.disconnect()
+    assert not sandbox.gateway.move_voice_server(client.user.id, stage.guild.id)  # not in voice any more

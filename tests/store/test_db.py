@@ -38,7 +38,7 @@ async def test_migrations_apply_once_across_opens(tmp_path) -> None:
     second = await Store.open(path)
     try:
         applied = await second.run(lambda db: [m.name for m in migrations.applied(db)])
-        assert applied == ["m001_initial", "m002_audience", "m003_live", "m004_access"]
+        assert applied == ["m001_initial", "m002_audience", "m003_live", "m004_access", "m005_voice"]
         assert await second.run(lambda db: migrations.pending(db)) == []
         assert await second.run(rooms.get_room, room.id) == room
     finally:

@@ -1,0 +1,138 @@
+"""Podium's voice on a stage, with discord.py's own VoiceClient: join, become a speaker, play a cue, leave.
+
+The Discord side of bot.services.voice (a sibling of bot.discord_adapter). discord.py 2.7 tries to keep the
+connection up by itself: it resumes after a 4015 close, starts a new session after 4006, and follows a new
+VOICE_SERVER_UPDATE. `CueVoiceClient` tells Podium when discord.py has given up, and the service starts over
+when discord.py's own attempt stalls (see tests/e2e/test_voice_reconnect.py).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import discord
+
+from bot.discord_adapter import DiscordAdapter
+from bot.voice.cues import FRAME_SAMPLES, Cue, OpusCueSource, read_opus_packets, cue_path
+
+log = logging.getLogger(__name__)
+
+# What Podium needs in a stage to speak there, and why.
+VOICE_PERMISSIONS = {
+    "view_channel": "View Channel", "connect": "Connect",  # join the stage
+    "speak": "Speak",  # send audio
+    "mute_members": "Mute Members",  # Discord: unsuppressing yourself (becoming a speaker) needs Mute Members
+}
+FRAME_S = FRAME_SAMPLES / 48_000
+CHECK_S = 0.1  # how often a reconnecting connection is looked at
+
+
+class VoiceUnavailable(Exception):
+    """Podium cannot speak on this stage, for a reason trying again will not fix (told to the host)."""
+
+
+class StageBusy(VoiceUnavailable):
+    """Podium is on another stage of the same server (a bot has one voice connection per server)."""
+
+
+class CueVoiceClient(discord.VoiceClient):
+    """discord.py's VoiceClient, plus `gone`: set once discord.py has given the connection up for good."""
+
+    def __init__(self, client: discord.Client, channel: discord.abc.Connectable) -> None:
+        super().__init__(client, channel)
+        self.gone = asyncio.Event()
+
+    def cleanup(self) -> None:
+        super().cleanup()
+        # discord.py calls this on the event loop, but never mind if a thread ever does.
+        try:
+            self.loop.call_soon_threadsafe(self.gone.set)
+        except RuntimeError:  # the loop is already closed: nobody is waiting any more
+            pass
+
+
+class StageVoice:
+    def __init__(self, discord_adapter: DiscordAdapter) -> None:
+        self.discord = discord_adapter
+
+    def missing_rights(self, guild_id: int, channel_id: int) -> list[str]:
+        channel = self.discord.stage(guild_id, channel_id)
+        perms = channel.permissions_for(channel.guild.me)
+        return [label for attr, label in VOICE_PERMISSIONS.items() if not getattr(perms, attr)]
+
+    def busy_elsewhere(self, guild_id: int, channel_id: int) -> int | None:
+        """The other stage of this server Podium is connected to, if any (a bot has one voice connection per
+        server)."""
+        guild = self.discord.bot.get_guild(guild_id)
+        current = guild.voice_client if guild is not None else None
+        if isinstance(current, CueVoiceClient) and not current.gone.is_set() and current.channel is not None \
+                and current.channel.id != channel_id:
+            return current.channel.id
+        return None
+
+    async def join(self, guild_id: int, channel_id: int, timeout: float) -> CueVoiceClient:
+        """Connect to the stage (or reuse the connection already there). Raises VoiceUnavailable, or
+        asyncio.TimeoutError / discord errors for failures worth retrying."""
+        channel = self.discord.stage(guild_id, channel_id)
+        missing = self.missing_rights(guild_id, channel_id)
+        if missing:
+            raise VoiceUnavailable(f"I'm missing {', '.join(missing)} in <#{channel_id}>")
+        other = self.busy_elsewhere(guild_id, channel_id)
+        if other is not None:
+            raise StageBusy(f"I'm already playing cues on <#{other}>, and a bot can be on only one stage "
+                                   "per server")
+        current = channel.guild.voice_client
+        if isinstance(current, CueVoiceClient) and not current.gone.is_set():
+            return current
+        # Deafened: Podium never listens. discord.py retries the handshake itself within `timeout`.
+        client = await channel.connect(cls=CueVoiceClient, timeout=timeout, reconnect=True, self_deaf=True)
+        assert isinstance(client, CueVoiceClient)
+        return client
+
+    async def become_speaker(self, client: CueVoiceClient) -> None:
+        """Discord's "Modify Current User Voice State": suppress false on @me (needs Mute Members)."""
+        me = client.guild.me
+        if me.voice is not None and me.voice.channel is not None and me.voice.suppress:
+            await me.edit(suppress=False)
+
+    async def wait_connected(self, client: CueVoiceClient, timeout: float) -> bool:
+        """While discord.py is reconnecting, wait (bounded) for it to finish. discord.py offers only a blocking
+        wait (a thread per waiting room) or private state, so this looks every CHECK_S seconds."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not client.is_connected():
+            if client.gone.is_set() or asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(CHECK_S)
+        return True
+
+    async def play(self, client: CueVoiceClient, cue: Cue) -> None:
+        """Play one cue to its end (bounded by its length plus a margin); the speaking flag is off again after."""
+        length = len(read_opus_packets(cue_path(cue))) * FRAME_S
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future[Exception | None] = loop.create_future()
+
+        def after(error: Exception | None) -> None:  # called on discord.py's player thread
+            loop.call_soon_threadsafe(lambda: finished.done() or finished.set_result(error))
+
+        client.play(OpusCueSource(cue), after=after)
+        try:
+            error = await asyncio.wait_for(asyncio.shield(finished), length + 5.0)
+        except asyncio.TimeoutError:
+            client.stop()
+            raise
+        if error is not None:
+            raise error
+
+    async def leave(self, guild_id: int, channel_id: int | None = None) -> None:
+        """Disconnect from the guild's stage (only that stage if given). Never raises."""
+        guild = self.discord.bot.get_guild(guild_id)
+        client = guild.voice_client if guild is not None else None
+        if not isinstance(client, CueVoiceClient):
+            return
+        if channel_id is not None and (client.channel is None or client.channel.id != channel_id):
+            return
+        try:
+            await asyncio.wait_for(client.disconnect(force=True), 5.0)
+        except Exception:
+            log.warning("guild %s: could not leave voice cleanly", guild_id, exc_info=True)
+            client.cleanup()
