@@ -34,7 +34,7 @@ class Services:
         self.live = LiveService(store, self.clock, self.discord, self.rooms.timers, self.rooms)
         self.rooms.watch(self.live)
         self.access = AccessService(store, self.clock, self.discord)
-        self.guests = GuestService(self.rooms, self.access, self.discord, self.clock)
+        self.guests = GuestService(self.rooms, self.access, self.discord, self.clock, speakers=self.live)
         self.rooms.watch(self.access)
         self.cards.card_items.append(self.guests.card_items)
         self.voice = VoiceService(store, self.discord, self.live)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from discord.utils import escape_markdown
 from sqlite_utils import Database
@@ -39,6 +40,11 @@ class AccessChoice:
     guest_invites: int
 
 
+class SpeakerApproval(Protocol):
+    async def pre_approve(self, caller: Caller, room: Room, user_id: int) -> None:
+        """Invite `user_id` to speak as soon as they are on the room's stage."""
+
+
 @dataclass(frozen=True, slots=True)
 class NewCode:
     code: str  # shown once, never stored
@@ -46,8 +52,10 @@ class NewCode:
 
 
 class GuestService:
-    def __init__(self, rooms: RoomService, access: AccessService, discord: DiscordAdapter, clock: Clock) -> None:
+    def __init__(self, rooms: RoomService, access: AccessService, discord: DiscordAdapter, clock: Clock,
+                 speakers: SpeakerApproval | None = None) -> None:
         self.rooms = rooms
+        self.speakers = speakers  # a guest invited as a speaker is pre-approved on the stage (the live rooms)
         self.access = access
         self.store = access.store
         self.discord = discord
@@ -147,6 +155,8 @@ class GuestService:
                                     detail=refused.user_message)
             raise
         await self._after_guest_change(room)
+        if as_speaker and self.speakers is not None:
+            await self.speakers.pre_approve(caller, room, user_id)
         delivered = await self.discord.dm(user_id, content=self.invitation_text(room, caller.user_id, as_speaker))
         return room, delivered
 

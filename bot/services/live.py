@@ -325,6 +325,14 @@ class LiveService:
         await self.store.run(save)
         return room
 
+    async def pre_approve(self, caller: Caller, room: Room, user_id: int) -> None:
+        """A speaker named ahead (a scheduled room) or now (a live one): invited as soon as they are on stage."""
+        assert room.id is not None
+        if room.status == RoomStatus.LIVE:
+            await self.moderate(room.guild_id, caller.user_id, room.id, "speaker", user_id)
+        else:
+            await self.name_ahead(caller, room.guild_id, room.id, user_id, "speaker")
+
     def _refresh_moderator(self, running: Running, user_id: int) -> None:
         running.live.set_stage_moderator(user_id, self.adapter.is_stage_moderator(
             running.room.guild_id, running.room.stage_channel_id, user_id))

@@ -224,3 +224,20 @@ async def test_audit_lists_who_did_what(sandbox: Sandbox, control: Control, podi
         assert f"**{action}**" in text, text
     assert f"<@{uid(sandbox, 'alice')}>" in text and "watchdog" in text
     assert text.index("**removed**") < text.index("**granted**")  # most recent first
+
+
+async def test_a_guest_invited_as_a_speaker_is_invited_to_speak_when_they_join(sandbox: Sandbox, control: Control,
+                                                                              podium: BotRun) -> None:
+    rid, _ = await schedule(control, who="bob", access="invite", start="in 2 hours")
+    reply = await control.person("bob").command("room invite", room=rid, member="carol", as_speaker=True)
+    assert "as a speaker" in reply.text, reply
+    await control.person("bob").command("room start", room=rid)
+    await podium.services.live.until(lambda: podium.services.live.running(rid))
+    await control.person("carol").joins(STAGE)
+    state = lambda: guild(sandbox).voice_states.get(uid(sandbox, "carol"))  # noqa: E731
+    await sandbox.until(lambda: state() is not None and not state().suppress, what="carol invited to speak")
+    # And one invited as a speaker while the room is live is invited as soon as they join too.
+    await control.person("bob").command("room invite", room=rid, member="dave", as_speaker=True)
+    await control.person("dave").joins(STAGE)
+    dave = lambda: guild(sandbox).voice_states.get(uid(sandbox, "dave"))  # noqa: E731
+    await sandbox.until(lambda: dave() is not None and not dave().suppress, what="dave invited to speak")
