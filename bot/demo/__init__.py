@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import tempfile
 from pathlib import Path
 
-from bot.demo.scene import CueEar, look
+from bot.demo.scene import CueEar, look, name_users
 from bot.demo.story import Timing
-from bot.demo.view import HeadlessView, LiveView, PodiumLogTap, View
+from bot.demo.view import PODIUM_LOGGERS, HeadlessView, LiveView, PodiumLogTap, View
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,13 +32,10 @@ async def run_demo(*, headless: bool = True, interactive: bool = False, db_dir: 
 
     workdir = Path(db_dir or tempfile.mkdtemp(prefix="podium-demo-"))
     view: View = HeadlessView() if headless or interactive else LiveView()
-    tap = PodiumLogTap(view)
-    root = logging.getLogger()
-    quiet = _quiet_console(root) if isinstance(view, LiveView) else contextlib.nullcontext()
-    root.addHandler(tap)
     try:
-        with quiet:
+        with _podium_log_to(view) as tap:
             async with Sandbox("demo", workdir=workdir) as sandbox:
+                tap.rename = functools.partial(name_users, sandbox)
                 settings = Settings.from_env(sandbox.env() | {"PODIUM_DB": str(workdir / "podium.db"),
                                                               "PODIUM_GUILD_READY_TIMEOUT": "0.1"}, dotenv=False)
                 bot_task = asyncio.create_task(run_bot(settings), name="podium")
@@ -63,7 +61,6 @@ async def run_demo(*, headless: bool = True, interactive: bool = False, db_dir: 
                     bot_task.cancel()
                     await asyncio.gather(bot_task, watcher, return_exceptions=True)
     finally:
-        root.removeHandler(tap)
         view.close()
     return 0
 
@@ -86,14 +83,33 @@ async def _watch(sandbox, view: View, ear: CueEar) -> None:  # noqa: ANN001
         await asyncio.sleep(REFRESH_S)
 
 
+class _NotPodium(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith(PODIUM_LOGGERS)
+
+
 @contextlib.contextmanager
-def _quiet_console(root: logging.Logger):  # noqa: ANN202
-    """While the live view owns the terminal, log lines go to its log panel instead of the console."""
+def _podium_log_to(view: View):  # noqa: ANN202
+    """Podium's own log lines (INFO and up) go to the view, once: the live view owns the terminal, so nothing
+    else prints there; headless, the console keeps everything else (discord.py's warnings, say)."""
+    root, podium = logging.getLogger(), logging.getLogger("bot")
+    tap = PodiumLogTap(view)
     consoles = [h for h in root.handlers if isinstance(h, logging.StreamHandler)]
+    not_podium = _NotPodium()
+    level = podium.level
+    podium.setLevel(min(podium.getEffectiveLevel(), logging.INFO))
+    root.addHandler(tap)
     for handler in consoles:
-        root.removeHandler(handler)
+        if isinstance(view, LiveView):
+            root.removeHandler(handler)
+        else:
+            handler.addFilter(not_podium)
     try:
-        yield
+        yield tap
     finally:
+        root.removeHandler(tap)
+        podium.setLevel(level)
         for handler in consoles:
-            root.addHandler(handler)
+            handler.removeFilter(not_podium)
+            if handler not in root.handlers:
+                root.addHandler(handler)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 STAGE = "Town Hall"
 ANNOUNCEMENTS = "announcements"
+AUDIENCE_SHOWN = 8
 _MENTION = re.compile(r"<@!?(\d+)>|<#(\d+)>|<t:(\d+)(?::(\w))?>")
 
 
@@ -28,17 +29,21 @@ class Post:
 
     @property
     def full(self) -> str:
-        return f"{self.text} | {self.detail}" if self.detail and self.detail != self.text else self.text
+        if not self.detail or self.detail.startswith(self.text):
+            return self.detail or self.text
+        return f"{self.text} | {self.detail}"
 
 
 @dataclass(frozen=True)
 class Scene:
     stage_live: bool = False
     topic: str = ""
-    speakers: tuple[str, ...] = ()
+    speakers: tuple[str, ...] = ()  # people
+    podium_on_stage: bool = False  # the bot, a speaker while it plays cues
     invited: tuple[str, ...] = ()  # invited to speak, not answered yet
     hands: tuple[str, ...] = ()  # Discord's own "request to speak", oldest first
     listeners: int = 0
+    audience: tuple[str, ...] = ()  # the first few listeners' names
     card: tuple[str, ...] = ()  # the room card in the stage chat, as lines
     announcements: tuple[Post, ...] = ()
     dms: tuple[Post, ...] = ()  # "to carol: ..."
@@ -62,8 +67,9 @@ class CueEar:
         return self.heard
 
 
-def readable(sandbox: "Sandbox", text: str) -> str:
-    """Mentions, channel links and timestamps as a member's client would show them."""
+def readable(sandbox: "Sandbox", text: str, *, relative: bool = True) -> str:
+    """Mentions, channel links and timestamps as a member's client would show them (relative ones as a clock
+    time when `relative` is False, so that a message does not seem to change every second)."""
     world = sandbox.world
 
     def one(match: re.Match[str]) -> str:
@@ -75,7 +81,7 @@ def readable(sandbox: "Sandbox", text: str) -> str:
             found_channel = world.channels.get(int(channel))
             return "#" + (found_channel.name if found_channel else channel)
         when = datetime.fromtimestamp(int(stamp), timezone.utc)
-        if style == "R":
+        if style == "R" and relative:
             seconds = round((when - datetime.now(timezone.utc)).total_seconds())
             return f"in {seconds} s" if seconds >= 0 else f"{-seconds} s ago"
         return when.strftime("%H:%M:%S UTC")
@@ -83,12 +89,23 @@ def readable(sandbox: "Sandbox", text: str) -> str:
     return _MENTION.sub(one, text)
 
 
+_USER_ID = re.compile(r"\buser (\d{15,20})\b")
+
+
+def name_users(sandbox: "Sandbox", text: str) -> str:
+    """"user 1234..." in Podium's log lines as the member's name."""
+    def one(match: re.Match[str]) -> str:
+        user = sandbox.world.users.get(int(match.group(1)))
+        return user.username if user else match.group(0)
+    return _USER_ID.sub(one, text)
+
+
 def embed_lines(sandbox: "Sandbox", embed: dict) -> list[str]:
     lines = [embed.get("title", "")]
     if embed.get("description"):
-        lines.append(embed["description"])
-    lines += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
-    return [readable(sandbox, line) for line in lines if line]
+        lines += [line for line in embed["description"].splitlines() if line.strip()]
+    lines += [f"{f['name']}: {' · '.join(f['value'].splitlines())}" for f in embed.get("fields", [])]
+    return [readable(sandbox, line, relative=False) for line in lines if line]
 
 
 def post(sandbox: "Sandbox", author: str, message) -> Post:  # noqa: ANN001 (a sandbox Message)
@@ -105,7 +122,7 @@ def look(sandbox: "Sandbox", ear: CueEar) -> Scene:
     states = [s for s in guild.voice_states.values() if s.channel_id == stage.id]
     people = [s for s in states if not world.users[s.user_id].bot]
     # On a stage, an unsuppressed member with a request-to-speak time is invited and has not answered yet.
-    speakers = [name[s.user_id] for s in states if not s.suppress and s.request_to_speak_timestamp is None]
+    speakers = [name[s.user_id] for s in people if not s.suppress and s.request_to_speak_timestamp is None]
     invited = [name[s.user_id] for s in people if not s.suppress and s.request_to_speak_timestamp]
     hands = sorted((s for s in people if s.suppress and s.request_to_speak_timestamp),
                    key=lambda s: s.request_to_speak_timestamp)
@@ -125,7 +142,9 @@ def look(sandbox: "Sandbox", ear: CueEar) -> Scene:
     return Scene(
         stage_live=instance is not None, topic=instance.topic if instance else "",
         speakers=tuple(speakers), invited=tuple(invited),
+        podium_on_stage=any(world.users[s.user_id].bot for s in states),
         hands=tuple(name[s.user_id] for s in hands), listeners=sum(1 for s in people if s.suppress),
+        audience=tuple(name[s.user_id] for s in people if s.suppress)[:AUDIENCE_SHOWN],
         card=card, announcements=announcements, dms=tuple(post for _, post in sorted(dms, key=lambda d: d[0])),
         cues=tuple(ear.listen(payloads)),
     )

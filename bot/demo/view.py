@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 import sys
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol, TextIO
 
 from bot.demo.scene import Post, Scene
 
 LOG_LINES = 12
+PODIUM_LOGGERS = ("bot", "cogs")
 
 
 class View(Protocol):
@@ -28,10 +30,11 @@ class PodiumLogTap(logging.Handler):
     def __init__(self, view: View) -> None:
         super().__init__(logging.INFO)
         self.view = view
+        self.rename: Callable[[str], str] = lambda text: text  # user ids to names, once the world is known
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name.startswith(("bot", "cogs")):
-            self.view.podium_log(f"{record.levelname.lower():7} {record.getMessage()}")
+        if record.name.startswith(PODIUM_LOGGERS):
+            self.view.podium_log(f"{record.levelname.lower():7} {self.rename(record.getMessage())}")
 
 
 class HeadlessView:
@@ -54,8 +57,8 @@ class HeadlessView:
         before, self.last = self.last, scene
         if scene.stage_live != before.stage_live:
             self._print("stage", f"live: {scene.topic}" if scene.stage_live else "closed")
-        if (scene.speakers, scene.invited, scene.hands, scene.listeners) != (
-                before.speakers, before.invited, before.hands, before.listeners):
+        if (scene.speakers, scene.invited, scene.hands, scene.listeners, scene.podium_on_stage) != (
+                before.speakers, before.invited, before.hands, before.listeners, before.podium_on_stage):
             self._print("stage", _stage_line(scene))
         if scene.card != before.card and scene.card:
             self._print("card", " · ".join(scene.card))
@@ -75,11 +78,13 @@ def _new(before: tuple[Post, ...], after: tuple[Post, ...]) -> tuple[Post, ...]:
 
 
 def _stage_line(scene: Scene) -> str:
-    parts = [f"speakers: {', '.join(scene.speakers) or '-'}"]
+    parts = [f"speakers: {', '.join(scene.speakers) or '-'}" + (" (+ Podium, for its chimes)" if scene.podium_on_stage
+                                                                else "")]
     if scene.invited:
         parts.append(f"invited: {', '.join(scene.invited)}")
     parts.append(f"hands: {', '.join(scene.hands) or '-'}")
-    parts.append(f"listeners: {scene.listeners}")
+    shown = ", ".join(scene.audience) + (", ..." if scene.listeners > len(scene.audience) else "")
+    parts.append(f"listeners: {scene.listeners}" + (f" ({shown})" if scene.audience else ""))
     return " | ".join(parts)
 
 
@@ -125,10 +130,12 @@ class LiveView:
         stage = Table.grid(padding=(0, 1))
         stage.add_row("status", "[bold red]● LIVE[/] " + scene.topic if scene.stage_live else "[dim]not live[/]")
         stage.add_row("speakers", ", ".join(scene.speakers) or "-")
+        stage.add_row("podium", "on stage (plays the chimes)" if scene.podium_on_stage else "-")
         if scene.invited:
             stage.add_row("invited", ", ".join(scene.invited))
         stage.add_row("hands", ", ".join(scene.hands) or "-")
-        stage.add_row("listeners", str(scene.listeners))
+        stage.add_row("listeners", f"{scene.listeners}: {', '.join(scene.audience)}"
+                      + (", ..." if scene.listeners > len(scene.audience) else ""))
         stage.add_row("audio", " ".join(f"♪{c}" for c in scene.cues[-6:]) or "-")
 
         grid = Table.grid(expand=True)

@@ -32,14 +32,15 @@ class Services:
         self.rooms.cards = self.cards
         self.settings = SettingsService(store)
         self.live = LiveService(store, self.clock, self.discord, self.rooms.timers, self.rooms)
-        self.rooms.watch(self.live)
         self.access = AccessService(store, self.clock, self.discord)
         self.guests = GuestService(self.rooms, self.access, self.discord, self.clock, speakers=self.live)
-        self.rooms.watch(self.access)
         self.cards.card_items.append(self.guests.card_items)
         self.voice = VoiceService(store, self.discord, self.live)
-        self.rooms.watch(self.voice)
         self.live.play_cue = self.voice.play
+        # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue
+        # plays last, while the stage still exists.
+        for watcher in (self.access, self.live, self.voice):
+            self.rooms.watch(watcher)
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
 

@@ -63,6 +63,7 @@ class AccessService:
         if not resumed:
             await self.audit(room.guild_id, room.id, self.gate.bot_id, "gated",
                              detail=f"stage closed to all but {gating.MODE_TEXT[access.mode]}")
+            log.info("room #%s: stage gated: Connect only for %s", room.id, gating.MODE_TEXT[access.mode])
 
     async def room_closing(self, room: Room) -> None:
         """The watchdog stands down (people may stay on after the room); overwrites are restored once closed."""
@@ -126,6 +127,8 @@ class AccessService:
             await self.store.run(access_repo.delete_snapshot, room_id)
         await self.audit(snapshot.guild_id, room_id, self.gate.bot_id, "restored",
                          detail=f"{len(steps)} overwrite(s) put back")
+        log.info("room #%s: stage permissions restored exactly as before the room (%d change(s))", room_id,
+                 len(steps))
         return True
 
     async def _carry_out(self, channel_id: int, steps: Iterable[gating.RestoreStep], reason: str) -> None:
@@ -194,6 +197,7 @@ class AccessService:
         if not await self.gate.disconnect(guild_id, user_id, f"Podium room #{room.id}: not allowed in"):
             return False
         await self.audit(guild_id, room.id, self.gate.bot_id, "removed", user_id, detail=f"watchdog: {reason}")
+        log.info("room #%s: moved user %s off the stage: %s", room.id, user_id, reason)
         await self.discord.dm(user_id, content=(
             f"I moved you out of <#{channel_id}>: the room **{escape_markdown(room.title)}** (#{room.id}) "
             "is live there, "

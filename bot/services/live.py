@@ -400,8 +400,11 @@ class LiveService:
             try:
                 if isinstance(effect, fx.InviteToSpeak):
                     await self.discord.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, False)
+                    log.info("room #%s: invited user %s to speak", running.id, effect.user_id)
                 elif isinstance(effect, fx.ReturnToAudience):
                     await self.discord.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, True)
+                    log.info("room #%s: returned user %s to the audience (%s)", running.id, effect.user_id,
+                             effect.reason)
                     if effect.reason != "Q&A: next question":
                         await self.adapter.dm(effect.user_id, content=f"You are back in the audience of "
                                               f"**{room.title}**: {effect.reason}.")

@@ -307,6 +307,7 @@ class VoiceService:
     async def _play(self, voice: _RoomVoice, client: CueVoiceClient, cue: Cue) -> None:
         try:
             await self.stage.become_speaker(client)
+            log.info("room #%s: playing the %s cue on the stage", voice.room.id, cue.value)
             await self.stage.play(client, cue)
         except Exception:
             log.warning("room %s: could not play the %s cue", voice.room.id, cue.value, exc_info=True)
