@@ -67,9 +67,9 @@ class CueEar:
         return self.heard
 
 
-def readable(sandbox: "Sandbox", text: str, *, relative: bool = True) -> str:
-    """Mentions, channel links and timestamps as a member's client would show them (relative ones as a clock
-    time when `relative` is False, so that a message does not seem to change every second)."""
+def readable(sandbox: "Sandbox", text: str, *, at: datetime | None = None) -> str:
+    """Mentions, channel links, timestamps and bold as a member's client would show them. Relative timestamps
+    count from `at` (a message's last edit, so that it does not seem to change every second), else from now."""
     world = sandbox.world
 
     def one(match: re.Match[str]) -> str:
@@ -81,12 +81,12 @@ def readable(sandbox: "Sandbox", text: str, *, relative: bool = True) -> str:
             found_channel = world.channels.get(int(channel))
             return "#" + (found_channel.name if found_channel else channel)
         when = datetime.fromtimestamp(int(stamp), timezone.utc)
-        if style == "R" and relative:
-            seconds = round((when - datetime.now(timezone.utc)).total_seconds())
+        if style == "R":
+            seconds = round((when - (at or datetime.now(timezone.utc))).total_seconds())
             return f"in {seconds} s" if seconds >= 0 else f"{-seconds} s ago"
         return when.strftime("%H:%M:%S UTC")
 
-    return _MENTION.sub(one, text)
+    return _MENTION.sub(one, text).replace("**", "")
 
 
 _USER_ID = re.compile(r"\buser (\d{15,20})\b")
@@ -100,17 +100,18 @@ def name_users(sandbox: "Sandbox", text: str) -> str:
     return _USER_ID.sub(one, text)
 
 
-def embed_lines(sandbox: "Sandbox", embed: dict) -> list[str]:
+def embed_lines(sandbox: "Sandbox", embed: dict, at: datetime | None = None) -> list[str]:
     lines = [embed.get("title", "")]
     if embed.get("description"):
         lines += [line for line in embed["description"].splitlines() if line.strip()]
     lines += [f"{f['name']}: {' · '.join(f['value'].splitlines())}" for f in embed.get("fields", [])]
-    return [readable(sandbox, line, relative=False) for line in lines if line]
+    return [readable(sandbox, line, at=at) for line in lines if line]
 
 
 def post(sandbox: "Sandbox", author: str, message) -> Post:  # noqa: ANN001 (a sandbox Message)
-    embeds = [embed_lines(sandbox, embed) for embed in message.embeds]
-    text = readable(sandbox, message.content) if message.content else (embeds[0][0] if embeds else "")
+    at = message.edited_at or message.created_at
+    embeds = [embed_lines(sandbox, embed, at) for embed in message.embeds]
+    text = readable(sandbox, message.content, at=at) if message.content else (embeds[0][0] if embeds else "")
     return Post(author, text, " | ".join(" · ".join(lines) for lines in embeds))
 
 
@@ -130,7 +131,7 @@ def look(sandbox: "Sandbox", ear: CueEar) -> Scene:
 
     stage_chat = world.channel_messages(stage.id)
     cards = [m for m in stage_chat if m.author_id == (world.bot.id if world.bot else 0) and m.embeds]
-    card = tuple(embed_lines(sandbox, cards[-1].embeds[0])) if cards else ()
+    card = tuple(embed_lines(sandbox, cards[-1].embeds[0], cards[-1].edited_at or cards[-1].created_at)) if cards else ()
     announce = world.channel(ANNOUNCEMENTS, guild)
     announcements = tuple(post(sandbox, name[m.author_id], m)
                           for m in world.channel_messages(announce.id) if not m.ephemeral)

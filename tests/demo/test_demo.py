@@ -20,7 +20,7 @@ async def test_the_scripted_demo_runs_to_the_recap(tmp_path, capsys) -> None:
         return any(line.startswith(prefix) and all(p in line for p in parts) for line in lines)
 
     assert "[stage] live: Town Hall: ask me anything" in lines
-    assert has("[dm] to carol: 🎟️", "as a **speaker**"), "no invitation DM"
+    assert has("[dm] to carol: 🎟️", "as a speaker"), "no invitation DM"
     assert has("[dm] to carol: ⏰"), "no reminder DM to an interested member"
     assert has("[demo] listener003 tries to join the stage: Discord refuses", "50013")
     assert has("[demo] listener005 → /room join: You're in")
