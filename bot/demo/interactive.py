@@ -11,7 +11,7 @@ import asyncio
 import shlex
 from typing import TYPE_CHECKING
 
-from bot.demo.scene import STAGE
+from bot.demo.scene import STAGE, readable
 
 if TYPE_CHECKING:
     from sandbox import Sandbox
@@ -67,7 +67,7 @@ async def act(sandbox: "Sandbox", control: "Control", view: "View", line: str) -
     if verb.startswith("/"):
         command = " ".join([verb[1:]] + [w for w in rest if "=" not in w])
         reply = await person.command(command, **parse_options([w for w in rest if "=" in w]))
-        view.narrate(f"{who} → /{command}: {reply.text or reply.failed}")
+        view.narrate(f"{who} → /{command}: {_shown(sandbox, reply)}")
     elif verb == "join":
         await person.joins(rest[0] if rest else STAGE)
     elif verb == "leave":
@@ -78,6 +78,10 @@ async def act(sandbox: "Sandbox", control: "Control", view: "View", line: str) -
         await person.answers_invitation(verb == "accept")
     elif verb == "click" and len(rest) == 2:
         reply = await person.clicks(rest[0], rest[1])
-        view.narrate(f"{who} clicked: {reply.text or reply.failed}")
+        view.narrate(f"{who} clicked: {_shown(sandbox, reply)}")
     else:
         view.narrate(f"unknown action {verb!r}; type help")
+
+
+def _shown(sandbox: "Sandbox", reply) -> str:  # noqa: ANN001 (a sandbox.client.Reply)
+    return readable(sandbox, (reply.text or reply.failed or "(no answer)").replace("\n", " · "))
