@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,6 @@ class Burst:
     cpu_s: float
     rest_calls: int = 0
     rate_limited: int = 0
-    card_lag_s: float | None = None
     podium_bytes: int = 0
     discord_bytes: int = 0
 
@@ -98,19 +97,11 @@ async def sandbox_process(listeners: int):  # noqa: ANN201
         await process.wait()
 
 
-async def _settle(baseline: set[asyncio.Task]) -> None:
-    """Wait until every task started since `baseline` (event handlers and what they spawned) has finished."""
-    me = asyncio.current_task()
-    while pending := {t for t in asyncio.all_tasks() if t not in baseline and t is not me and not t.done()}:
-        await asyncio.wait(pending, timeout=SETTLE_TIMEOUT_S)
-
-
 async def _rest_log(control: Control) -> list[dict]:
     return await control.requests()
 
 
-async def measure(listeners: int, raises: int, *, podium: bool, trace_memory: bool = False,
-                  card_settled: Callable[[Control], object] | None = None) -> Burst:
+async def measure(listeners: int, raises: int, *, podium: bool, trace_memory: bool = False) -> Burst:
     async with sandbox_process(listeners) as env:
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings.from_env(env | {"PODIUM_DB": str(Path(tmp) / "bench.db"),
@@ -130,10 +121,19 @@ async def measure(listeners: int, raises: int, *, podium: bool, trace_memory: bo
             try:
                 if podium:
                     await asyncio.wait_for(services.ready.wait(), 120)
-                    await _open_room(control)
+                    room_id = await _open_room(control)
+                    live = services.live
+                    await live.until(lambda: live.running(room_id))
+
+                    async def settled() -> None:  # Podium has carried out everything the burst asked of it
+                        queue = live.running(room_id).live.queue  # type: ignore[union-attr]
+                        await live.until(lambda: len(queue) == raises and live.idle(room_id), SETTLE_TIMEOUT_S)
                 else:
                     await asyncio.wait_for(client.wait_until_ready(), 120)  # type: ignore[attr-defined]
-                return await _burst(client, control, listeners, raises, trace_memory, card_settled)
+
+                    async def settled() -> None:  # discord.py alone: done once it has parsed every event
+                        pass
+                return await _burst(client, control, listeners, raises, trace_memory, settled)
             finally:
                 await control.close()
                 await client.close()  # type: ignore[attr-defined]
@@ -143,31 +143,28 @@ async def measure(listeners: int, raises: int, *, podium: bool, trace_memory: bo
                     store.close()
 
 
-async def _open_room(control: Control) -> None:
+async def _open_room(control: Control) -> int:
     alice = control.person("alice")
     reply = await alice.command("room schedule", title="Bench: a very popular stage", start="in 1 hour", stage=STAGE)
     room = int(reply.first["content"].split("#")[1].split()[0])
     reply = await alice.command("room start", room=room)
     assert "live" in reply.text, reply
+    return room
 
 
 async def _burst(client: _Counting, control: Control, listeners: int, raises: int, trace_memory: bool,
-                 card_settled: Callable[[Control], object] | None) -> Burst:
+                 settled: Callable[[], Awaitable[None]]) -> Burst:
     rest_before = len(await _rest_log(control))
     gc.collect()
-    baseline = set(asyncio.all_tasks())
     if trace_memory:
         tracemalloc.start(16)
         before = tracemalloc.take_snapshot()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     await control.crowd(STAGE, join=listeners, raise_hands=raises)
     await asyncio.wait_for(client.all_seen.wait(), SETTLE_TIMEOUT_S)
-    await _settle(baseline)
+    await settled()
     cpu1, wall1 = time.process_time(), time.perf_counter()
     burst = Burst(events=client.seen, wall_s=wall1 - wall0, cpu_s=cpu1 - cpu0)
-    if card_settled is not None:
-        await card_settled(control)  # type: ignore[misc]
-        burst.card_lag_s = time.perf_counter() - wall1
     if trace_memory:
         gc.collect()
         after = tracemalloc.take_snapshot()
@@ -207,9 +204,6 @@ async def run(*, listeners: int, raises: int, rounds: int) -> None:
           f"{(real_us - bare_us) / bare_us:.2f}x discord.py's (goal: at most 1x)")
     print(f"  throughput               {events / wall:8.0f} events/s through the whole bot "
           f"(burst handled in {wall:.2f} s wall)")
-    lag = [b.card_lag_s for b in real if b.card_lag_s is not None]
-    print("  card shows final queue   " + (f"{median(lag):8.2f} s after the last event" if lag else
-                                          "     n/a (no live card on this stage)"))
     print(f"  REST calls in the burst  {median([b.rest_calls for b in real]):8.0f}  "
           f"(429s: {max(b.rate_limited for b in real)})")
     print(f"  memory per listener      {memory.podium_bytes / listeners:8.0f} B kept by Podium, "
