@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from bot.core.access import Caller
 
 log = logging.getLogger(__name__)
+# User text (titles, notes) shown in messages goes through this, so it cannot format or fake Podium's own text.
+escape_markdown = discord.utils.escape_markdown
 
 # What Podium needs in a stage channel to run a room there, and why.
 STAGE_PERMISSIONS = {

@@ -12,7 +12,6 @@ from bot.core.live import VoiceNow
 from bot.discord_adapter import DiscordAdapter, has_stage_moderator_rights
 
 log = logging.getLogger(__name__)
-escape_markdown = discord.utils.escape_markdown
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,7 +117,8 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
         assert interaction.guild_id is not None
         cancelled = await self.rooms.cancel(caller_of(interaction), interaction.guild_id, room,
                                             whole_series=whole_series)
-        await interaction.followup.send(f"Cancelled room #{cancelled.id} ({cancelled.title}).", ephemeral=True)
+        await interaction.followup.send(
+            f"Cancelled room #{cancelled.id} ({discord.utils.escape_markdown(cancelled.title)}).", ephemeral=True)
 
     @app_commands.command(name="start", description="Open a scheduled room now")
     @app_commands.autocomplete(room=room_autocomplete)

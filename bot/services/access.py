@@ -12,13 +12,11 @@ import collections
 import logging
 from collections.abc import Iterable
 
-from discord.utils import escape_markdown
-
 from bot.clock import Clock
 from bot.core import gating
 from bot.core.gating import AccessMode, RoomAccess
 from bot.core.rooms import Room, RoomStatus
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.discord_gate import StageGate
 from bot.store import access as access_repo
 from bot.store import rooms as room_repo

@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from discord.utils import escape_markdown
 from sqlite_utils import Database
 
 from bot.clock import Clock
@@ -19,7 +18,7 @@ from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.invites import Guest, InviteCode, Knock, KnockStatus
 from bot.core.rooms import Room, RoomStatus
 from bot.core.when import discord_timestamp
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.services.access import AccessService
 from bot.services.rooms import RoomService
 from bot.store import access as access_repo

@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot import live_card
 from bot.clock import Clock
-from bot.discord_live import escape_markdown
 from bot.core import effects as fx
 from bot.core import plan
 from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.live import LiveRoom
 from bot.core.access import Caller, require_room_manager
 from bot.core.rooms import Room, RoomStatus
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.discord_live import LiveDiscord, VoiceChange
 from bot.schedule import Timers
 from bot.services.live_card import CardPacer
@@ -72,7 +71,6 @@ class LiveService:
         self.clock = clock
         self.adapter = discord
         self.discord = LiveDiscord(discord)
-        self.adapter = discord
         self.timers = timers
         self.card_interval = 2.0  # seconds between two edits of one room's card (Discord's edit bucket is 5/5 s)
         self.play_cue: Callable[[int, str], object] | None = None  # set by the voice feature: (room id, cue name)
@@ -396,7 +394,7 @@ class LiveService:
                     await self.discord.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, True)
                     if effect.reason != "Q&A: next question":
                         await self.adapter.dm(effect.user_id, content=f"You are back in the audience of "
-                                              f"**{room.title}**: {effect.reason}.")
+                                              f"**{escape_markdown(room.title)}**: {effect.reason}.")
                 elif isinstance(effect, fx.Notify):
                     await self.adapter.dm(effect.user_id, content=effect.text)
                 elif isinstance(effect, fx.AlertModerators):

@@ -23,7 +23,7 @@ from bot.core.recurrence import next_start, parse_repeat
 from bot.core.rooms import Room, RoomStatus, decide_start
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.schedule import Timers
 from bot.store import rooms as room_repo
 from bot.store import reminders as reminder_repo
@@ -242,8 +242,17 @@ class RoomService:
                 if room.status == RoomStatus.SCHEDULED:
                     await self._sync_interest(room)
                 else:
-                    await self._tell_watchers("room_opened", room, resumed=True)
+                    room = await self._resume(room)
                 await self.plan_room(room)
+
+    async def _resume(self, room: Room) -> Room:
+        """Tell the watchers a room is still live, under the room's lock: a /room end that comes in meanwhile
+        waits for them, so a watcher never sets a room up again (e.g. re-gates its stage) after it closed."""
+        async with self._locks[room.id or 0]:
+            room = await self._current(room)
+            if room.status == RoomStatus.LIVE:
+                await self._tell_watchers("room_opened", room, resumed=True)
+            return room
 
     async def _sync_interest(self, room: Room) -> None:
         """Members who marked themselves interested (or stopped) while Podium was down."""
@@ -289,8 +298,8 @@ class RoomService:
             self.timers.cancel_room(room.id or 0)
             await self.discord.cancel_event(room)
             await self.discord.dm(room.host_id, content=(
-                f"Your room **{room.title}** (#{room.id}) was missed: Podium was offline for its whole slot. "
-                "Schedule it again with /room schedule."))
+                f"Your room **{escape_markdown(room.title)}** (#{room.id}) was missed: Podium was offline for its "
+                "whole slot. Schedule it again with /room schedule."))
             await self.schedule_next(missed)
             log.info("room #%s missed: Podium was offline for its whole slot; the host was told", room.id)
             return missed

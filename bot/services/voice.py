@@ -20,7 +20,7 @@ from bot.core import voice as rules
 from bot.core.access import Caller, require_room_manager
 from bot.core.errors import NotFound, ValidationError
 from bot.core.rooms import Room, RoomStatus
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.store import ledger
 from bot.store import rooms as room_repo
 from bot.store import settings as settings_repo
@@ -317,6 +317,6 @@ class VoiceService:
         if not await self.store.run(ledger.mark_fired, unavailable_key(room.id or 0)):
             return
         await self.discord.dm(room.host_id, content=(
-            f"Your room **{discord.utils.escape_markdown(room.title)}** (#{room.id}) is live, but without its "
+            f"Your room **{escape_markdown(room.title)}** (#{room.id}) is live, but without its "
             f"audio cues: {reason}. Everything else works. "
             + (next_step or "Once that is fixed, play a cue with /stage chime and I'll join the stage.")))
