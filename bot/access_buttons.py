@@ -65,12 +65,6 @@ class KnockVerdict(discord.ui.DynamicItem[discord.ui.Button],
         await interaction.followup.send(f"<@{self.user_id}>'s request is {verdict}. I told them.", ephemeral=True)
 
 
-def knock_view(room_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(KnockButton(room_id))
-    return view
-
-
 def requests_view(room_id: int, user_ids: list[int]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for row, user_id in enumerate(user_ids[:5]):  # five rows of buttons at most

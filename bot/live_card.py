@@ -95,9 +95,8 @@ class HandButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
             await interaction.response.send_message("Your hand is lowered.", ephemeral=True)
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            running = await live.moderate(interaction.guild_id, interaction.user.id, self.room_id, "next")
-            invited = list(running.live.invited)
-            await interaction.followup.send(f"Invited <@{invited[-1]}> to speak." if invited else "Done.",
+            _, invited = await live.next_speaker(interaction.guild_id, interaction.user.id, self.room_id)
+            await interaction.followup.send(f"Invited <@{invited}> to speak." if invited else "Done.",
                                             ephemeral=True)
 
 

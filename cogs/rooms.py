@@ -13,7 +13,7 @@ from bot.cards import human_duration
 from bot.core.when import discord_timestamp
 from bot.discord_adapter import caller_of
 from bot.services.rooms import RoomChanges
-from cogs.common import timezone_autocomplete
+from cogs.common import room_autocomplete, timezone_autocomplete
 from cogs.guests import MODES, GuestCommands
 
 if TYPE_CHECKING:
@@ -29,12 +29,6 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
         self.rooms = bot.services.rooms
         self.cards = bot.services.cards
         super().__init__()
-
-    async def room_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
-        assert interaction.guild_id is not None
-        rooms = await self.rooms.search(interaction.guild_id, current)
-        return [app_commands.Choice(name=f"#{r.id} {r.title} · {r.start_at:%Y-%m-%d %H:%M} UTC · {r.status.value}"[:100],
-                                    value=r.id or 0) for r in rooms]
 
     @app_commands.command(name="schedule", description="Schedule a stage room")
     @app_commands.describe(

@@ -270,6 +270,18 @@ class LiveService:
     async def moderate(self, guild_id: int, actor_id: int, room_id: int | None, action: str,
                        target_id: int | None = None, **options: Any) -> Running:
         """One moderator action on a live room. Non-moderators are refused, and the refusal is audited."""
+        running, _ = await self._moderate(guild_id, actor_id, room_id, action, target_id, **options)
+        return running
+
+    async def next_speaker(self, guild_id: int, actor_id: int, room_id: int | None) -> tuple[Room, int | None]:
+        """/stage next and the card's ▶ button: invite the head of the queue. Returns the room and who was
+        invited (as decided, whatever else happens on the stage meanwhile)."""
+        running, effects = await self._moderate(guild_id, actor_id, room_id, "next")
+        invited = [e.user_id for e in effects if isinstance(e, fx.InviteToSpeak)]
+        return running.room, invited[0] if invited else None
+
+    async def _moderate(self, guild_id: int, actor_id: int, room_id: int | None, action: str,
+                        target_id: int | None = None, **options: Any) -> tuple[Running, list[fx.Effect]]:
         running = self.resolve(guild_id, actor_id, room_id)
         live, now = running.live, self.clock.now()
         self._refresh_moderator(running, actor_id)
@@ -298,7 +310,17 @@ class LiveService:
         elif action in ("settings", "hands"):
             await self.store.run(live_repo.save_setup, running.id, live.policy, live.hands_enabled)
         await self._submit(running, effects, wait=True)
-        return running
+        return running, effects
+
+    async def name(self, caller: Caller, guild_id: int, room_id: int | None, user_id: int,
+                   role: str) -> tuple[Room, bool]:
+        """/stage cohost and /stage speakers add: a co-host ("cohost") or pre-approved speaker ("speaker") for a
+        live room at once (its moderators may), or for a scheduled room when it opens (see `name_ahead`).
+        Returns the room and whether it was named ahead of the room."""
+        if room_id is not None and room_id not in self._running:
+            return await self.name_ahead(caller, guild_id, room_id, user_id, role), True
+        action = "cohost" if role == "cohost" else "speaker"
+        return (await self.moderate(guild_id, caller.user_id, room_id, action, user_id)).room, False
 
     async def name_ahead(self, caller: Caller, guild_id: int, room_id: int, user_id: int, role: str) -> Room:
         """Name a co-host ("cohost") or pre-approved speaker ("speaker") of a room that is not live yet: its host
