@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.access_buttons import requests_view
+from bot.ui.access_buttons import requests_view
 from bot.core.gating import MODE_TEXT
 from bot.core.when import discord_timestamp
 from bot.discord_adapter import caller_of

@@ -8,8 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import calendar
-from bot.cards import human_duration
+from bot.ui import calendar
+from bot.ui.cards import human_duration
 from bot.core.when import discord_timestamp
 from bot.discord_adapter import caller_of
 from bot.services.rooms import RoomChanges

@@ -17,7 +17,7 @@ from bot.core import gating
 from bot.core.gating import AccessMode, RoomAccess
 from bot.core.rooms import Room, RoomStatus
 from bot.discord_adapter import DiscordAdapter, escape_markdown
-from bot.discord_gate import StageGate
+from bot.discord_adapter.gate import StageGate
 from bot.store import access as access_repo
 from bot.store import rooms as room_repo
 from bot.store import settings as settings_repo

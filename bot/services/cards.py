@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from bot import cards
+from bot.ui import cards
 from bot.core.recurrence import parse_repeat
 from bot.core.rooms import Room
 from bot.discord_adapter import DiscordAdapter

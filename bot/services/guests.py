@@ -309,7 +309,7 @@ class GuestService:
         """The "Request access" button for an invite-only room's cards."""
         if room.id is None or (await self.access.access_of(room)).mode is not AccessMode.INVITE:
             return []
-        from bot.access_buttons import KnockButton  # presentation: imported where it is used
+        from bot.ui.access_buttons import KnockButton  # presentation: imported where it is used
 
         return [KnockButton(room.id)]
 

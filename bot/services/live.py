@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bot import live_card
+from bot.ui import live_card
 from bot.clock import Clock
 from bot.core import effects as fx
 from bot.core import plan
@@ -25,7 +25,7 @@ from bot.core.live import LiveRoom
 from bot.core.access import Caller, require_room_manager
 from bot.core.rooms import Room, RoomStatus
 from bot.discord_adapter import DiscordAdapter, escape_markdown
-from bot.discord_live import LiveDiscord, VoiceChange
+from bot.discord_adapter.live import LiveDiscord, VoiceChange
 from bot.schedule import Timers
 from bot.services.live_card import CardPacer
 from bot.store import live as live_repo

@@ -27,7 +27,7 @@ from bot.store import settings as settings_repo
 from bot.store import voice as voice_repo
 from bot.store.db import Store
 from bot.voice.cues import Cue
-from bot.voice.stage import CueVoiceClient, StageBusy, StageVoice, VoiceUnavailable
+from bot.discord_adapter.voice import CueVoiceClient, StageBusy, StageVoice, VoiceUnavailable
 
 log = logging.getLogger(__name__)
 

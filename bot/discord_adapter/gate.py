@@ -1,7 +1,7 @@
 """Discord calls for invite gating: a stage's overwrites, who is in it, moving people out, resolving roles.
 
-A sibling of bot.discord_adapter (which it uses for the bot and the guild cache). Overwrites are read from
-Discord itself (not the cache) and written raw, so a restore puts back exactly the bits that were there.
+Part of the bot.discord_adapter package (DiscordAdapter gives it the bot and the guild cache). Overwrites are
+read from Discord itself (not the cache) and written raw, so a restore puts back exactly the bits that were there.
 """
 from __future__ import annotations
 

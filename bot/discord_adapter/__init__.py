@@ -1,4 +1,9 @@
-"""Carries out the rooms' decisions with discord.py. Apart from cogs, the only place that knows Discord."""
+"""Carries out the rooms' decisions with discord.py. With cogs and bot.ui, the only place that knows Discord.
+
+This package: DiscordAdapter (guilds, stages, events, messages, DMs) here; gate.py (invite gating's
+overwrites and moves), live.py (live rooms' voice snapshots, suppress, card edits, threads) and voice.py (Podium's
+own voice connection on a stage) for the features.
+"""
 from __future__ import annotations
 
 import logging

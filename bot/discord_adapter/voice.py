@@ -1,6 +1,6 @@
 """Podium's voice on a stage, with discord.py's own VoiceClient: join, become a speaker, play a cue, leave.
 
-The Discord side of bot.services.voice (a sibling of bot.discord_adapter). discord.py 2.7 tries to keep the
+The Discord side of bot.services.voice (in the bot.discord_adapter package). discord.py 2.7 tries to keep the
 connection up by itself: it resumes after a 4015 close, starts a new session after 4006, and follows a new
 VOICE_SERVER_UPDATE. `CueVoiceClient` tells Podium when discord.py has given up, and the service starts over
 when discord.py's own attempt stalls (see tests/e2e/test_voice_reconnect.py).
