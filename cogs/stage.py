@@ -1,7 +1,8 @@
 """/stage: what a live room's moderators do (host, co-hosts, and members with Mute + Move Members there).
 
-Every command takes an optional `room`; without it, LiveService.resolve picks the room on the caller's stage,
-else the server's only live room. Other features add their /stage commands to this class.
+Thin: each command calls bot.services.stage.StageService (VoiceService for cues). Every command takes an
+optional `room`; without it, LiveService.resolve picks the room on the caller's stage, else the server's only
+live room. Other features add their /stage commands to this class.
 """
 from __future__ import annotations
 
@@ -31,14 +32,14 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
 
     def __init__(self, bot: "PodiumBot") -> None:
         self.bot = bot
-        self.live = bot.services.live
+        self.stage = bot.services.stage
         super().__init__()
 
     async def _moderate(self, interaction: discord.Interaction, action: str, room: int | None,
                         member: discord.Member | None = None, **options: Any) -> "Running":
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
-        return await self.live.moderate(interaction.guild_id, interaction.user.id, room, action,
+        return await self.stage.moderate(interaction.guild_id, interaction.user.id, room, action,
                                         member.id if member else None, **options)
 
     async def _done(self, interaction: discord.Interaction, text: str) -> None:
@@ -51,7 +52,7 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
     async def next_(self, interaction: discord.Interaction, room: int | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
-        _, invited = await self.live.next_speaker(interaction.guild_id, interaction.user.id, room)
+        _, invited = await self.stage.next_speaker(interaction.guild_id, interaction.user.id, room)
         await self._done(interaction, f"Invited <@{invited}> to speak." if invited else "Done.")
 
     @app_commands.command(name="promote", description="Invite a member of the audience to speak")
@@ -92,7 +93,7 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
         """The room, for a room named ahead of its opening (None: the live room has it now)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
-        found, ahead = await self.live.name(caller_of(interaction), interaction.guild_id, room, member.id, role)
+        found, ahead = await self.stage.name(caller_of(interaction), interaction.guild_id, room, member.id, role)
         return f"#{found.id} {discord.utils.escape_markdown(found.title)}" if ahead else None
 
     @app_commands.command(name="cohost", description="Make a member a co-host of the room")

@@ -1,5 +1,6 @@
 """Live rooms: one LiveRoom (bot.core.live) per live room, fed by gateway voice states, commands, buttons and
-timers; its effects carried out through Discord, the store and the shared timers.
+timers; its effects carried out through Discord, the store and the shared timers. What moderators do (/stage)
+is bot.services.stage, which hands its decisions to `submit`.
 
 Exactness: voice changes are applied to the core synchronously, in gateway order, from a snapshot taken when
 discord.py dispatches them (PodiumBot.dispatch), never from the cache a handler task sees later. What the core
@@ -14,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from bot.ui import live_card
 from bot.clock import Clock
@@ -22,8 +23,7 @@ from bot.core import effects as fx
 from bot.core import plan
 from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.live import LiveRoom
-from bot.core.access import Caller, require_room_manager
-from bot.core.rooms import Room, RoomStatus
+from bot.core.rooms import Room
 from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.discord_adapter.live import LiveDiscord, VoiceChange
 from bot.schedule import Timers
@@ -31,9 +31,6 @@ from bot.services.live_card import CardPacer
 from bot.store import live as live_repo
 from bot.store import settings as settings_repo
 from bot.store.db import Store
-
-if TYPE_CHECKING:
-    from bot.services.rooms import RoomService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -64,9 +61,7 @@ class Running:
 class LiveService:
     """A RoomWatcher (bot.services.rooms): follows every live room."""
 
-    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers,
-                 rooms: "RoomService | None" = None) -> None:
-        self.rooms = rooms
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers) -> None:
         self.store = store
         self.clock = clock
         self.adapter = discord
@@ -113,7 +108,7 @@ class LiveService:
         running = self._running.get(room_id)
         if running is None:
             return False
-        self._refresh_moderator(running, user_id)
+        self.refresh_moderator(running, user_id)
         return running.live.is_moderator(user_id)
 
     async def require_moderator(self, guild_id: int, actor_id: int, room_id: int | None, action: str) -> Running:
@@ -121,10 +116,10 @@ class LiveService:
         moderates it; otherwise Forbidden, and the refusal is audited like every moderator action."""
         running = self.resolve(guild_id, actor_id, room_id)
         if not self.is_moderator(running.id, actor_id):
-            await self._submit(running, [running.live.refused(actor_id, action)], wait=True)
+            await self.submit(running, [running.live.refused(actor_id, action)], wait=True)
             raise Forbidden("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
                             "in the stage) can do that.")
-        await self._submit(running, [fx.Audit(actor_id, action)], wait=True)
+        await self.submit(running, [fx.Audit(actor_id, action)], wait=True)
         return running
 
     async def until(self, check: Callable[[], T], timeout: float = 10.0) -> T:
@@ -157,7 +152,7 @@ class LiveService:
         self._running[room.id] = running
         self._by_stage[(room.guild_id, room.stage_channel_id)] = room.id
         running.worker = asyncio.create_task(self._work(running), name=f"live-room-{room.id}")
-        await self._submit(running, effects, wait=True)
+        await self.submit(running, effects, wait=True)
         if running.card is None:
             await self._post_card(running)
 
@@ -172,7 +167,7 @@ class LiveService:
     async def room_closing(self, room: Room) -> None:
         running = self._running.get(room.id or 0)
         if running is not None:
-            await self._submit(running, [], wait=True)  # everything decided so far is carried out
+            await self.submit(running, [], wait=True)  # everything decided so far is carried out
 
     async def room_closed(self, room: Room) -> None:
         running = self._running.pop(room.id or 0, None)
@@ -180,7 +175,7 @@ class LiveService:
             return
         self._by_stage.pop((room.guild_id, room.stage_channel_id), None)
         self.timers.cancel_prefix(f"live:{running.id}:")
-        await self._submit(running, [], wait=True)
+        await self.submit(running, [], wait=True)
         if running.worker is not None:
             running.worker.cancel()
         if running.pacer is not None:
@@ -248,14 +243,14 @@ class LiveService:
     async def on_timer(self, timer: plan.Timer) -> None:
         running = self._running.get(int(timer.key.split(":")[1]))
         if running is not None:
-            await self._submit(running, running.live.timer(timer.key, self.clock.now()), wait=True)
+            await self.submit(running, running.live.timer(timer.key, self.clock.now()), wait=True)
 
     # -- members' own actions -------------------------------------------------------------------------------
     async def raise_hand(self, guild_id: int, user_id: int, room_id: int | None, *, note: str = "",
                          source: str = "command") -> tuple[Room, int]:
         """Raise (or update the note of) the caller's hand; returns the room and their place in the queue."""
         running = self.resolve(guild_id, user_id, room_id)
-        await self._submit(running, running.live.raise_hand(user_id, self.clock.now(), source, note), wait=True)
+        await self.submit(running, running.live.raise_hand(user_id, self.clock.now(), source, note), wait=True)
         return running.room, running.live.queue.position(user_id) or 0
 
     async def lower_hand(self, guild_id: int, user_id: int, room_id: int | None) -> Room:
@@ -263,89 +258,10 @@ class LiveService:
         effects = running.live.lower_hand(user_id, self.clock.now())
         if not effects:
             raise ValidationError("Your hand is not raised in this room.")
-        await self._submit(running, effects, wait=True)
+        await self.submit(running, effects, wait=True)
         return running.room
 
-    # -- moderators ------------------------------------------------------------------------------------------
-    async def moderate(self, guild_id: int, actor_id: int, room_id: int | None, action: str,
-                       target_id: int | None = None, **options: Any) -> Running:
-        """One moderator action on a live room. Non-moderators are refused, and the refusal is audited."""
-        running, _ = await self._moderate(guild_id, actor_id, room_id, action, target_id, **options)
-        return running
-
-    async def next_speaker(self, guild_id: int, actor_id: int, room_id: int | None) -> tuple[Room, int | None]:
-        """/stage next and the card's ▶ button: invite the head of the queue. Returns the room and who was
-        invited (as decided, whatever else happens on the stage meanwhile)."""
-        running, effects = await self._moderate(guild_id, actor_id, room_id, "next")
-        invited = [e.user_id for e in effects if isinstance(e, fx.InviteToSpeak)]
-        return running.room, invited[0] if invited else None
-
-    async def _moderate(self, guild_id: int, actor_id: int, room_id: int | None, action: str,
-                        target_id: int | None = None, **options: Any) -> tuple[Running, list[fx.Effect]]:
-        running = self.resolve(guild_id, actor_id, room_id)
-        live, now = running.live, self.clock.now()
-        self._refresh_moderator(running, actor_id)
-        steps = {
-            "next": lambda: live.next_speaker(actor_id, now),
-            "promote": lambda: live.promote(actor_id, _need(target_id), now),
-            "demote": lambda: live.demote(actor_id, _need(target_id), now),
-            "clear-hands": lambda: live.clear_hands(actor_id, now),
-            "hands": lambda: live.set_hands(actor_id, bool(options["enabled"])),
-            "move": lambda: live.move(actor_id, _need(target_id), int(options["steps"])),
-            "remove": lambda: live.remove(actor_id, _need(target_id), now),
-            "cohost": lambda: live.add_cohost(actor_id, _need(target_id)),
-            "speaker": lambda: live.add_speaker(actor_id, _need(target_id), now),
-            "settings": lambda: live.set_policy(actor_id, **options),
-        }
-        try:
-            effects = steps[action]()
-        except Forbidden:
-            await self._submit(running, [live.refused(actor_id, action, target_id)], wait=True)
-            raise
-        # Who hosts and the room's policy are Podium's own facts: stored before anyone is told.
-        if action == "cohost":
-            await self.store.run(live_repo.add_person, running.id, _need(target_id), "cohost")
-        elif action == "speaker":
-            await self.store.run(live_repo.add_person, running.id, _need(target_id), "speaker")
-        elif action in ("settings", "hands"):
-            await self.store.run(live_repo.save_setup, running.id, live.policy, live.hands_enabled)
-        await self._submit(running, effects, wait=True)
-        return running, effects
-
-    async def name(self, caller: Caller, guild_id: int, room_id: int | None, user_id: int,
-                   role: str) -> tuple[Room, bool]:
-        """/stage cohost and /stage speakers add: a co-host ("cohost") or pre-approved speaker ("speaker") for a
-        live room at once (its moderators may), or for a scheduled room when it opens (see `name_ahead`).
-        Returns the room and whether it was named ahead of the room."""
-        if room_id is not None and room_id not in self._running:
-            return await self.name_ahead(caller, guild_id, room_id, user_id, role), True
-        action = "cohost" if role == "cohost" else "speaker"
-        return (await self.moderate(guild_id, caller.user_id, room_id, action, user_id)).room, False
-
-    async def name_ahead(self, caller: Caller, guild_id: int, room_id: int, user_id: int, role: str) -> Room:
-        """Name a co-host ("cohost") or pre-approved speaker ("speaker") of a room that is not live yet: its host
-        or anyone who can host. They take effect when the room opens."""
-        assert self.rooms is not None
-        room = await self.rooms.get(guild_id, room_id)
-        settings = await self.rooms.settings(guild_id)
-        action = "cohost" if role == "cohost" else "speaker"
-        try:
-            require_room_manager(caller, room.host_id, settings.host_role_id)
-        except Forbidden:
-            await self.store.run(live_repo.write, room_id, [fx.Audit(caller.user_id, action, user_id, False,
-                                                                     "not the room's host")])
-            raise
-        if room.status != RoomStatus.SCHEDULED:
-            raise ValidationError(f"Room #{room_id} is {room.status.value}: only a live or scheduled room takes "
-                                  "co-hosts and speakers.")
-
-        def save(db: Any) -> None:
-            live_repo.add_person(db, room_id, user_id, role)
-            live_repo.write(db, room_id, [fx.Audit(caller.user_id, action, user_id, detail="ahead of the room")])
-        await self.store.run(save)
-        return room
-
-    def _refresh_moderator(self, running: Running, user_id: int) -> None:
+    def refresh_moderator(self, running: Running, user_id: int) -> None:
         running.live.set_stage_moderator(user_id, self.adapter.is_stage_moderator(
             running.room.guild_id, running.room.stage_channel_id, user_id))
 
@@ -354,7 +270,7 @@ class LiveService:
         running.pending += self._local(running, effects)
         running.wake.set()
 
-    async def _submit(self, running: Running, effects: list[fx.Effect], *, wait: bool) -> None:
+    async def submit(self, running: Running, effects: list[fx.Effect], *, wait: bool) -> None:
         self._submit_now(running, effects)
         if wait:
             done = asyncio.get_running_loop().create_future()
@@ -449,12 +365,6 @@ class LiveService:
             return
         embed, view = live_card.render(running.room, running.live, self.clock.now())
         await self.discord.edit_card(*running.card, embed, view)
-
-
-def _need(target_id: int | None) -> int:
-    if target_id is None:
-        raise ValidationError("Name the member this is about.")
-    return target_id
 
 
 def _load(db: Any, room_id: int) -> tuple[live_repo.LiveSetup, list, dict[int, datetime], set[int]]:

@@ -95,7 +95,8 @@ class HandButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
             await interaction.response.send_message("Your hand is lowered.", ephemeral=True)
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            _, invited = await live.next_speaker(interaction.guild_id, interaction.user.id, self.room_id)
+            stage = interaction.client.services.stage  # type: ignore[attr-defined]
+            _, invited = await stage.next_speaker(interaction.guild_id, interaction.user.id, self.room_id)
             await interaction.followup.send(f"Invited <@{invited}> to speak." if invited else "Done.",
                                             ephemeral=True)
 
