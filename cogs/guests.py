@@ -158,7 +158,7 @@ class AuditCommand:
 
     bot: "PodiumBot"
 
-    @app_commands.command(name="audit", description="Who granted, redeemed, denied or removed whom, and when")
+    @app_commands.command(name="audit", description="Who let in, moved out or moderated whom in rooms, and when")
     @app_commands.describe(room="Only this room (default: the whole server)")
     @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
@@ -170,7 +170,7 @@ class AuditCommand:
                  + (f" · room #{e.room_id}" if e.room_id and room is None else "")
                  + ("" if e.allowed else " · ❌ refused")
                  + (f" · {discord.utils.escape_markdown(e.detail)}" if e.detail else "") for e in entries]
-        embed = discord.Embed(title="Access audit" + (f" · room #{room}" if room else ""),
+        embed = discord.Embed(title="Audit" + (f" · room #{room}" if room else ""),
                               description="\n".join(lines)[:4000] or "Nothing yet.")
         embed.set_footer(text="Most recent first · last 25")
         await interaction.response.send_message(embed=embed, ephemeral=True)

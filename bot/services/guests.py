@@ -23,7 +23,8 @@ from bot.services.access import AccessService
 from bot.services.rooms import RoomService
 from bot.store import access as access_repo
 from bot.store import rooms as room_repo
-from bot.store.access import AuditEntry
+from bot.store import audit as audit_repo
+from bot.store.audit import AuditEntry
 
 log = logging.getLogger(__name__)
 _OPEN_FOR_GUESTS = (RoomStatus.SCHEDULED, RoomStatus.LIVE)
@@ -136,7 +137,7 @@ class GuestService:
                 raise ValidationError("That's the room's host: they can always come in.")
             if not access_repo.add_guest(db, Guest(room_id, user_id, caller.user_id, as_speaker, via)):
                 raise ValidationError(f"<@{user_id}> is already on the guest list of room #{room_id}.")
-            access_repo.audit(db, AuditEntry(guild_id, room_id, caller.user_id, "granted", user_id, True,
+            audit_repo.record(db, AuditEntry(guild_id, room_id, caller.user_id, "granted", user_id, True,
                                              f"invited by {via}" + (" as speaker" if as_speaker else ""),
                                              self.clock.now()))
         try:
@@ -232,7 +233,7 @@ class GuestService:
                 raise ValidationError("That code has been used up. Ask the host for a new one.")
             access_repo.add_guest(db, Guest(code.room_id, user_id, code.created_by, False, "code"))
             access_repo.record_attempt(db, guild_id, user_id, code.id, "redeemed", now)
-            access_repo.audit(db, AuditEntry(guild_id, room.id, user_id, "redeemed", user_id, True,
+            audit_repo.record(db, AuditEntry(guild_id, room.id, user_id, "redeemed", user_id, True,
                                              f"code #{code.id}", now))
         try:
             await self.store.run(take)
@@ -247,7 +248,7 @@ class GuestService:
                    now: datetime, why: str = "") -> None:
         def record(db: Database) -> None:
             access_repo.record_attempt(db, guild_id, user_id, code_id, outcome, now)
-            access_repo.audit(db, AuditEntry(guild_id, room_id, user_id, "redeemed", user_id, False,
+            audit_repo.record(db, AuditEntry(guild_id, room_id, user_id, "redeemed", user_id, False,
                                              f"{outcome}: {why}".strip(": ")[:300], now))
         await self.store.run(record)
 
@@ -264,7 +265,7 @@ class GuestService:
                                     is_guest=access_repo.get_guest(db, room_id, user_id) is not None
                                     or user_id == room.host_id)
             access_repo.save_knock(db, Knock(room_id, user_id, KnockStatus.PENDING, now))
-            access_repo.audit(db, AuditEntry(guild_id, room_id, user_id, "knocked", user_id, True, "", now))
+            audit_repo.record(db, AuditEntry(guild_id, room_id, user_id, "knocked", user_id, True, "", now))
         await self.store.run(ask)
         await self.discord.dm(room.host_id, content=(
             f"🚪 <@{user_id}> asks to join **{escape_markdown(room.title)}** (room #{room_id}). "
@@ -285,7 +286,7 @@ class GuestService:
             access_repo.save_knock(db, decided, now)
             if approve:
                 access_repo.add_guest(db, Guest(room_id, user_id, caller.user_id, False, "knock"))
-            access_repo.audit(db, AuditEntry(guild_id, room_id, caller.user_id, "granted" if approve else "denied",
+            audit_repo.record(db, AuditEntry(guild_id, room_id, caller.user_id, "granted" if approve else "denied",
                                              user_id, True, "knock request", now))
         await self.store.run(decide)
         if approve:
@@ -299,11 +300,12 @@ class GuestService:
 
     # -- audit -------------------------------------------------------------------------------------------
     async def audit_log(self, caller: Caller, guild_id: int, room_id: int | None) -> list[AuditEntry]:
+        """/podium audit: the one audit log (gating and live rooms), most recent first."""
         if room_id is not None:
             await self._managed_room(caller, guild_id, room_id)
         else:
             require_host(caller, (await self.rooms.settings(guild_id)).host_role_id)
-        return await self.store.run(access_repo.audit_log, guild_id, room_id, 25)
+        return await self.store.run(audit_repo.log, guild_id, room_id, 25)
 
     async def card_items(self, room: Room) -> list:
         """The "Request access" button for an invite-only room's cards."""
