@@ -237,6 +237,16 @@ class LiveRoom:
             out = self._promote(actor_id, user_id, at, "promote") + out
         return out
 
+    def pre_approve(self, user_id: int, at: datetime) -> list[fx.Effect]:
+        """A speaker approved elsewhere (a guest invited as a speaker, audited there): invited when on the stage,
+        as a pre-approved speaker who joins is (a full stage alerts the moderators)."""
+        self.pre_approved.add(user_id)
+        if user_id not in self.present or user_id in self.speakers or user_id in self.invited:
+            return []
+        if self.on_stage >= self.policy.speaker_limit:
+            return [fx.AlertModerators(f"Pre-approved speaker <@{user_id}> is here but the stage is full.")]
+        return self._invite(user_id, at, self.queue.lower(user_id))
+
     def set_policy(self, actor_id: int, **changes: object) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         policy = dataclasses.replace(self.policy, **changes)  # type: ignore[arg-type]

@@ -36,7 +36,7 @@ class Services:
         self.rooms.watch(self.live)
         self.stage = StageService(self.live, self.rooms)
         self.access = AccessService(store, self.clock, self.discord)
-        self.guests = GuestService(self.rooms, self.access, self.discord, self.clock)
+        self.guests = GuestService(self.rooms, self.access, self.discord, self.clock, self.live)
         self.rooms.watch(self.access)
         self.cards.card_items.append(self.guests.card_items)
         self.voice = VoiceService(store, self.discord, self.live)  # the live rooms' moderator rule

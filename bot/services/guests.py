@@ -20,6 +20,7 @@ from bot.core.rooms import Room, RoomStatus
 from bot.core.when import discord_timestamp
 from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.services.access import AccessService
+from bot.services.live import LiveService
 from bot.services.rooms import RoomService
 from bot.store import access as access_repo
 from bot.store import rooms as room_repo
@@ -46,8 +47,10 @@ class NewCode:
 
 
 class GuestService:
-    def __init__(self, rooms: RoomService, access: AccessService, discord: DiscordAdapter, clock: Clock) -> None:
+    def __init__(self, rooms: RoomService, access: AccessService, discord: DiscordAdapter, clock: Clock,
+                 live: LiveService | None = None) -> None:
         self.rooms = rooms
+        self.live = live  # guests invited as speakers are the live room's pre-approved speakers
         self.access = access
         self.store = access.store
         self.discord = discord
@@ -147,6 +150,8 @@ class GuestService:
                                     detail=refused.user_message)
             raise
         await self._after_guest_change(room)
+        if as_speaker and room.status == RoomStatus.LIVE and self.live is not None:
+            await self.live.pre_approve(room_id, user_id)  # a scheduled room reads them when it opens
         delivered = await self.discord.dm(user_id, content=self.invitation_text(room, caller.user_id, as_speaker))
         return room, delivered
 
@@ -314,7 +319,3 @@ class GuestService:
         from bot.ui.access_buttons import KnockButton  # presentation: imported where it is used
 
         return [KnockButton(room.id)]
-
-    async def speaker_guests(self, room_id: int) -> list[int]:
-        """Guests invited as speakers (for the live room's pre-approved speakers)."""
-        return [g.user_id for g in await self.store.run(access_repo.guests, room_id) if g.as_speaker]

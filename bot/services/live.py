@@ -28,6 +28,7 @@ from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.discord_adapter.live import LiveDiscord, VoiceChange
 from bot.schedule import Timers
 from bot.services.live_card import CardPacer
+from bot.store import access as access_repo
 from bot.store import live as live_repo
 from bot.store import settings as settings_repo
 from bot.store.db import Store
@@ -136,10 +137,10 @@ class LiveService:
         assert room.id is not None
         if room.id in self._running:
             return
-        setup, hands, turns, spoken = await self.store.run(_load, room.id)
+        setup, hands, turns, spoken, speaker_guests = await self.store.run(_load, room.id)
         if room.id in self._running:  # opened meanwhile (start-up catch-up and a command at once)
             return
-        live = LiveRoom(room.id, room.host_id, setup.policy, set(setup.cohosts), set(setup.speakers),
+        live = LiveRoom(room.id, room.host_id, setup.policy, set(setup.cohosts), set(setup.speakers) | speaker_guests,
                         setup.hands_enabled)
         running = Running(room, live, thread_id=setup.thread_id, card=setup.card)
         running.pacer = CardPacer(lambda: self._render(running), lambda: self.card_interval)
@@ -252,6 +253,12 @@ class LiveService:
         running = self.resolve(guild_id, user_id, room_id)
         await self.submit(running, running.live.raise_hand(user_id, self.clock.now(), source, note), wait=True)
         return running.room, running.live.queue.position(user_id) or 0
+
+    async def pre_approve(self, room_id: int, user_id: int) -> None:
+        """A guest invited as a speaker while the room is live (the guest list keeps it across restarts)."""
+        running = self._running.get(room_id)
+        if running is not None:
+            await self.submit(running, running.live.pre_approve(user_id, self.clock.now()), wait=True)
 
     async def lower_hand(self, guild_id: int, user_id: int, room_id: int | None) -> Room:
         running = self.resolve(guild_id, user_id, room_id)
@@ -367,7 +374,8 @@ class LiveService:
         await self.discord.edit_card(*running.card, embed, view)
 
 
-def _load(db: Any, room_id: int) -> tuple[live_repo.LiveSetup, list, dict[int, datetime], set[int]]:
+def _load(db: Any, room_id: int) -> tuple[live_repo.LiveSetup, list, dict[int, datetime], set[int], set[int]]:
+    """What a live room is rebuilt from; guests invited as speakers (invite gating) are pre-approved speakers."""
     return (live_repo.get_setup(db, room_id), live_repo.open_hands(db, room_id), live_repo.open_turns(db, room_id),
-            live_repo.spoken(db, room_id))
+            live_repo.spoken(db, room_id), {g.user_id for g in access_repo.guests(db, room_id) if g.as_speaker})
 

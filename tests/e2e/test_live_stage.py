@@ -97,3 +97,18 @@ async def test_other_features_guard_their_moderator_commands_with_one_call(sandb
         await live.require_moderator(gid, uid(sandbox, "carol"), rid, "chime")
     audit = await podium.store.run(audit_repo.of_room, rid)
     assert [(a.action, a.allowed) for a in audit] == [("chime", True), ("chime", False)]
+
+
+async def test_guests_invited_as_speakers_are_pre_approved_before_and_during_the_room(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    reply = await control.person("alice").command("room schedule", title="Panel", start="in 2 hours", stage=STAGE)
+    rid = int(reply.first["content"].split("#")[1].split(" ")[0])
+    invited = await control.person("alice").command("room invite", room=rid, member="erin", as_speaker=True)
+    assert "as a speaker" in invited.text, invited
+    await control.person("alice").command("room start", room=rid)
+    await podium.services.live.until(lambda: podium.services.live.running(rid))
+    await control.person("erin").joins(STAGE)
+    await sandbox.until(lambda: is_speaker(sandbox, "erin"))
+    await control.person("dave").joins(STAGE)  # in the audience when the host invites them as a speaker
+    await control.person("alice").command("room invite", room=rid, member="dave", as_speaker=True)
+    await sandbox.until(lambda: is_speaker(sandbox, "dave"))
