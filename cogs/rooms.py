@@ -138,7 +138,7 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
     @app_commands.guild_only()
     async def remind(self, interaction: discord.Interaction, room: int, before: str | None = None) -> None:
         assert interaction.guild_id is not None
-        found, minutes = await self.rooms.remind(interaction.user.id, interaction.guild_id, room, before)
+        found, minutes = await self.rooms.reminders.remind(interaction.user.id, interaction.guild_id, room, before)
         await interaction.response.send_message(
             f"I'll DM you {minutes} min before **{discord.utils.escape_markdown(found.title)}** "
             f"({discord_timestamp(found.start_at, 'F')}).", ephemeral=True)
