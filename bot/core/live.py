@@ -181,7 +181,7 @@ class LiveRoom:
     def demote(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.speakers and user_id not in self.invited:
-            raise ValidationError(f"<@{user_id}> is not speaking.")
+            raise ValidationError(f"<@{user_id}> is not speaking: the live card lists who is.")
         out = self._end_turn(user_id, at, "returned to the audience by a moderator")
         invitation = self.invited.pop(user_id, None)
         if invitation is not None:
@@ -209,7 +209,7 @@ class LiveRoom:
         self._require_moderator(actor_id)
         old = self.queue.position(user_id)
         if old is None:
-            raise ValidationError(f"<@{user_id}> is not in the queue.")
+            raise ValidationError(f"<@{user_id}> is not in the queue: /hand queue shows who is.")
         new = self.queue.move(user_id, steps)
         low, high = min(old, new), max(old, new)
         moved = [fx.SaveHand(h) for h in self.queue.first(high)[low - 1:]]  # only the swapped places change
@@ -218,7 +218,7 @@ class LiveRoom:
     def remove(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.queue:
-            raise ValidationError(f"<@{user_id}> is not in the queue.")
+            raise ValidationError(f"<@{user_id}> is not in the queue: /hand queue shows who is.")
         return self.lower_hand(user_id, at, "removed") + [fx.Audit(actor_id, "remove", user_id)]
 
     def add_cohost(self, actor_id: int, user_id: int) -> list[fx.Effect]:

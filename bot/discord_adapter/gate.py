@@ -123,7 +123,8 @@ class StageGate:
         for role_id in found:
             role = guild.get_role(role_id)
             if role is None:
-                raise ValidationError(f"There is no role with id {role_id} in this server.")
+                raise ValidationError(f"There is no role with id {role_id} in this server. Name roles by mention "
+                                      "or exact name, separated by commas.")
             if role.is_default():
                 raise ValidationError("@everyone cannot be an access role: choose access `open` instead.")
         return list(dict.fromkeys(found))

@@ -70,7 +70,8 @@ class GuestService:
     @staticmethod
     def _require_open_for_guests(room: Room) -> None:
         if room.status not in _OPEN_FOR_GUESTS:
-            raise ValidationError(f"Room #{room.id} is {room.status.value}: its guest list is closed.")
+            raise ValidationError(f"Room #{room.id} is {room.status.value}: its guest list is closed. Pick an "
+                                  "upcoming or live room (/room list).")
 
     async def _after_guest_change(self, room: Room) -> None:
         if room.status == RoomStatus.LIVE:
@@ -202,7 +203,7 @@ class GuestService:
         if code is None or code.room_id != room_id:
             raise NotFound(f"Room #{room_id} has no code #{code_id}. See /room codes.")
         if code.revoked:
-            raise ValidationError(f"Code #{code_id} is already revoked.")
+            raise ValidationError(f"Code #{code_id} is already revoked. See the room's codes with /room codes.")
         await self.store.run(access_repo.revoke_code, code_id)
         await self.access.audit(guild_id, room_id, caller.user_id, "revoked", detail=f"code #{code_id}")
         return code

@@ -264,7 +264,8 @@ class LiveService:
         running = self.resolve(guild_id, user_id, room_id)
         effects = running.live.lower_hand(user_id, self.clock.now())
         if not effects:
-            raise ValidationError("Your hand is not raised in this room.")
+            raise ValidationError("Your hand is not raised in this room. Raise it with /hand raise or the live "
+                                  "card's ✋ button.")
         await self.submit(running, effects, wait=True)
         return running.room
 

@@ -224,16 +224,22 @@ class RoomService:
         """At start-up: rebuild every timer from the database, and catch up on what passed while down."""
         now = self.clock.now()
         for room in await self.store.run(room_repo.active_rooms):
-            if room.status == RoomStatus.SCHEDULED and room.start_at <= now:
-                await self.open(room, early=False)
-            elif room.status == RoomStatus.LIVE and room.end_at <= now:
-                await self.close(room)
+            try:
+                await self._catch_up(room, now)
+            except Exception:  # one room's stage or event refused: the other rooms still get their timers
+                log.exception("room %s: could not catch up at start-up (tried again at the next start)", room.id)
+
+    async def _catch_up(self, room: Room, now: datetime) -> None:
+        if room.status == RoomStatus.SCHEDULED and room.start_at <= now:
+            await self.open(room, early=False)
+        elif room.status == RoomStatus.LIVE and room.end_at <= now:
+            await self.close(room)
+        else:
+            if room.status == RoomStatus.SCHEDULED:
+                await self.reminders.sync_interest(room)
             else:
-                if room.status == RoomStatus.SCHEDULED:
-                    await self.reminders.sync_interest(room)
-                else:
-                    room = await self._resume(room)
-                await self.plan_room(room)
+                room = await self._resume(room)
+            await self.plan_room(room)
 
     async def _resume(self, room: Room) -> Room:
         """Tell the watchers a room is still live, under the room's lock: a /room end that comes in meanwhile

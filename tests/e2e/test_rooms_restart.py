@@ -139,3 +139,16 @@ async def test_a_room_ended_during_the_start_up_catch_up_is_not_set_up_again(san
     await asyncio.gather(podium.rooms.close(room), podium.rooms.reconcile())
     assert seen == ["closing", "closed"]
     assert (await podium.rooms.get(guild(sandbox).id, rid)).status.value == "ended"
+
+
+async def test_a_room_that_fails_to_catch_up_at_start_up_does_not_stop_the_others(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    first, _ = await schedule(control, start="in 1 hour", duration="1h")
+    later, _ = await schedule(control, start="in 3 hours")
+    room = await podium.rooms.get(guild(sandbox).id, first)
+    await podium.stop()
+    podium.clock.travel_to(room.start_at + timedelta(minutes=5))
+    await control.fault(rest_status={"route": "POST /stage-instances", "status": 403, "count": 1})
+    await podium.start()  # ready once the start-up catch-up is done
+    assert f"room:{later}:open" in {t.key for t in podium.rooms.timers.pending()}
+    assert (await podium.rooms.get(guild(sandbox).id, first)).status.value == "scheduled"  # tried again next start
