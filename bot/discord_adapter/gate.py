@@ -16,6 +16,12 @@ from bot.discord_adapter import DiscordAdapter
 
 log = logging.getLogger(__name__)
 
+# What Podium needs in a stage to gate it, and why.
+GATE_PERMISSIONS = {
+    "manage_roles": "Manage Permissions",  # the Connect overwrites of guests, roles and @everyone
+    "move_members": "Move Members",  # moving out whoever may not be there
+}
+
 
 class StageGate:
     def __init__(self, adapter: DiscordAdapter) -> None:
@@ -54,10 +60,7 @@ class StageGate:
             channel_id = self.adapter.default_stage(guild_id)
             if channel_id is None:
                 return  # scheduling itself will explain there is no stage
-        channel = self.adapter.stage(guild_id, channel_id)
-        perms = channel.permissions_for(channel.guild.me)
-        missing = [label for ok, label in ((perms.manage_roles, "Manage Permissions"),
-                                           (perms.move_members, "Move Members")) if not ok]
+        missing = self.adapter.missing_in_stage(guild_id, channel_id, GATE_PERMISSIONS)
         if missing:
             raise Forbidden(f"I can't gate rooms in <#{channel_id}>: I'm missing {' and '.join(missing)} there "
                             "(to let guests in and move others out). Ask a server admin to grant my role these "

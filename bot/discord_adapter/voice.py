@@ -56,9 +56,7 @@ class StageVoice:
         self.discord = discord_adapter
 
     def missing_rights(self, guild_id: int, channel_id: int) -> list[str]:
-        channel = self.discord.stage(guild_id, channel_id)
-        perms = channel.permissions_for(channel.guild.me)
-        return [label for attr, label in VOICE_PERMISSIONS.items() if not getattr(perms, attr)]
+        return self.discord.missing_in_stage(guild_id, channel_id, VOICE_PERMISSIONS)
 
     def busy_elsewhere(self, guild_id: int, channel_id: int) -> int | None:
         """The other stage of this server Podium is connected to, if any (a bot has one voice connection per

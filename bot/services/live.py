@@ -247,6 +247,10 @@ class LiveService:
             await self.submit(running, running.live.timer(timer.key, self.clock.now()), wait=True)
 
     # -- members' own actions -------------------------------------------------------------------------------
+    def check_can_raise(self, guild_id: int, user_id: int, room_id: int | None) -> None:
+        """Refuse a raise before asking for its note (the card's form), not after it."""
+        self.resolve(guild_id, user_id, room_id).live.check_can_raise(user_id)
+
     async def raise_hand(self, guild_id: int, user_id: int, room_id: int | None, *, note: str = "",
                          source: str = "command") -> tuple[Room, int]:
         """Raise (or update the note of) the caller's hand; returns the room and their place in the queue."""

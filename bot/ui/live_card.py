@@ -87,8 +87,7 @@ class HandButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         live: LiveService = interaction.client.services.live  # type: ignore[attr-defined]
         assert interaction.guild_id is not None
         if self.act == "raise":
-            running = live.resolve(interaction.guild_id, interaction.user.id, self.room_id)
-            running.live.check_can_raise(interaction.user.id)  # refuse before the form, not after it
+            live.check_can_raise(interaction.guild_id, interaction.user.id, self.room_id)
             await open_raise_form(interaction, self.room_id)
         elif self.act == "lower":
             await live.lower_hand(interaction.guild_id, interaction.user.id, self.room_id)
