@@ -315,7 +315,13 @@ class RoomService:
         # The room ends now; the closing steps (the closing cue, restoring the stage) take a few seconds more.
         ended_at = self.clock.now()
         await self._tell_watchers("room_closing", room)
-        await self.discord.close_stage(room)
+        try:
+            await self.discord.close_stage(room)
+        except Exception:
+            # Discord refused: the stage is still up, so the room goes on. The watchers take it back (the gating
+            # watchdog, the voice connection) and the caller is told.
+            await self._tell_watchers("room_opened", room, resumed=True)
+            raise
         ended = room.close(ended_at)
         await self._save(ended)
         self.timers.cancel_room(room.id or 0)
