@@ -24,6 +24,9 @@ VOICE_PERMISSIONS = {
     "mute_members": "Mute Members",  # Discord: unsuppressing yourself (becoming a speaker) needs Mute Members
 }
 FRAME_S = FRAME_SAMPLES / 48_000
+# Failures to join worth another attempt (the service backs off between them); anything else is a bug.
+RETRYABLE = (asyncio.TimeoutError, discord.HTTPException, discord.ClientException, discord.ConnectionClosed, OSError)
+DiscordRefused = discord.HTTPException  # a REST call Discord answered with an error
 CHECK_S = 0.1  # how often a reconnecting connection is looked at
 
 
