@@ -8,9 +8,9 @@ import aiohttp
 import discord
 from discord.ext import commands
 
-from bot.discord_live import snapshot
+from bot.discord_adapter.live import snapshot
 from bot.invite import invite_url
-from bot.live_card import HandButton
+from bot.ui.live_card import HandButton
 from bot.replies import PodiumTree
 from bot.settings import Settings
 

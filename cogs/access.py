@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.access_buttons import DYNAMIC_ITEMS
+from bot.ui.access_buttons import DYNAMIC_ITEMS
 
 if TYPE_CHECKING:
     from bot.client import PodiumBot

@@ -11,6 +11,15 @@ async def timezone_autocomplete(interaction: discord.Interaction, current: str) 
     return [app_commands.Choice(name=tz, value=tz) for tz in timezone_choices(current)]
 
 
+async def room_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    """Any of the server's rooms (title, start and status), for /room commands and /podium audit."""
+    if interaction.guild_id is None:
+        return []
+    rooms = await interaction.client.services.rooms.search(interaction.guild_id, current)  # type: ignore[attr-defined]
+    return [app_commands.Choice(name=f"#{r.id} {r.title} · {r.start_at:%Y-%m-%d %H:%M} UTC · {r.status.value}"[:100],
+                                value=r.id or 0) for r in rooms]
+
+
 async def live_room_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
     """The server's live rooms, for every /stage and /hand command's `room` option."""
     if interaction.guild_id is None:

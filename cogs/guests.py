@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.access_buttons import requests_view
+from bot.ui.access_buttons import requests_view
 from bot.core.gating import MODE_TEXT
 from bot.core.when import discord_timestamp
 from bot.discord_adapter import caller_of
+from cogs.common import room_autocomplete
 
 if TYPE_CHECKING:
     from bot.client import PodiumBot
@@ -18,13 +19,6 @@ if TYPE_CHECKING:
 
 MODES = [app_commands.Choice(name=f"{mode.value}: {text}"[:100], value=mode.value) for mode, text in MODE_TEXT.items()]
 _NO_PING = discord.AllowedMentions.none()
-
-
-async def room_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
-    assert interaction.guild_id is not None
-    rooms = await interaction.client.services.rooms.search(interaction.guild_id, current)  # type: ignore[attr-defined]
-    return [app_commands.Choice(name=f"#{r.id} {r.title} · {r.start_at:%Y-%m-%d %H:%M} UTC · {r.status.value}"[:100],
-                                value=r.id or 0) for r in rooms]
 
 
 class GuestCommands:
@@ -41,7 +35,7 @@ class GuestCommands:
                            roles="For mode role: the roles, by mention or name, separated by commas",
                            guest_invites="How many others each guest may invite (0: only hosts invite)")
     @app_commands.choices(mode=MODES)
-    @app_commands.autocomplete(room=room_choices)
+    @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def access_command(self, interaction: discord.Interaction, room: int, mode: str | None = None,
                              roles: str | None = None,
@@ -58,7 +52,7 @@ class GuestCommands:
 
     @app_commands.command(name="invite", description="Add someone to a room's guest list and DM them the details")
     @app_commands.describe(member="Who to invite", as_speaker="Invite them to speak (hosts only)")
-    @app_commands.autocomplete(room=room_choices)
+    @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def invite_command(self, interaction: discord.Interaction, room: int, member: discord.Member,
                              as_speaker: bool = False) -> None:
@@ -73,7 +67,7 @@ class GuestCommands:
             allowed_mentions=_NO_PING)
 
     @app_commands.command(name="uninvite", description="Remove someone from a room's guest list")
-    @app_commands.autocomplete(room=room_choices)
+    @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def uninvite_command(self, interaction: discord.Interaction, room: int, member: discord.Member) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -83,7 +77,7 @@ class GuestCommands:
                                         allowed_mentions=_NO_PING)
 
     @app_commands.command(name="guests", description="A room's access mode and guest list")
-    @app_commands.autocomplete(room=room_choices)
+    @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def guests_command(self, interaction: discord.Interaction, room: int) -> None:
         assert interaction.guild_id is not None
@@ -101,7 +95,7 @@ class GuestCommands:
     @app_commands.command(name="code", description="Create an invite code for a room (shown once)")
     @app_commands.describe(uses="How many people may use it (default 1)",
                            expires='How long it lasts: "30m", "2h", "7d" (default: until the room ends)')
-    @app_commands.autocomplete(room=room_choices)
+    @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def code_command(self, interaction: discord.Interaction, room: int,
                            uses: app_commands.Range[int, 1, 500] = 1, expires: str | None = None) -> None:
@@ -115,7 +109,7 @@ class GuestCommands:
 
     @app_commands.command(name="codes", description="A room's invite codes; revoke one")
     @app_commands.describe(revoke="The number of a code to revoke")
-    @app_commands.autocomplete(room=room_choices)
+    @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def codes_command(self, interaction: discord.Interaction, room: int,
                             revoke: app_commands.Range[int, 1] | None = None) -> None:
@@ -143,7 +137,7 @@ class GuestCommands:
             ephemeral=True)
 
     @app_commands.command(name="requests", description="Pending requests to join an invite-only room")
-    @app_commands.autocomplete(room=room_choices)
+    @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def requests_command(self, interaction: discord.Interaction, room: int) -> None:
         assert interaction.guild_id is not None
@@ -164,9 +158,9 @@ class AuditCommand:
 
     bot: "PodiumBot"
 
-    @app_commands.command(name="audit", description="Who granted, redeemed, denied or removed whom, and when")
+    @app_commands.command(name="audit", description="Who let in, moved out or moderated whom in rooms, and when")
     @app_commands.describe(room="Only this room (default: the whole server)")
-    @app_commands.autocomplete(room=room_choices)
+    @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def audit_command(self, interaction: discord.Interaction, room: int | None = None) -> None:
         assert interaction.guild_id is not None
@@ -176,7 +170,7 @@ class AuditCommand:
                  + (f" · room #{e.room_id}" if e.room_id and room is None else "")
                  + ("" if e.allowed else " · ❌ refused")
                  + (f" · {discord.utils.escape_markdown(e.detail)}" if e.detail else "") for e in entries]
-        embed = discord.Embed(title="Access audit" + (f" · room #{room}" if room else ""),
+        embed = discord.Embed(title="Audit" + (f" · room #{room}" if room else ""),
                               description="\n".join(lines)[:4000] or "Nothing yet.")
         embed.set_footer(text="Most recent first · last 25")
         await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.hands import COMMAND
-from bot.live_card import submit_raise_form
+from bot.ui.live_card import submit_raise_form
 from cogs.common import live_room_autocomplete
 
 if TYPE_CHECKING:

@@ -29,11 +29,11 @@ class Listeners(commands.Cog):
 
     @commands.Cog.listener()
     async def on_scheduled_event_user_add(self, event: discord.ScheduledEvent, user: discord.User) -> None:
-        await self.rooms.on_event_interest(event.id, user.id, True)
+        await self.rooms.reminders.on_event_interest(event.id, user.id, True)
 
     @commands.Cog.listener()
     async def on_scheduled_event_user_remove(self, event: discord.ScheduledEvent, user: discord.User) -> None:
-        await self.rooms.on_event_interest(event.id, user.id, False)
+        await self.rooms.reminders.on_event_interest(event.id, user.id, False)
 
     # Who is on a stage (the recap's listeners and speakers) is followed by bot.services.live, from a snapshot
     # of each VOICE_STATE_UPDATE taken at dispatch (PodiumBot.dispatch): exact, and O(1) per event where

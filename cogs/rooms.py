@@ -8,12 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import calendar
-from bot.cards import human_duration
+from bot.ui import calendar
+from bot.ui.cards import human_duration
 from bot.core.when import discord_timestamp
 from bot.discord_adapter import caller_of
 from bot.services.rooms import RoomChanges
-from cogs.common import timezone_autocomplete
+from cogs.common import room_autocomplete, timezone_autocomplete
 from cogs.guests import MODES, GuestCommands
 
 if TYPE_CHECKING:
@@ -29,12 +29,6 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
         self.rooms = bot.services.rooms
         self.cards = bot.services.cards
         super().__init__()
-
-    async def room_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
-        assert interaction.guild_id is not None
-        rooms = await self.rooms.search(interaction.guild_id, current)
-        return [app_commands.Choice(name=f"#{r.id} {r.title} · {r.start_at:%Y-%m-%d %H:%M} UTC · {r.status.value}"[:100],
-                                    value=r.id or 0) for r in rooms]
 
     @app_commands.command(name="schedule", description="Schedule a stage room")
     @app_commands.describe(
@@ -117,7 +111,8 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
         assert interaction.guild_id is not None
         cancelled = await self.rooms.cancel(caller_of(interaction), interaction.guild_id, room,
                                             whole_series=whole_series)
-        await interaction.followup.send(f"Cancelled room #{cancelled.id} ({cancelled.title}).", ephemeral=True)
+        await interaction.followup.send(
+            f"Cancelled room #{cancelled.id} ({discord.utils.escape_markdown(cancelled.title)}).", ephemeral=True)
 
     @app_commands.command(name="start", description="Open a scheduled room now")
     @app_commands.autocomplete(room=room_autocomplete)
@@ -143,7 +138,7 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
     @app_commands.guild_only()
     async def remind(self, interaction: discord.Interaction, room: int, before: str | None = None) -> None:
         assert interaction.guild_id is not None
-        found, minutes = await self.rooms.remind(interaction.user.id, interaction.guild_id, room, before)
+        found, minutes = await self.rooms.reminders.remind(interaction.user.id, interaction.guild_id, room, before)
         await interaction.response.send_message(
             f"I'll DM you {minutes} min before **{discord.utils.escape_markdown(found.title)}** "
             f"({discord_timestamp(found.start_at, 'F')}).", ephemeral=True)

@@ -1,11 +1,11 @@
 """/stage: what a live room's moderators do (host, co-hosts, and members with Mute + Move Members there).
 
-Every command takes an optional `room`; without it, LiveService.resolve picks the room on the caller's stage,
-else the server's only live room. Other features add their /stage commands to this class.
+Thin: each command calls bot.services.stage.StageService (VoiceService for cues). Every command takes an
+optional `room`; without it, LiveService.resolve picks the room on the caller's stage, else the server's only
+live room. Other features add their /stage commands to this class.
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.errors import ValidationError
-from bot.core.when import parse_duration
+from bot.core.when import parse_turn_limit
 from bot.discord_adapter import caller_of
 from bot.voice.cues import Cue
 from cogs.common import live_or_upcoming_autocomplete, live_room_autocomplete
@@ -32,14 +32,14 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
 
     def __init__(self, bot: "PodiumBot") -> None:
         self.bot = bot
-        self.live = bot.services.live
+        self.stage = bot.services.stage
         super().__init__()
 
     async def _moderate(self, interaction: discord.Interaction, action: str, room: int | None,
                         member: discord.Member | None = None, **options: Any) -> "Running":
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
-        return await self.live.moderate(interaction.guild_id, interaction.user.id, room, action,
+        return await self.stage.moderate(interaction.guild_id, interaction.user.id, room, action,
                                         member.id if member else None, **options)
 
     async def _done(self, interaction: discord.Interaction, text: str) -> None:
@@ -50,10 +50,10 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
     @app_commands.autocomplete(room=live_room_autocomplete)
     @app_commands.guild_only()
     async def next_(self, interaction: discord.Interaction, room: int | None = None) -> None:
-        before = set(self.live.resolve(interaction.guild_id or 0, interaction.user.id, room).live.invited)
-        running = await self._moderate(interaction, "next", room)
-        invited = [u for u in running.live.invited if u not in before]
-        await self._done(interaction, f"Invited <@{invited[0]}> to speak." if invited else "Done.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        assert interaction.guild_id is not None
+        _, invited = await self.stage.next_speaker(interaction.guild_id, interaction.user.id, room)
+        await self._done(interaction, f"Invited <@{invited}> to speak." if invited else "Done.")
 
     @app_commands.command(name="promote", description="Invite a member of the audience to speak")
     @app_commands.describe(member="Who to invite", room=ROOM_HELP)
@@ -90,12 +90,11 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
 
     async def _name(self, interaction: discord.Interaction, role: str, member: discord.Member,
                     room: int | None) -> str | None:
-        """For a room that is not live yet: remember the co-host or speaker for when it opens."""
-        if room is None or self.live.running(room) is not None:
-            return None
+        """The room, for a room named ahead of its opening (None: the live room has it now)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
-        found = await self.live.name_ahead(caller_of(interaction), interaction.guild_id or 0, room, member.id, role)
-        return f"#{found.id} {discord.utils.escape_markdown(found.title)}"
+        assert interaction.guild_id is not None
+        found, ahead = await self.stage.name(caller_of(interaction), interaction.guild_id, room, member.id, role)
+        return f"#{found.id} {discord.utils.escape_markdown(found.title)}" if ahead else None
 
     @app_commands.command(name="cohost", description="Make a member a co-host of the room")
     @app_commands.describe(member="The new co-host", room="The room, live or scheduled (default: the stage you are on)")
@@ -105,7 +104,6 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
         if (ahead := await self._name(interaction, "cohost", member, room)) is not None:
             await self._done(interaction, f"{member.mention} will co-host room {ahead} when it opens.")
             return
-        await self._moderate(interaction, "cohost", room, member)
         await self._done(interaction, f"{member.mention} co-hosts the room now.")
 
     @speakers.command(name="add", description="Pre-approve a speaker: invited as soon as they join")
@@ -118,7 +116,6 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
             await self._done(interaction, f"{member.mention} is pre-approved for room {ahead}: invited to speak "
                                           "as soon as they join the stage.")
             return
-        await self._moderate(interaction, "speaker", room, member)
         await self._done(interaction, f"{member.mention} is pre-approved: invited to speak when on the stage.")
 
     @app_commands.command(name="move", description="Move a raised hand up or down the queue")
@@ -153,7 +150,7 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
         if speaker_limit is not None:
             changes["speaker_limit"] = speaker_limit
         if turn_limit is not None:
-            changes["turn_limit"] = _turn_limit(turn_limit)
+            changes["turn_limit"] = parse_turn_limit(turn_limit)
         if qa_mode is not None:
             changes["qa_mode"] = qa_mode
         if first_timers_first is not None:
@@ -194,15 +191,6 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
         found = await self.bot.services.voice.set_cues(caller_of(interaction), interaction.guild_id, room, enabled)
         what = "on: I'll play them on the stage" if enabled else "off: I'll stay off the stage"
         await interaction.followup.send(f"Cues for room #{found.id} are {what}.", ephemeral=True)
-
-
-def _turn_limit(text: str) -> timedelta | None:
-    cleaned = text.strip().lower()
-    if cleaned in ("0", "off", "none"):
-        return None
-    if cleaned.endswith("s") and cleaned[:-1].strip().isdigit():
-        return timedelta(seconds=int(cleaned[:-1]))
-    return parse_duration(cleaned)
 
 
 async def setup(bot: "PodiumBot") -> None:

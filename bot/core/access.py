@@ -1,7 +1,6 @@
 """Who may host rooms in a guild. The adapter turns a Discord member into these plain facts."""
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.core.errors import Forbidden
@@ -31,7 +30,3 @@ def require_room_manager(caller: Caller, host_id: int, host_role_id: int | None)
     """A room's own host may manage it; so may anyone who can host in the guild."""
     if caller.user_id != host_id:
         require_host(caller, host_role_id)
-
-
-def missing(required: Collection[str], granted: Collection[str]) -> list[str]:
-    return [name for name in required if name not in granted]

@@ -181,7 +181,7 @@ class LiveRoom:
     def demote(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.speakers and user_id not in self.invited:
-            raise ValidationError(f"<@{user_id}> is not speaking.")
+            raise ValidationError(f"<@{user_id}> is not speaking: the live card lists who is.")
         out = self._end_turn(user_id, at, "returned to the audience by a moderator")
         invitation = self.invited.pop(user_id, None)
         if invitation is not None:
@@ -209,7 +209,7 @@ class LiveRoom:
         self._require_moderator(actor_id)
         old = self.queue.position(user_id)
         if old is None:
-            raise ValidationError(f"<@{user_id}> is not in the queue.")
+            raise ValidationError(f"<@{user_id}> is not in the queue: /hand queue shows who is.")
         new = self.queue.move(user_id, steps)
         low, high = min(old, new), max(old, new)
         moved = [fx.SaveHand(h) for h in self.queue.first(high)[low - 1:]]  # only the swapped places change
@@ -218,7 +218,7 @@ class LiveRoom:
     def remove(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.queue:
-            raise ValidationError(f"<@{user_id}> is not in the queue.")
+            raise ValidationError(f"<@{user_id}> is not in the queue: /hand queue shows who is.")
         return self.lower_hand(user_id, at, "removed") + [fx.Audit(actor_id, "remove", user_id)]
 
     def add_cohost(self, actor_id: int, user_id: int) -> list[fx.Effect]:
@@ -236,6 +236,16 @@ class LiveRoom:
         if user_id in self.present and user_id not in self.speakers and user_id not in self.invited:
             out = self._promote(actor_id, user_id, at, "promote") + out
         return out
+
+    def pre_approve(self, user_id: int, at: datetime) -> list[fx.Effect]:
+        """A speaker approved elsewhere (a guest invited as a speaker, audited there): invited when on the stage,
+        as a pre-approved speaker who joins is (a full stage alerts the moderators)."""
+        self.pre_approved.add(user_id)
+        if user_id not in self.present or user_id in self.speakers or user_id in self.invited:
+            return []
+        if self.on_stage >= self.policy.speaker_limit:
+            return [fx.AlertModerators(f"Pre-approved speaker <@{user_id}> is here but the stage is full.")]
+        return self._invite(user_id, at, self.queue.lower(user_id))
 
     def set_policy(self, actor_id: int, **changes: object) -> list[fx.Effect]:
         self._require_moderator(actor_id)

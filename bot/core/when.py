@@ -95,6 +95,17 @@ def parse_duration(text: str) -> timedelta:
                           "Try 90 (minutes), 45m, 1h, 1h30 or 1:30.")
 
 
+def parse_turn_limit(text: str) -> timedelta | None:
+    """A speaker's turn: a length as `parse_duration` reads it, or seconds ("45s"); "0", "off" or "none" for
+    no limit. Whether the length is allowed is the live room's rule (bot.core.live)."""
+    cleaned = text.strip().lower()
+    if cleaned in ("0", "off", "none"):
+        return None
+    if cleaned.endswith("s") and cleaned[:-1].strip().isdigit():
+        return timedelta(seconds=int(cleaned[:-1]))
+    return parse_duration(cleaned)
+
+
 def discord_timestamp(when: datetime, style: str = "F") -> str:
     """A timestamp every Discord client shows in its reader's own time zone."""
     return f"<t:{int(when.timestamp())}:{style}>"

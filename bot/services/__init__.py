@@ -13,6 +13,7 @@ from bot.services.guests import GuestService
 from bot.services.live import LiveService
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
+from bot.services.stage import StageService
 from bot.services.voice import VoiceService
 from bot.store.db import Store
 
@@ -31,11 +32,12 @@ class Services:
         self.rooms = RoomService(store, self.clock, self.discord)
         self.rooms.cards = self.cards
         self.settings = SettingsService(store)
-        self.live = LiveService(store, self.clock, self.discord, self.rooms.timers, self.rooms)
+        self.live = LiveService(store, self.clock, self.discord, self.rooms.timers)
+        self.stage = StageService(self.live, self.rooms)
         self.access = AccessService(store, self.clock, self.discord)
-        self.guests = GuestService(self.rooms, self.access, self.discord, self.clock, speakers=self.live)
+        self.guests = GuestService(self.rooms, self.access, self.discord, self.clock, self.live)
         self.cards.card_items.append(self.guests.card_items)
-        self.voice = VoiceService(store, self.discord, self.live)
+        self.voice = VoiceService(store, self.discord, self.live)  # the live rooms' moderator rule
         self.live.play_cue = self.voice.play
         # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue
         # plays last, while the stage still exists.

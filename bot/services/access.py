@@ -12,18 +12,18 @@ import collections
 import logging
 from collections.abc import Iterable
 
-from discord.utils import escape_markdown
-
 from bot.clock import Clock
 from bot.core import gating
 from bot.core.gating import AccessMode, RoomAccess
 from bot.core.rooms import Room, RoomStatus
-from bot.discord_adapter import DiscordAdapter
-from bot.discord_gate import StageGate
+from bot.discord_adapter import DiscordAdapter, escape_markdown
+from bot.discord_adapter.gate import StageGate
 from bot.store import access as access_repo
 from bot.store import rooms as room_repo
 from bot.store import settings as settings_repo
-from bot.store.access import AuditEntry, Snapshot
+from bot.store import audit as audit_repo
+from bot.store.access import Snapshot
+from bot.store.audit import AuditEntry
 from bot.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class AccessService:
 
     async def audit(self, guild_id: int, room_id: int | None, actor_id: int, action: str,
                     target_id: int | None = None, *, allowed: bool = True, detail: str = "") -> None:
-        await self.store.run(access_repo.audit, AuditEntry(guild_id, room_id, actor_id, action, target_id,
+        await self.store.run(audit_repo.record, AuditEntry(guild_id, room_id, actor_id, action, target_id,
                                                            allowed, detail[:300], self.clock.now()))
 
     # -- RoomWatcher ------------------------------------------------------------------------------------

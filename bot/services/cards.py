@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-import discord
-
-from bot import cards
+from bot.ui import cards
 from bot.core.recurrence import parse_repeat
 from bot.core.rooms import Room
 from bot.discord_adapter import DiscordAdapter
@@ -17,24 +16,21 @@ from bot.store import reminders as reminder_repo
 from bot.store import settings as settings_repo
 from bot.store.db import Store
 
+if TYPE_CHECKING:
+    import discord
+
 
 class CardService:
     def __init__(self, store: Store, discord: DiscordAdapter) -> None:
         self.store = store
         self.discord = discord
         # Other features' buttons on a room's cards (e.g. invite gating's "Request access").
-        self.card_items: list[Callable[[Room], Awaitable[list[discord.ui.Item]]]] = []
+        self.card_items: list[Callable[[Room], Awaitable[list["discord.ui.Item"]]]] = []
 
-    async def view(self, room: Room) -> discord.ui.View | None:
-        items = [item for provide in self.card_items for item in await provide(room)]
-        if not items:
-            return None
-        view = discord.ui.View(timeout=None)
-        for item in items:
-            view.add_item(item)
-        return view
+    async def view(self, room: Room) -> "discord.ui.View | None":
+        return cards.room_view([item for provide in self.card_items for item in await provide(room)])
 
-    def embed(self, room: Room, note: str | None = None):  # -> discord.Embed
+    def embed(self, room: Room, note: str | None = None) -> "discord.Embed":
         repeat = None
         if room.repeat:
             recurrence = parse_repeat(room.repeat, room.start_at)

@@ -7,9 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
-from discord.utils import escape_markdown
 from sqlite_utils import Database
 
 from bot.clock import Clock
@@ -20,12 +18,14 @@ from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.invites import Guest, InviteCode, Knock, KnockStatus
 from bot.core.rooms import Room, RoomStatus
 from bot.core.when import discord_timestamp
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.services.access import AccessService
+from bot.services.live import LiveService
 from bot.services.rooms import RoomService
 from bot.store import access as access_repo
 from bot.store import rooms as room_repo
-from bot.store.access import AuditEntry
+from bot.store import audit as audit_repo
+from bot.store.audit import AuditEntry
 
 log = logging.getLogger(__name__)
 _OPEN_FOR_GUESTS = (RoomStatus.SCHEDULED, RoomStatus.LIVE)
@@ -40,11 +40,6 @@ class AccessChoice:
     guest_invites: int
 
 
-class SpeakerApproval(Protocol):
-    async def pre_approve(self, caller: Caller, room: Room, user_id: int) -> None:
-        """Invite `user_id` to speak as soon as they are on the room's stage."""
-
-
 @dataclass(frozen=True, slots=True)
 class NewCode:
     code: str  # shown once, never stored
@@ -53,9 +48,9 @@ class NewCode:
 
 class GuestService:
     def __init__(self, rooms: RoomService, access: AccessService, discord: DiscordAdapter, clock: Clock,
-                 speakers: SpeakerApproval | None = None) -> None:
+                 live: LiveService | None = None) -> None:
         self.rooms = rooms
-        self.speakers = speakers  # a guest invited as a speaker is pre-approved on the stage (the live rooms)
+        self.live = live  # guests invited as speakers are the live room's pre-approved speakers
         self.access = access
         self.store = access.store
         self.discord = discord
@@ -75,7 +70,8 @@ class GuestService:
     @staticmethod
     def _require_open_for_guests(room: Room) -> None:
         if room.status not in _OPEN_FOR_GUESTS:
-            raise ValidationError(f"Room #{room.id} is {room.status.value}: its guest list is closed.")
+            raise ValidationError(f"Room #{room.id} is {room.status.value}: its guest list is closed. Pick an "
+                                  "upcoming or live room (/room list).")
 
     async def _after_guest_change(self, room: Room) -> None:
         if room.status == RoomStatus.LIVE:
@@ -145,7 +141,7 @@ class GuestService:
                 raise ValidationError("That's the room's host: they can always come in.")
             if not access_repo.add_guest(db, Guest(room_id, user_id, caller.user_id, as_speaker, via)):
                 raise ValidationError(f"<@{user_id}> is already on the guest list of room #{room_id}.")
-            access_repo.audit(db, AuditEntry(guild_id, room_id, caller.user_id, "granted", user_id, True,
+            audit_repo.record(db, AuditEntry(guild_id, room_id, caller.user_id, "granted", user_id, True,
                                              f"invited by {via}" + (" as speaker" if as_speaker else ""),
                                              self.clock.now()))
         try:
@@ -155,8 +151,8 @@ class GuestService:
                                     detail=refused.user_message)
             raise
         await self._after_guest_change(room)
-        if as_speaker and self.speakers is not None:
-            await self.speakers.pre_approve(caller, room, user_id)
+        if as_speaker and room.status == RoomStatus.LIVE and self.live is not None:
+            await self.live.pre_approve(room_id, user_id)  # a scheduled room reads them when it opens
         delivered = await self.discord.dm(user_id, content=self.invitation_text(room, caller.user_id, as_speaker))
         return room, delivered
 
@@ -207,7 +203,7 @@ class GuestService:
         if code is None or code.room_id != room_id:
             raise NotFound(f"Room #{room_id} has no code #{code_id}. See /room codes.")
         if code.revoked:
-            raise ValidationError(f"Code #{code_id} is already revoked.")
+            raise ValidationError(f"Code #{code_id} is already revoked. See the room's codes with /room codes.")
         await self.store.run(access_repo.revoke_code, code_id)
         await self.access.audit(guild_id, room_id, caller.user_id, "revoked", detail=f"code #{code_id}")
         return code
@@ -243,7 +239,7 @@ class GuestService:
                 raise ValidationError("That code has been used up. Ask the host for a new one.")
             access_repo.add_guest(db, Guest(code.room_id, user_id, code.created_by, False, "code"))
             access_repo.record_attempt(db, guild_id, user_id, code.id, "redeemed", now)
-            access_repo.audit(db, AuditEntry(guild_id, room.id, user_id, "redeemed", user_id, True,
+            audit_repo.record(db, AuditEntry(guild_id, room.id, user_id, "redeemed", user_id, True,
                                              f"code #{code.id}", now))
         try:
             await self.store.run(take)
@@ -258,7 +254,7 @@ class GuestService:
                    now: datetime, why: str = "") -> None:
         def record(db: Database) -> None:
             access_repo.record_attempt(db, guild_id, user_id, code_id, outcome, now)
-            access_repo.audit(db, AuditEntry(guild_id, room_id, user_id, "redeemed", user_id, False,
+            audit_repo.record(db, AuditEntry(guild_id, room_id, user_id, "redeemed", user_id, False,
                                              f"{outcome}: {why}".strip(": ")[:300], now))
         await self.store.run(record)
 
@@ -275,7 +271,7 @@ class GuestService:
                                     is_guest=access_repo.get_guest(db, room_id, user_id) is not None
                                     or user_id == room.host_id)
             access_repo.save_knock(db, Knock(room_id, user_id, KnockStatus.PENDING, now))
-            access_repo.audit(db, AuditEntry(guild_id, room_id, user_id, "knocked", user_id, True, "", now))
+            audit_repo.record(db, AuditEntry(guild_id, room_id, user_id, "knocked", user_id, True, "", now))
         await self.store.run(ask)
         await self.discord.dm(room.host_id, content=(
             f"🚪 <@{user_id}> asks to join **{escape_markdown(room.title)}** (room #{room_id}). "
@@ -296,7 +292,7 @@ class GuestService:
             access_repo.save_knock(db, decided, now)
             if approve:
                 access_repo.add_guest(db, Guest(room_id, user_id, caller.user_id, False, "knock"))
-            access_repo.audit(db, AuditEntry(guild_id, room_id, caller.user_id, "granted" if approve else "denied",
+            audit_repo.record(db, AuditEntry(guild_id, room_id, caller.user_id, "granted" if approve else "denied",
                                              user_id, True, "knock request", now))
         await self.store.run(decide)
         if approve:
@@ -310,20 +306,17 @@ class GuestService:
 
     # -- audit -------------------------------------------------------------------------------------------
     async def audit_log(self, caller: Caller, guild_id: int, room_id: int | None) -> list[AuditEntry]:
+        """/podium audit: the one audit log (gating and live rooms), most recent first."""
         if room_id is not None:
             await self._managed_room(caller, guild_id, room_id)
         else:
             require_host(caller, (await self.rooms.settings(guild_id)).host_role_id)
-        return await self.store.run(access_repo.audit_log, guild_id, room_id, 25)
+        return await self.store.run(audit_repo.log, guild_id, room_id, 25)
 
     async def card_items(self, room: Room) -> list:
         """The "Request access" button for an invite-only room's cards."""
         if room.id is None or (await self.access.access_of(room)).mode is not AccessMode.INVITE:
             return []
-        from bot.access_buttons import KnockButton  # presentation: imported where it is used
+        from bot.ui.access_buttons import KnockButton  # presentation: imported where it is used
 
         return [KnockButton(room.id)]
-
-    async def speaker_guests(self, room_id: int) -> list[int]:
-        """Guests invited as speakers (for the live room's pre-approved speakers)."""
-        return [g.user_id for g in await self.store.run(access_repo.guests, room_id) if g.as_speaker]

@@ -1,5 +1,6 @@
 """Live rooms: one LiveRoom (bot.core.live) per live room, fed by gateway voice states, commands, buttons and
-timers; its effects carried out through Discord, the store and the shared timers.
+timers; its effects carried out through Discord, the store and the shared timers. What moderators do (/stage)
+is bot.services.stage, which hands its decisions to `submit`.
 
 Exactness: voice changes are applied to the core synchronously, in gateway order, from a snapshot taken when
 discord.py dispatches them (PodiumBot.dispatch), never from the cache a handler task sees later. What the core
@@ -14,27 +15,23 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from bot import live_card
+from bot.ui import live_card
 from bot.clock import Clock
-from bot.discord_live import escape_markdown
 from bot.core import effects as fx
 from bot.core import plan
 from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.live import LiveRoom
-from bot.core.access import Caller, require_room_manager
-from bot.core.rooms import Room, RoomStatus
-from bot.discord_adapter import DiscordAdapter
-from bot.discord_live import LiveDiscord, VoiceChange
+from bot.core.rooms import Room
+from bot.discord_adapter import DiscordAdapter, escape_markdown
+from bot.discord_adapter.live import LiveDiscord, VoiceChange
 from bot.schedule import Timers
 from bot.services.live_card import CardPacer
+from bot.store import access as access_repo
 from bot.store import live as live_repo
 from bot.store import settings as settings_repo
 from bot.store.db import Store
-
-if TYPE_CHECKING:
-    from bot.services.rooms import RoomService
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,14 +62,11 @@ class Running:
 class LiveService:
     """A RoomWatcher (bot.services.rooms): follows every live room."""
 
-    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers,
-                 rooms: "RoomService | None" = None) -> None:
-        self.rooms = rooms
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers) -> None:
         self.store = store
         self.clock = clock
         self.adapter = discord
         self.discord = LiveDiscord(discord)
-        self.adapter = discord
         self.timers = timers
         self.card_interval = 2.0  # seconds between two edits of one room's card (Discord's edit bucket is 5/5 s)
         self.play_cue: Callable[[int, str], object] | None = None  # set by the voice feature: (room id, cue name)
@@ -115,7 +109,7 @@ class LiveService:
         running = self._running.get(room_id)
         if running is None:
             return False
-        self._refresh_moderator(running, user_id)
+        self.refresh_moderator(running, user_id)
         return running.live.is_moderator(user_id)
 
     async def require_moderator(self, guild_id: int, actor_id: int, room_id: int | None, action: str) -> Running:
@@ -123,10 +117,10 @@ class LiveService:
         moderates it; otherwise Forbidden, and the refusal is audited like every moderator action."""
         running = self.resolve(guild_id, actor_id, room_id)
         if not self.is_moderator(running.id, actor_id):
-            await self._submit(running, [running.live.refused(actor_id, action)], wait=True)
+            await self.submit(running, [running.live.refused(actor_id, action)], wait=True)
             raise Forbidden("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
                             "in the stage) can do that.")
-        await self._submit(running, [fx.Audit(actor_id, action)], wait=True)
+        await self.submit(running, [fx.Audit(actor_id, action)], wait=True)
         return running
 
     async def until(self, check: Callable[[], T], timeout: float = 10.0) -> T:
@@ -143,10 +137,10 @@ class LiveService:
         assert room.id is not None
         if room.id in self._running:
             return
-        setup, hands, turns, spoken = await self.store.run(_load, room.id)
+        setup, hands, turns, spoken, speaker_guests = await self.store.run(_load, room.id)
         if room.id in self._running:  # opened meanwhile (start-up catch-up and a command at once)
             return
-        live = LiveRoom(room.id, room.host_id, setup.policy, set(setup.cohosts), set(setup.speakers),
+        live = LiveRoom(room.id, room.host_id, setup.policy, set(setup.cohosts), set(setup.speakers) | speaker_guests,
                         setup.hands_enabled)
         running = Running(room, live, thread_id=setup.thread_id, card=setup.card)
         running.pacer = CardPacer(lambda: self._render(running), lambda: self.card_interval)
@@ -159,7 +153,7 @@ class LiveService:
         self._running[room.id] = running
         self._by_stage[(room.guild_id, room.stage_channel_id)] = room.id
         running.worker = asyncio.create_task(self._work(running), name=f"live-room-{room.id}")
-        await self._submit(running, effects, wait=True)
+        await self.submit(running, effects, wait=True)
         if running.card is None:
             await self._post_card(running)
 
@@ -174,7 +168,7 @@ class LiveService:
     async def room_closing(self, room: Room) -> None:
         running = self._running.get(room.id or 0)
         if running is not None:
-            await self._submit(running, [], wait=True)  # everything decided so far is carried out
+            await self.submit(running, [], wait=True)  # everything decided so far is carried out
 
     async def room_closed(self, room: Room) -> None:
         running = self._running.pop(room.id or 0, None)
@@ -182,7 +176,7 @@ class LiveService:
             return
         self._by_stage.pop((room.guild_id, room.stage_channel_id), None)
         self.timers.cancel_prefix(f"live:{running.id}:")
-        await self._submit(running, [], wait=True)
+        await self.submit(running, [], wait=True)
         if running.worker is not None:
             running.worker.cancel()
         if running.pacer is not None:
@@ -250,90 +244,36 @@ class LiveService:
     async def on_timer(self, timer: plan.Timer) -> None:
         running = self._running.get(int(timer.key.split(":")[1]))
         if running is not None:
-            await self._submit(running, running.live.timer(timer.key, self.clock.now()), wait=True)
+            await self.submit(running, running.live.timer(timer.key, self.clock.now()), wait=True)
 
     # -- members' own actions -------------------------------------------------------------------------------
+    def check_can_raise(self, guild_id: int, user_id: int, room_id: int | None) -> None:
+        """Refuse a raise before asking for its note (the card's form), not after it."""
+        self.resolve(guild_id, user_id, room_id).live.check_can_raise(user_id)
+
     async def raise_hand(self, guild_id: int, user_id: int, room_id: int | None, *, note: str = "",
                          source: str = "command") -> tuple[Room, int]:
         """Raise (or update the note of) the caller's hand; returns the room and their place in the queue."""
         running = self.resolve(guild_id, user_id, room_id)
-        await self._submit(running, running.live.raise_hand(user_id, self.clock.now(), source, note), wait=True)
+        await self.submit(running, running.live.raise_hand(user_id, self.clock.now(), source, note), wait=True)
         return running.room, running.live.queue.position(user_id) or 0
+
+    async def pre_approve(self, room_id: int, user_id: int) -> None:
+        """A guest invited as a speaker while the room is live (the guest list keeps it across restarts)."""
+        running = self._running.get(room_id)
+        if running is not None:
+            await self.submit(running, running.live.pre_approve(user_id, self.clock.now()), wait=True)
 
     async def lower_hand(self, guild_id: int, user_id: int, room_id: int | None) -> Room:
         running = self.resolve(guild_id, user_id, room_id)
         effects = running.live.lower_hand(user_id, self.clock.now())
         if not effects:
-            raise ValidationError("Your hand is not raised in this room.")
-        await self._submit(running, effects, wait=True)
+            raise ValidationError("Your hand is not raised in this room. Raise it with /hand raise or the live "
+                                  "card's ✋ button.")
+        await self.submit(running, effects, wait=True)
         return running.room
 
-    # -- moderators ------------------------------------------------------------------------------------------
-    async def moderate(self, guild_id: int, actor_id: int, room_id: int | None, action: str,
-                       target_id: int | None = None, **options: Any) -> Running:
-        """One moderator action on a live room. Non-moderators are refused, and the refusal is audited."""
-        running = self.resolve(guild_id, actor_id, room_id)
-        live, now = running.live, self.clock.now()
-        self._refresh_moderator(running, actor_id)
-        steps = {
-            "next": lambda: live.next_speaker(actor_id, now),
-            "promote": lambda: live.promote(actor_id, _need(target_id), now),
-            "demote": lambda: live.demote(actor_id, _need(target_id), now),
-            "clear-hands": lambda: live.clear_hands(actor_id, now),
-            "hands": lambda: live.set_hands(actor_id, bool(options["enabled"])),
-            "move": lambda: live.move(actor_id, _need(target_id), int(options["steps"])),
-            "remove": lambda: live.remove(actor_id, _need(target_id), now),
-            "cohost": lambda: live.add_cohost(actor_id, _need(target_id)),
-            "speaker": lambda: live.add_speaker(actor_id, _need(target_id), now),
-            "settings": lambda: live.set_policy(actor_id, **options),
-        }
-        try:
-            effects = steps[action]()
-        except Forbidden:
-            await self._submit(running, [live.refused(actor_id, action, target_id)], wait=True)
-            raise
-        # Who hosts and the room's policy are Podium's own facts: stored before anyone is told.
-        if action == "cohost":
-            await self.store.run(live_repo.add_person, running.id, _need(target_id), "cohost")
-        elif action == "speaker":
-            await self.store.run(live_repo.add_person, running.id, _need(target_id), "speaker")
-        elif action in ("settings", "hands"):
-            await self.store.run(live_repo.save_setup, running.id, live.policy, live.hands_enabled)
-        await self._submit(running, effects, wait=True)
-        return running
-
-    async def name_ahead(self, caller: Caller, guild_id: int, room_id: int, user_id: int, role: str) -> Room:
-        """Name a co-host ("cohost") or pre-approved speaker ("speaker") of a room that is not live yet: its host
-        or anyone who can host. They take effect when the room opens."""
-        assert self.rooms is not None
-        room = await self.rooms.get(guild_id, room_id)
-        settings = await self.rooms.settings(guild_id)
-        action = "cohost" if role == "cohost" else "speaker"
-        try:
-            require_room_manager(caller, room.host_id, settings.host_role_id)
-        except Forbidden:
-            await self.store.run(live_repo.write, room_id, [fx.Audit(caller.user_id, action, user_id, False,
-                                                                     "not the room's host")])
-            raise
-        if room.status != RoomStatus.SCHEDULED:
-            raise ValidationError(f"Room #{room_id} is {room.status.value}: only a live or scheduled room takes "
-                                  "co-hosts and speakers.")
-
-        def save(db: Any) -> None:
-            live_repo.add_person(db, room_id, user_id, role)
-            live_repo.write(db, room_id, [fx.Audit(caller.user_id, action, user_id, detail="ahead of the room")])
-        await self.store.run(save)
-        return room
-
-    async def pre_approve(self, caller: Caller, room: Room, user_id: int) -> None:
-        """A speaker named ahead (a scheduled room) or now (a live one): invited as soon as they are on stage."""
-        assert room.id is not None
-        if room.status == RoomStatus.LIVE:
-            await self.moderate(room.guild_id, caller.user_id, room.id, "speaker", user_id)
-        else:
-            await self.name_ahead(caller, room.guild_id, room.id, user_id, "speaker")
-
-    def _refresh_moderator(self, running: Running, user_id: int) -> None:
+    def refresh_moderator(self, running: Running, user_id: int) -> None:
         running.live.set_stage_moderator(user_id, self.adapter.is_stage_moderator(
             running.room.guild_id, running.room.stage_channel_id, user_id))
 
@@ -342,7 +282,7 @@ class LiveService:
         running.pending += self._local(running, effects)
         running.wake.set()
 
-    async def _submit(self, running: Running, effects: list[fx.Effect], *, wait: bool) -> None:
+    async def submit(self, running: Running, effects: list[fx.Effect], *, wait: bool) -> None:
         self._submit_now(running, effects)
         if wait:
             done = asyncio.get_running_loop().create_future()
@@ -407,7 +347,7 @@ class LiveService:
                              effect.reason)
                     if effect.reason != "Q&A: next question":
                         await self.adapter.dm(effect.user_id, content=f"You are back in the audience of "
-                                              f"**{room.title}**: {effect.reason}.")
+                                              f"**{escape_markdown(room.title)}**: {effect.reason}.")
                 elif isinstance(effect, fx.Notify):
                     await self.adapter.dm(effect.user_id, content=effect.text)
                 elif isinstance(effect, fx.AlertModerators):
@@ -442,13 +382,8 @@ class LiveService:
         await self.discord.edit_card(*running.card, embed, view)
 
 
-def _need(target_id: int | None) -> int:
-    if target_id is None:
-        raise ValidationError("Name the member this is about.")
-    return target_id
-
-
-def _load(db: Any, room_id: int) -> tuple[live_repo.LiveSetup, list, dict[int, datetime], set[int]]:
+def _load(db: Any, room_id: int) -> tuple[live_repo.LiveSetup, list, dict[int, datetime], set[int], set[int]]:
+    """What a live room is rebuilt from; guests invited as speakers (invite gating) are pre-approved speakers."""
     return (live_repo.get_setup(db, room_id), live_repo.open_hands(db, room_id), live_repo.open_turns(db, room_id),
-            live_repo.spoken(db, room_id))
+            live_repo.spoken(db, room_id), {g.user_id for g in access_repo.guests(db, room_id) if g.as_speaker})
 

@@ -1,4 +1,5 @@
-"""Room use cases: schedule, edit, cancel, open, close, remind, and keeping Podium and Discord's events in sync.
+"""Room use cases: schedule, edit, cancel, open, close, and keeping Podium and Discord's events in sync.
+Reminders are bot.services.reminders (reached as `rooms.reminders`).
 
 Each use case: check the caller, validate with the core, do the Discord side, then write its changes in one
 store hop. The database is the source of truth; timers are derived from it (see `plan_room`).
@@ -23,12 +24,12 @@ from bot.core.recurrence import next_start, parse_repeat
 from bot.core.rooms import Room, RoomStatus, decide_start
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.schedule import Timers
+from bot.services.reminders import Reminders
 from bot.store import rooms as room_repo
 from bot.store import reminders as reminder_repo
 from bot.store import settings as settings_repo
-from bot.store import ledger
 from bot.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class RoomService:
         self.cards = None  # set by Services: bot.services.cards.CardService
         self.changed = asyncio.Condition()  # notified after every change to a room
         self.watchers: list[RoomWatcher] = []
+        self.reminders = Reminders(self)  # /room remind, reminder timers, interest marked in Discord
         # One lifecycle step per room at a time: our own Discord calls echo back as gateway events.
         self._locks: dict[int, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
 
@@ -208,18 +210,6 @@ class RoomService:
             raise ValidationError(f"Room #{room.id} is {room.status.value}, not live: there is nothing to end.")
         return await self.close(room)
 
-    async def remind(self, user_id: int, guild_id: int, room_id: int, before: str | None) -> tuple[Room, int]:
-        room = await self.get(guild_id, room_id)
-        if room.status != RoomStatus.SCHEDULED:
-            raise ValidationError(f"Room #{room.id} is {room.status.value}; reminders are for upcoming rooms.")
-        settings = await self.settings(guild_id)
-        minutes = int(parse_duration(before).total_seconds() // 60) if before else default_lead(settings)
-        if not 0 <= minutes <= 7 * 24 * 60:
-            raise ValidationError("Choose a reminder between 0 minutes and 7 days before the start.")
-        await self.store.run(reminder_repo.subscribe, room_id, user_id, minutes, "command")
-        await self.plan_room(room)
-        return room, minutes
-
     # -- timers ----------------------------------------------------------------------------------------
     async def plan_room(self, room: Room) -> None:
         assert room.id is not None
@@ -234,26 +224,31 @@ class RoomService:
         """At start-up: rebuild every timer from the database, and catch up on what passed while down."""
         now = self.clock.now()
         for room in await self.store.run(room_repo.active_rooms):
-            if room.status == RoomStatus.SCHEDULED and room.start_at <= now:
-                await self.open(room, early=False)
-            elif room.status == RoomStatus.LIVE and room.end_at <= now:
-                await self.close(room)
-            else:
-                if room.status == RoomStatus.SCHEDULED:
-                    await self._sync_interest(room)
-                else:
-                    await self._tell_watchers("room_opened", room, resumed=True)
-                await self.plan_room(room)
+            try:
+                await self._catch_up(room, now)
+            except Exception:  # one room's stage or event refused: the other rooms still get their timers
+                log.exception("room %s: could not catch up at start-up (tried again at the next start)", room.id)
 
-    async def _sync_interest(self, room: Room) -> None:
-        """Members who marked themselves interested (or stopped) while Podium was down."""
-        try:
-            interested = await self.discord.interested_users(room)
-        except Exception:  # the event may be gone or Discord slow: reminders already recorded still go out
-            log.warning("room %s: could not read the event's interested members", room.id, exc_info=True)
-            return
-        settings = await self.settings(room.guild_id)
-        await self.store.run(reminder_repo.sync_interested, room.id, interested, default_lead(settings))
+    async def _catch_up(self, room: Room, now: datetime) -> None:
+        if room.status == RoomStatus.SCHEDULED and room.start_at <= now:
+            await self.open(room, early=False)
+        elif room.status == RoomStatus.LIVE and room.end_at <= now:
+            await self.close(room)
+        else:
+            if room.status == RoomStatus.SCHEDULED:
+                await self.reminders.sync_interest(room)
+            else:
+                room = await self._resume(room)
+            await self.plan_room(room)
+
+    async def _resume(self, room: Room) -> Room:
+        """Tell the watchers a room is still live, under the room's lock: a /room end that comes in meanwhile
+        waits for them, so a watcher never sets a room up again (e.g. re-gates its stage) after it closed."""
+        async with self._locks[room.id or 0]:
+            room = await self._current(room)
+            if room.status == RoomStatus.LIVE:
+                await self._tell_watchers("room_opened", room, resumed=True)
+            return room
 
     async def on_timer(self, timer: plan.Timer) -> None:
         room_id = int(timer.key.split(":")[1])
@@ -265,9 +260,9 @@ class RoomService:
         elif timer.action == "close" and room.status == RoomStatus.LIVE:
             await self.close(room)
         elif timer.action == "announce" and room.status == RoomStatus.SCHEDULED:
-            await self.announce_reminder(room, timer.minutes)
+            await self.reminders.announce(room, timer.minutes)
         elif timer.action == "dm" and room.status == RoomStatus.SCHEDULED:
-            await self.dm_reminders(room, timer.minutes)
+            await self.reminders.send_dms(room, timer.minutes)
 
     # -- lifecycle -------------------------------------------------------------------------------------
     async def _current(self, room: Room) -> Room:
@@ -289,8 +284,8 @@ class RoomService:
             self.timers.cancel_room(room.id or 0)
             await self.discord.cancel_event(room)
             await self.discord.dm(room.host_id, content=(
-                f"Your room **{room.title}** (#{room.id}) was missed: Podium was offline for its whole slot. "
-                "Schedule it again with /room schedule."))
+                f"Your room **{escape_markdown(room.title)}** (#{room.id}) was missed: Podium was offline for its "
+                "whole slot. Schedule it again with /room schedule."))
             await self.schedule_next(missed)
             log.info("room #%s missed: Podium was offline for its whole slot; the host was told", room.id)
             return missed
@@ -320,7 +315,13 @@ class RoomService:
         # The room ends now; the closing steps (the closing cue, restoring the stage) take a few seconds more.
         ended_at = self.clock.now()
         await self._tell_watchers("room_closing", room)
-        await self.discord.close_stage(room)
+        try:
+            await self.discord.close_stage(room)
+        except Exception:
+            # Discord refused: the stage is still up, so the room goes on. The watchers take it back (the gating
+            # watchdog, the voice connection) and the caller is told.
+            await self._tell_watchers("room_opened", room, resumed=True)
+            raise
         ended = room.close(ended_at)
         await self._save(ended)
         self.timers.cancel_room(room.id or 0)
@@ -356,47 +357,7 @@ class RoomService:
         await self.plan_room(following)
         return following
 
-    # -- reminders -------------------------------------------------------------------------------------
-    async def announce_reminder(self, room: Room, minutes: int) -> None:
-        settings = await self.settings(room.guild_id)
-        key = plan.announce_key(room.id or 0, minutes)
-        if settings.announce_channel_id is None or not await self.store.run(ledger.mark_fired, key):
-            return
-        if self.cards is not None:
-            await self.cards.post_reminder(room, settings.announce_channel_id)
-            log.info("room #%s: reminder posted in the announce channel, %d min before", room.id, minutes)
-
-    async def dm_reminders(self, room: Room, minutes: int) -> tuple[int, int]:
-        """DM everyone who asked for this lead time. Each person at most once, even across restarts."""
-        assert room.id is not None
-        sent = closed = 0
-        for subscription in await self.store.run(reminder_repo.subscriptions, room.id):
-            if subscription.lead_minutes != minutes:
-                continue
-            if not await self.store.run(ledger.mark_fired, plan.dm_sent_key(room.id, subscription.user_id)):
-                continue
-            if self.cards is not None and await self.cards.dm_reminder(room, subscription.user_id):
-                sent += 1
-            else:
-                closed += 1
-        if sent or closed:
-            log.info("room #%s: %d reminder DM(s) sent %d min before, %d not delivered (closed DMs)", room.id,
-                     sent, minutes, closed)
-        return sent, closed
-
     # -- Discord's own event UI ----------------------------------------------------------------------------
-    async def on_event_interest(self, event_id: int, user_id: int, interested: bool) -> None:
-        room = await self.store.run(room_repo.room_by_event, event_id)
-        if room is None or room.status != RoomStatus.SCHEDULED or room.id is None:
-            return
-        if interested:
-            settings = await self.settings(room.guild_id)
-            await self.store.run(reminder_repo.subscribe_if_absent, room.id, user_id, default_lead(settings),
-                                 "interested")
-        else:
-            await self.store.run(reminder_repo.unsubscribe, room.id, user_id, "interested")
-        await self.plan_room(room)
-
     async def on_event_changed(self, event_id: int, *, name: str, description: str | None, start: datetime,
                                end: datetime | None, status: str) -> None:
         """An edit or cancellation made in Discord's own UI flows into Podium (our own echoes change nothing)."""
@@ -420,11 +381,6 @@ class RoomService:
         if updated != room:
             await self._save(updated)
             await self.plan_room(updated)
-
-
-def default_lead(settings: GuildSettings) -> int:
-    """Lead time for a DM reminder when the member did not choose one: the guild's longest offset, or 15."""
-    return settings.reminder_offsets[0] if settings.reminder_offsets else 15
 
 
 def _local(when: datetime, tz: str) -> datetime:

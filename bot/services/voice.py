@@ -14,20 +14,19 @@ import logging
 import time
 from typing import Protocol
 
-import discord
-
 from bot.core import voice as rules
 from bot.core.access import Caller, require_room_manager
 from bot.core.errors import NotFound, ValidationError
 from bot.core.rooms import Room, RoomStatus
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, escape_markdown
+from bot.discord_adapter.voice import (RETRYABLE, CueVoiceClient, DiscordRefused, StageBusy, StageVoice,
+                                      VoiceUnavailable)
 from bot.store import ledger
 from bot.store import rooms as room_repo
 from bot.store import settings as settings_repo
 from bot.store import voice as voice_repo
 from bot.store.db import Store
 from bot.voice.cues import Cue
-from bot.voice.stage import CueVoiceClient, StageBusy, StageVoice, VoiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +35,6 @@ CLOSING_TIMEOUT_S = 8.0  # the closing cue is 2.4 s; past this the room closes w
 MAX_PENDING_CUES = 4
 HEALTH_CHECK_S = 2.0  # between cues, how often the connection's health is looked at
 _LEAVE = object()  # queued after the closing cue: the room's task disconnects and ends
-_RETRYABLE = (asyncio.TimeoutError, discord.HTTPException, discord.ClientException, discord.ConnectionClosed,
-              OSError)
 
 
 def parse_cue(name: str) -> Cue:
@@ -246,7 +243,7 @@ class VoiceService:
                 await self._tell_host(room, str(exc), next_step=(
                     "They will play here once that room ends." if voice.waiting_for_stage else None))
                 return
-            except _RETRYABLE as exc:
+            except RETRYABLE as exc:
                 failures += 1
                 log.warning("room %s: could not join the stage (attempt %d): %r", room.id, failures, exc)
                 continue
@@ -301,7 +298,7 @@ class VoiceService:
     async def _speaker(self, voice: _RoomVoice, client: CueVoiceClient) -> None:
         try:
             await self.stage.become_speaker(client)
-        except discord.HTTPException:
+        except DiscordRefused:
             log.warning("room %s: could not become a speaker again", voice.room.id, exc_info=True)
 
     async def _play(self, voice: _RoomVoice, client: CueVoiceClient, cue: Cue) -> None:
@@ -318,6 +315,6 @@ class VoiceService:
         if not await self.store.run(ledger.mark_fired, unavailable_key(room.id or 0)):
             return
         await self.discord.dm(room.host_id, content=(
-            f"Your room **{discord.utils.escape_markdown(room.title)}** (#{room.id}) is live, but without its "
+            f"Your room **{escape_markdown(room.title)}** (#{room.id}) is live, but without its "
             f"audio cues: {reason}. Everything else works. "
             + (next_step or "Once that is fixed, play a cue with /stage chime and I'll join the stage.")))

@@ -1,4 +1,5 @@
-"""Invite gating: room access, guests, invite codes and tries, knock requests, saved stage overwrites, audit."""
+"""Invite gating: room access, guests, invite codes and tries, knock requests, saved stage overwrites (its audit
+entries go to the one audit log: bot.store.audit)."""
 from __future__ import annotations
 
 import json
@@ -217,37 +218,3 @@ def snapshots(db: Database) -> list[Snapshot]:
 
 def delete_snapshot(db: Database, room_id: int) -> None:
     db.execute("DELETE FROM stage_snapshots WHERE room_id = ?", [room_id])
-
-
-# -- audit ------------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    guild_id: int
-    room_id: int | None
-    actor_id: int
-    action: str  # granted | redeemed | denied | removed | knocked | approved | code | revoked | refused ...
-    target_id: int | None
-    allowed: bool
-    detail: str
-    at: datetime
-
-
-def audit(db: Database, entry: AuditEntry) -> None:
-    db.execute(
-        """INSERT INTO access_audit (guild_id, room_id, actor_id, action, target_id, allowed, detail, at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        [entry.guild_id, entry.room_id, entry.actor_id, entry.action, entry.target_id, int(entry.allowed),
-         entry.detail, to_text(entry.at)])
-
-
-def audit_log(db: Database, guild_id: int, room_id: int | None, limit: int = 25) -> list[AuditEntry]:
-    """The most recent entries first."""
-    where, params = "guild_id = ?", [guild_id]
-    if room_id is not None:
-        where += " AND room_id = ?"
-        params.append(room_id)
-    rows = db.execute(f"""SELECT guild_id, room_id, actor_id, action, target_id, allowed, detail, at
-                          FROM access_audit WHERE {where} ORDER BY id DESC LIMIT ?""", [*params, limit])
-    return [AuditEntry(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], from_text(r[7])) for r in rows]
-

@@ -1,4 +1,5 @@
-"""Live rooms' records: policy, co-hosts and pre-approved speakers, hands, turns, presence and the audit."""
+"""Live rooms' records: policy, co-hosts and pre-approved speakers, hands, turns, presence (and moderator
+actions, into the one audit log: bot.store.audit)."""
 from __future__ import annotations
 
 import itertools
@@ -12,6 +13,7 @@ from sqlite_utils import Database
 from bot.core import effects as fx
 from bot.core.hands import Hand
 from bot.core.live import StagePolicy
+from bot.store import audit as audit_repo
 from bot.store.codec import from_text, to_text
 
 
@@ -31,16 +33,6 @@ class Presence:
     at: datetime
     joined: bool
     present: int  # on the stage right after this change
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    actor_id: int
-    action: str
-    target_id: int | None
-    allowed: bool
-    detail: str
-    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +137,7 @@ def write(db: Database, room_id: int, records: Iterable[fx.Effect], presence: It
                              "AND ended_at IS NULL",
                              [(to_text(r.at), r.reason, room_id, r.user_id) for r in group])  # type: ignore[attr-defined]
         elif kind is fx.Audit:
-            conn.executemany("INSERT INTO live_audit (room_id, actor_id, action, target_id, allowed, detail) "
-                             "VALUES (?, ?, ?, ?, ?, ?)",
-                             [(room_id, r.actor_id, r.action, r.target_id, int(r.allowed), r.detail)
-                              for r in group])  # type: ignore[attr-defined]
+            audit_repo.record_room(db, room_id, group)  # type: ignore[arg-type]
 
 
 _SAVE_HAND = """INSERT INTO live_hands (room_id, user_id, source, note, raised_at, order_at, seq, tier, first_time)
@@ -156,13 +145,6 @@ _SAVE_HAND = """INSERT INTO live_hands (room_id, user_id, source, note, raised_a
     ON CONFLICT (room_id, user_id) WHERE status = 'open' DO UPDATE SET
         source = excluded.source, note = excluded.note, order_at = excluded.order_at,
         seq = excluded.seq, tier = excluded.tier"""
-
-
-def audit(db: Database, room_id: int) -> list[AuditEntry]:
-    return [AuditEntry(actor, action, target, bool(allowed), detail, from_text(at))
-            for actor, action, target, allowed, detail, at in db.execute(
-                "SELECT actor_id, action, target_id, allowed, detail, at FROM live_audit WHERE room_id = ? "
-                "ORDER BY id", [room_id])]
 
 
 def hands(db: Database, room_id: int) -> list[tuple[int, str, str]]:

@@ -252,3 +252,34 @@ def m005_voice(db: Database) -> None:
         cues_enabled INTEGER NOT NULL DEFAULT 1 CHECK (cues_enabled IN (0, 1))
     )
     """)
+
+
+@migrations()
+def m006_one_audit(db: Database) -> None:
+    """One audit log (bot.store.audit) for live rooms' moderator actions and invite gating, which had one table
+    each (live_audit, access_audit). Their entries move over in time order."""
+    _run(db, f"""
+    CREATE TABLE audit (
+        id        INTEGER PRIMARY KEY,
+        guild_id  INTEGER NOT NULL,
+        room_id   INTEGER,
+        actor_id  INTEGER NOT NULL,
+        action    TEXT    NOT NULL,
+        target_id INTEGER,
+        allowed   INTEGER NOT NULL DEFAULT 1,
+        detail    TEXT    NOT NULL DEFAULT '',
+        at        TEXT    NOT NULL DEFAULT {_NOW}
+    );
+    INSERT INTO audit (guild_id, room_id, actor_id, action, target_id, allowed, detail, at)
+        SELECT guild_id, room_id, actor_id, action, target_id, allowed, detail, at FROM (
+            SELECT guild_id, room_id, actor_id, action, target_id, allowed, detail, at, 0 AS part, id
+            FROM access_audit
+            UNION ALL
+            SELECT r.guild_id, l.room_id, l.actor_id, l.action, l.target_id, l.allowed, l.detail, l.at, 1, l.id
+            FROM live_audit l JOIN rooms r ON r.id = l.room_id)
+        ORDER BY at, part, id;
+    DROP TABLE access_audit;
+    DROP TABLE live_audit;
+    CREATE INDEX audit_guild ON audit (guild_id, id);
+    CREATE INDEX audit_room ON audit (room_id, id)
+    """)

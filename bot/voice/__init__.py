@@ -1,1 +1,2 @@
-"""Voice adapter: the audio cues played on a stage."""
+"""The audio cues played on a stage: Ogg Opus files read without a codec (the voice connection itself is
+bot.discord_adapter.voice)."""

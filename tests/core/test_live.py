@@ -240,3 +240,15 @@ def test_settings_are_checked_and_audited() -> None:
         live.set_policy(HOST, turn_limit=timedelta(seconds=5))
     out = live.set_policy(HOST, qa_mode=True)
     assert live.policy.qa_mode and fx.Audit(HOST, "settings", None, detail="qa_mode=True") in out
+
+
+def test_a_speaker_approved_elsewhere_is_invited_when_here_and_waits_otherwise() -> None:
+    live = room(speaker_limit=1)
+    live.raise_hand(CAROL, at(1))
+    out = live.pre_approve(CAROL, at(2))  # here, with a hand up: invited, the hand leaves the queue
+    assert fx.InviteToSpeak(CAROL) in out and CAROL in live.invited and CAROL not in live.queue
+    assert live.pre_approve(CAROL, at(3)) == []  # already invited: nothing twice
+    assert kinds(live.pre_approve(DAVE, at(4))) == [fx.AlertModerators]  # the stage is full
+    assert live.pre_approve(42, at(5)) == [] and 42 in live.pre_approved  # not here yet: invited on join
+    live.voice_state(CAROL, at(6), suppress=True, requested_at=None)  # Carol declines: a place is free
+    assert fx.InviteToSpeak(42) in live.joined(42, at(7))

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.errors import ValidationError
-from bot.core.when import discord_timestamp, parse_duration, parse_start, parse_timezone, timezone_choices
+from bot.core.when import (discord_timestamp, parse_duration, parse_start, parse_timezone, parse_turn_limit,
+                           timezone_choices)
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)  # a Tuesday
 
@@ -75,3 +76,15 @@ def test_time_zone_autocomplete_prefers_prefix_matches() -> None:
 
 def test_discord_timestamp() -> None:
     assert discord_timestamp(datetime(2026, 1, 1, tzinfo=timezone.utc), "R") == "<t:1767225600:R>"
+
+
+@pytest.mark.parametrize("text, seconds", [("45s", 45), ("90 s", 90), ("3m", 180), ("1h", 3600), ("2", 120),
+                                           ("0", None), ("Off", None), (" none ", None)])
+def test_turn_limits(text: str, seconds: int | None) -> None:
+    limit = parse_turn_limit(text)
+    assert (None if limit is None else limit.total_seconds()) == seconds
+
+
+def test_an_unreadable_turn_limit_gives_examples() -> None:
+    with pytest.raises(ValidationError, match="45m"):
+        parse_turn_limit("a while")

@@ -186,3 +186,14 @@ async def test_open_rooms_leave_the_stage_alone(sandbox: Sandbox, control: Contr
     assert in_stage(sandbox, "alice") and overwrites(sandbox) == before
     await control.person("bob").command("room end", room=rid)
     assert overwrites(sandbox) == before
+
+
+async def test_a_close_that_discord_refuses_leaves_the_room_guarded(sandbox: Sandbox, control: Control,
+                                                                     podium: BotRun) -> None:
+    rid = await live_room(control)
+    await control.fault(rest_status={"route": "DELETE /stage-instances", "status": 403, "count": 1})
+    reply = await control.person("bob").command("room end", room=rid)
+    assert reply.ephemeral and "missing a Discord permission" in reply.text, reply
+    assert (await podium.rooms.get(guild(sandbox).id, rid)).status.value == "live"
+    await control.person("alice").joins(STAGE)  # the room goes on, and so does its watchdog
+    await sandbox.until(lambda: not in_stage(sandbox, "alice"), timeout=2, what="alice moved out")

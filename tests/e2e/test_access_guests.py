@@ -29,8 +29,8 @@ async def guest_ids(podium: BotRun, rid: int) -> set[int]:
 
 
 async def audit(podium: BotRun, sb: Sandbox, rid: int | None = None) -> list:
-    from bot.store import access
-    return await podium.store.run(access.audit_log, guild(sb).id, rid, 100)
+    from bot.store import audit as audit_repo
+    return await podium.store.run(audit_repo.log, guild(sb).id, rid, 100)
 
 
 async def test_a_code_redeemer_can_join(sandbox: Sandbox, control: Control, podium: BotRun) -> None:

@@ -7,6 +7,7 @@ from sandbox import Sandbox
 from sandbox.client import Control
 from tests.e2e.harness import BotRun
 from tests.e2e.live_story import (STAGE, card, is_invited, is_speaker, live_room, queue_is, uid, voice)
+from bot.store import audit as audit_repo
 from bot.store import live as live_repo
 
 MODERATOR_COMMANDS = [
@@ -37,7 +38,7 @@ async def test_a_non_moderator_is_refused_every_moderator_action_and_it_is_audit
     assert running.live.hands_enabled and not running.live.invited and running.live.policy.speaker_limit == 10
     assert not any(is_invited(sandbox, n) or is_speaker(sandbox, n) for n in ("dave", "erin"))
     # ... and every refusal is on record.
-    audit = await podium.store.run(live_repo.audit, rid)
+    audit = await podium.store.run(audit_repo.of_room, rid)
     refused = [(a.actor_id, a.action) for a in audit if not a.allowed]
     c = uid(sandbox, "carol")
     assert refused == [(c, a) for a in ("next", "promote", "demote", "clear-hands", "hands", "cohost", "speaker",
@@ -113,3 +114,15 @@ async def test_an_invitation_declined_and_one_ignored_each_move_on_to_the_next(
 def sandbox_dms(sb: Sandbox, name: str) -> list:
     channel_id = sb.world.dm_channels.get(sb.world.user(name).id)
     return [{"content": m.content} for m in sb.world.channel_messages(channel_id)] if channel_id else []
+
+
+async def test_podium_audit_reads_the_moderators_actions_from_the_one_audit_log(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    rid = await live_room(control, podium)
+    await control.person("carol").joins(STAGE)
+    refused = await control.person("carol").command("stage hands", state="off")
+    assert "Only this room's host" in refused.text, refused
+    await control.person("alice").command("stage hands", state="off", room=rid)
+    reply = await control.person("alice").command("podium audit", room=rid)
+    assert reply.ephemeral and f"<@{uid(sandbox, 'alice')}> **hands-off**" in reply.text, reply.text
+    assert f"<@{uid(sandbox, 'carol')}> **hands** · ❌ refused" in reply.text, reply.text

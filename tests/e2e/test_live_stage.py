@@ -76,8 +76,8 @@ async def test_speakers_and_cohosts_named_ahead_of_a_scheduled_room(sandbox: San
     await control.person("erin").joins(STAGE)
     await sandbox.until(lambda: is_speaker(sandbox, "erin"))
     assert podium.services.live.is_moderator(rid, uid(sandbox, "dave"))
-    from bot.store import live as live_repo
-    audit = await podium.store.run(live_repo.audit, rid)
+    from bot.store import audit as audit_repo
+    audit = await podium.store.run(audit_repo.of_room, rid)
     assert [(a.action, a.allowed) for a in audit][:3] == [("speaker", False), ("speaker", True), ("cohost", True)]
 
 
@@ -86,7 +86,7 @@ async def test_other_features_guard_their_moderator_commands_with_one_call(sandb
     import pytest
 
     from bot.core.errors import Forbidden
-    from bot.store import live as live_repo
+    from bot.store import audit as audit_repo
 
     rid = await live_room(control, podium)
     gid = next(iter(sandbox.world.guilds))
@@ -95,5 +95,20 @@ async def test_other_features_guard_their_moderator_commands_with_one_call(sandb
     assert running.id == rid
     with pytest.raises(Forbidden):
         await live.require_moderator(gid, uid(sandbox, "carol"), rid, "chime")
-    audit = await podium.store.run(live_repo.audit, rid)
+    audit = await podium.store.run(audit_repo.of_room, rid)
     assert [(a.action, a.allowed) for a in audit] == [("chime", True), ("chime", False)]
+
+
+async def test_guests_invited_as_speakers_are_pre_approved_before_and_during_the_room(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    reply = await control.person("alice").command("room schedule", title="Panel", start="in 2 hours", stage=STAGE)
+    rid = int(reply.first["content"].split("#")[1].split(" ")[0])
+    invited = await control.person("alice").command("room invite", room=rid, member="erin", as_speaker=True)
+    assert "as a speaker" in invited.text, invited
+    await control.person("alice").command("room start", room=rid)
+    await podium.services.live.until(lambda: podium.services.live.running(rid))
+    await control.person("erin").joins(STAGE)
+    await sandbox.until(lambda: is_speaker(sandbox, "erin"))
+    await control.person("dave").joins(STAGE)  # in the audience when the host invites them as a speaker
+    await control.person("alice").command("room invite", room=rid, member="dave", as_speaker=True)
+    await sandbox.until(lambda: is_speaker(sandbox, "dave"))

@@ -1,6 +1,7 @@
 """Restarting Podium (a new bot on the same database) in every lifecycle state loses and duplicates nothing."""
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sandbox import Sandbox
@@ -113,3 +114,41 @@ async def test_restart_after_cancel_and_after_end_revives_nothing(sandbox: Sandb
     assert podium.rooms.timers.pending() == [] and instances(sandbox) == [] and events(sandbox) == []
     recaps_after = [m for m in channel_messages(sandbox, STAGE) for e in m.embeds if e["title"].startswith("Recap")]
     assert len(recaps_after) == len(recaps_before) == 1
+
+
+async def test_a_room_ended_during_the_start_up_catch_up_is_not_set_up_again(sandbox: Sandbox, control: Control,
+                                                                            podium: BotRun) -> None:
+    """The catch-up tells watchers a live room goes on under the room's lock: a close that came first wins,
+    so no watcher (e.g. gating) sets the ended room up again."""
+    rid, _ = await schedule(control, start="in 1 hour", duration="30m")
+    await control.person("alice").command("room start", room=rid)
+    seen: list[str] = []
+
+    class Recorder:
+        async def room_opened(self, room, *, resumed):  # type: ignore[no-untyped-def]
+            seen.append("opened")
+
+        async def room_closing(self, room):  # type: ignore[no-untyped-def]
+            seen.append("closing")
+
+        async def room_closed(self, room):  # type: ignore[no-untyped-def]
+            seen.append("closed")
+
+    podium.rooms.watch(Recorder())
+    room = await podium.rooms.get(guild(sandbox).id, rid)
+    await asyncio.gather(podium.rooms.close(room), podium.rooms.reconcile())
+    assert seen == ["closing", "closed"]
+    assert (await podium.rooms.get(guild(sandbox).id, rid)).status.value == "ended"
+
+
+async def test_a_room_that_fails_to_catch_up_at_start_up_does_not_stop_the_others(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    first, _ = await schedule(control, start="in 1 hour", duration="1h")
+    later, _ = await schedule(control, start="in 3 hours")
+    room = await podium.rooms.get(guild(sandbox).id, first)
+    await podium.stop()
+    podium.clock.travel_to(room.start_at + timedelta(minutes=5))
+    await control.fault(rest_status={"route": "POST /stage-instances", "status": 403, "count": 1})
+    await podium.start()  # ready once the start-up catch-up is done
+    assert f"room:{later}:open" in {t.key for t in podium.rooms.timers.pending()}
+    assert (await podium.rooms.get(guild(sandbox).id, first)).status.value == "scheduled"  # tried again next start

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from bot.core.gating import MEMBER, ROLE, AccessMode, Overwrite, RoomAccess
 from bot.core.invites import Guest, InviteCode, Knock, KnockStatus
-from bot.store import access, rooms
+from bot.store import access, audit, rooms
 from bot.store.db import Store
 from tests.store.conftest import GUILD, T0, make_room
 
@@ -79,10 +79,10 @@ async def test_snapshot_saved_once_and_touched_grows(store: Store) -> None:
 async def test_audit_newest_first_and_per_room(store: Store) -> None:
     rid = await _room(store)
     for i, action in enumerate(("granted", "redeemed", "denied")):
-        await store.run(access.audit, access.AuditEntry(GUILD, rid if i else None, 1, action, 7, True, "",
-                                                          T0 + timedelta(minutes=i)))
-    assert [e.action for e in await store.run(access.audit_log, GUILD, None)] == ["denied", "redeemed", "granted"]
-    assert [e.action for e in await store.run(access.audit_log, GUILD, rid)] == ["denied", "redeemed"]
+        await store.run(audit.record, audit.AuditEntry(GUILD, rid if i else None, 1, action, 7, True, "",
+                                                       T0 + timedelta(minutes=i)))
+    assert [e.action for e in await store.run(audit.log, GUILD, None)] == ["denied", "redeemed", "granted"]
+    assert [e.action for e in await store.run(audit.log, GUILD, rid)] == ["denied", "redeemed"]
 
 
 async def test_series_occurrences_inherit_access_unless_given_their_own(store: Store) -> None:

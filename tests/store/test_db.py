@@ -38,7 +38,8 @@ async def test_migrations_apply_once_across_opens(tmp_path) -> None:
     second = await Store.open(path)
     try:
         applied = await second.run(lambda db: [m.name for m in migrations.applied(db)])
-        assert applied == ["m001_initial", "m002_audience", "m003_live", "m004_access", "m005_voice"]
+        assert applied == ["m001_initial", "m002_audience", "m003_live", "m004_access", "m005_voice",
+                           "m006_one_audit"]
         assert await second.run(lambda db: migrations.pending(db)) == []
         assert await second.run(rooms.get_room, room.id) == room
     finally:
@@ -122,3 +123,20 @@ async def test_close_finishes_queued_calls(tmp_path) -> None:
     await asyncio.sleep(0)  # let the calls reach the queue
     store.close()
     assert len({(await p).id for p in pending}) == 5
+
+
+def test_m006_moves_both_audit_tables_into_one_in_time_order() -> None:
+    db = Database(memory=True)
+    migrations.apply(db, stop_before="m006_one_audit")
+    room = rooms.insert_room(db, make_room())
+    db.execute("INSERT INTO access_audit (guild_id, room_id, actor_id, action, allowed, at) VALUES "
+               "(?, ?, 1, 'granted', 1, '2026-01-01T10:00:00.000000+00:00'), "
+               "(?, NULL, 2, 'redeemed', 0, '2026-01-01T10:02:00.000000+00:00')", [room.guild_id, room.id,
+                                                                                   room.guild_id])
+    db.execute("INSERT INTO live_audit (room_id, actor_id, action, target_id, allowed, at) VALUES "
+               "(?, 3, 'next', 4, 1, '2026-01-01T10:01:00.000000+00:00')", [room.id])
+    migrations.apply(db)
+    from bot.store import audit
+    assert [(e.action, e.room_id, e.actor_id, e.allowed) for e in audit.log(db, room.guild_id, None)] == [
+        ("redeemed", None, 2, False), ("next", room.id, 3, True), ("granted", room.id, 1, True)]
+    assert not {"access_audit", "live_audit"} & set(db.table_names())

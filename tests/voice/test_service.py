@@ -1,6 +1,6 @@
 """VoiceService's own logic (queue, back-off, telling the host once) with a stand-in for its Discord side.
 
-The Discord side itself (bot.voice.stage, discord.py's VoiceClient) is proven end to end in tests/e2e/test_voice*.
+The Discord side itself (bot.discord_adapter.voice, discord.py's VoiceClient) is proven end to end in tests/e2e/test_voice*.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class FakeClient:
 
 
 class FakeStage:
-    """Stands in for bot.voice.stage.StageVoice."""
+    """Stands in for bot.discord_adapter.voice.StageVoice."""
 
     def __init__(self, fail_joins: int = 0) -> None:
         self.fail_joins = fail_joins

@@ -51,6 +51,16 @@ def room_embed(room: Room, *, repeat_text: str | None = None, note: str | None =
     return embed
 
 
+def room_view(items: list[discord.ui.Item]) -> discord.ui.View | None:
+    """The buttons other features put on a room's card (None: no buttons)."""
+    if not items:
+        return None
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
+
+
 def reminder_text(room: Room) -> str:
     return (f"⏰ **{discord.utils.escape_markdown(room.title)}** starts {discord_timestamp(room.start_at, 'R')} "
             f"({discord_timestamp(room.start_at, 't')}) in <#{room.stage_channel_id}>.")

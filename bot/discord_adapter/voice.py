@@ -1,6 +1,6 @@
 """Podium's voice on a stage, with discord.py's own VoiceClient: join, become a speaker, play a cue, leave.
 
-The Discord side of bot.services.voice (a sibling of bot.discord_adapter). discord.py 2.7 tries to keep the
+The Discord side of bot.services.voice (in the bot.discord_adapter package). discord.py 2.7 tries to keep the
 connection up by itself: it resumes after a 4015 close, starts a new session after 4006, and follows a new
 VOICE_SERVER_UPDATE. `CueVoiceClient` tells Podium when discord.py has given up, and the service starts over
 when discord.py's own attempt stalls (see tests/e2e/test_voice_reconnect.py).
@@ -24,6 +24,9 @@ VOICE_PERMISSIONS = {
     "mute_members": "Mute Members",  # Discord: unsuppressing yourself (becoming a speaker) needs Mute Members
 }
 FRAME_S = FRAME_SAMPLES / 48_000
+# Failures to join worth another attempt (the service backs off between them); anything else is a bug.
+RETRYABLE = (asyncio.TimeoutError, discord.HTTPException, discord.ClientException, discord.ConnectionClosed, OSError)
+DiscordRefused = discord.HTTPException  # a REST call Discord answered with an error
 CHECK_S = 0.1  # how often a reconnecting connection is looked at
 
 
@@ -56,9 +59,7 @@ class StageVoice:
         self.discord = discord_adapter
 
     def missing_rights(self, guild_id: int, channel_id: int) -> list[str]:
-        channel = self.discord.stage(guild_id, channel_id)
-        perms = channel.permissions_for(channel.guild.me)
-        return [label for attr, label in VOICE_PERMISSIONS.items() if not getattr(perms, attr)]
+        return self.discord.missing_in_stage(guild_id, channel_id, VOICE_PERMISSIONS)
 
     def busy_elsewhere(self, guild_id: int, channel_id: int) -> int | None:
         """The other stage of this server Podium is connected to, if any (a bot has one voice connection per

@@ -1,4 +1,9 @@
-"""Carries out the rooms' decisions with discord.py. Apart from cogs, the only place that knows Discord."""
+"""Carries out the rooms' decisions with discord.py. With cogs and bot.ui, the only place that knows Discord.
+
+This package: DiscordAdapter (guilds, stages, events, messages, DMs) here; gate.py (invite gating's
+overwrites and moves), live.py (live rooms' voice snapshots, suppress, card edits, threads) and voice.py (Podium's
+own voice connection on a stage) for the features.
+"""
 from __future__ import annotations
 
 import logging
@@ -15,6 +20,8 @@ if TYPE_CHECKING:
     from bot.core.access import Caller
 
 log = logging.getLogger(__name__)
+# User text (titles, notes) shown in messages goes through this, so it cannot format or fake Podium's own text.
+escape_markdown = discord.utils.escape_markdown
 
 # What Podium needs in a stage channel to run a room there, and why.
 STAGE_PERMISSIONS = {
@@ -55,12 +62,17 @@ class DiscordAdapter:
                                   "(a server admin can create one under Server Settings → Channels).")
         return channel
 
+    def missing_in_stage(self, guild_id: int, channel_id: int, wanted: dict[str, str]) -> list[str]:
+        """The labels of the permissions in `wanted` (discord.py attribute -> what Discord's UI calls it) that
+        Podium lacks in the stage. Every feature says what it needs this way, so refusals name the same things."""
+        channel = self.stage(guild_id, channel_id)
+        perms = channel.permissions_for(channel.guild.me)
+        return [label for attr, label in wanted.items() if not getattr(perms, attr)]
+
     def check_stage(self, guild_id: int, channel_id: int) -> None:
         """Raise a clear error if the channel is not a stage or Podium lacks what it needs there."""
-        channel = self.stage(guild_id, channel_id)
-        guild = channel.guild
-        perms = channel.permissions_for(guild.me)
-        missing = [label for attr, label in STAGE_PERMISSIONS.items() if not getattr(perms, attr)]
+        guild = self.guild(guild_id)
+        missing = self.missing_in_stage(guild_id, channel_id, STAGE_PERMISSIONS)
         if not (guild.me.guild_permissions.manage_events or guild.me.guild_permissions.create_events):
             missing.append("Create Events")
         if missing:

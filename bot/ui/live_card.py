@@ -87,17 +87,16 @@ class HandButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         live: LiveService = interaction.client.services.live  # type: ignore[attr-defined]
         assert interaction.guild_id is not None
         if self.act == "raise":
-            running = live.resolve(interaction.guild_id, interaction.user.id, self.room_id)
-            running.live.check_can_raise(interaction.user.id)  # refuse before the form, not after it
+            live.check_can_raise(interaction.guild_id, interaction.user.id, self.room_id)
             await open_raise_form(interaction, self.room_id)
         elif self.act == "lower":
             await live.lower_hand(interaction.guild_id, interaction.user.id, self.room_id)
             await interaction.response.send_message("Your hand is lowered.", ephemeral=True)
         else:
             await interaction.response.defer(ephemeral=True, thinking=True)
-            running = await live.moderate(interaction.guild_id, interaction.user.id, self.room_id, "next")
-            invited = list(running.live.invited)
-            await interaction.followup.send(f"Invited <@{invited[-1]}> to speak." if invited else "Done.",
+            stage = interaction.client.services.stage  # type: ignore[attr-defined]
+            _, invited = await stage.next_speaker(interaction.guild_id, interaction.user.id, self.room_id)
+            await interaction.followup.send(f"Invited <@{invited}> to speak." if invited else "Done.",
                                             ephemeral=True)
 
 

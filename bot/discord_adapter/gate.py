@@ -1,7 +1,7 @@
 """Discord calls for invite gating: a stage's overwrites, who is in it, moving people out, resolving roles.
 
-A sibling of bot.discord_adapter (which it uses for the bot and the guild cache). Overwrites are read from
-Discord itself (not the cache) and written raw, so a restore puts back exactly the bits that were there.
+Part of the bot.discord_adapter package (DiscordAdapter gives it the bot and the guild cache). Overwrites are
+read from Discord itself (not the cache) and written raw, so a restore puts back exactly the bits that were there.
 """
 from __future__ import annotations
 
@@ -15,6 +15,12 @@ from bot.core.gating import Overwrite, Presence
 from bot.discord_adapter import DiscordAdapter
 
 log = logging.getLogger(__name__)
+
+# What Podium needs in a stage to gate it, and why.
+GATE_PERMISSIONS = {
+    "manage_roles": "Manage Permissions",  # the Connect overwrites of guests, roles and @everyone
+    "move_members": "Move Members",  # moving out whoever may not be there
+}
 
 
 class StageGate:
@@ -54,10 +60,7 @@ class StageGate:
             channel_id = self.adapter.default_stage(guild_id)
             if channel_id is None:
                 return  # scheduling itself will explain there is no stage
-        channel = self.adapter.stage(guild_id, channel_id)
-        perms = channel.permissions_for(channel.guild.me)
-        missing = [label for ok, label in ((perms.manage_roles, "Manage Permissions"),
-                                           (perms.move_members, "Move Members")) if not ok]
+        missing = self.adapter.missing_in_stage(guild_id, channel_id, GATE_PERMISSIONS)
         if missing:
             raise Forbidden(f"I can't gate rooms in <#{channel_id}>: I'm missing {' and '.join(missing)} there "
                             "(to let guests in and move others out). Ask a server admin to grant my role these "
@@ -123,7 +126,8 @@ class StageGate:
         for role_id in found:
             role = guild.get_role(role_id)
             if role is None:
-                raise ValidationError(f"There is no role with id {role_id} in this server.")
+                raise ValidationError(f"There is no role with id {role_id} in this server. Name roles by mention "
+                                      "or exact name, separated by commas.")
             if role.is_default():
                 raise ValidationError("@everyone cannot be an access role: choose access `open` instead.")
         return list(dict.fromkeys(found))

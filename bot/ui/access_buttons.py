@@ -22,6 +22,8 @@ class KnockButton(discord.ui.DynamicItem[discord.ui.Button], template=r"podium:r
         return cls(int(match["room"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        # Answered within Discord's 3 s first: the host's DM comes before the reply.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             assert interaction.guild_id is not None
             room = await interaction.client.services.guests.knock(  # type: ignore[attr-defined]
@@ -29,7 +31,7 @@ class KnockButton(discord.ui.DynamicItem[discord.ui.Button], template=r"podium:r
         except Exception as error:
             await send_error(interaction, error)
             return
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Your request to join **{discord.utils.escape_markdown(room.title)}** was sent to the host. "
             "I'll DM you their answer.", ephemeral=True)
 
@@ -50,6 +52,8 @@ class KnockVerdict(discord.ui.DynamicItem[discord.ui.Button],
         return cls(int(match["room"]), int(match["user"]), match["verdict"] == "approve")
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        # Answered within Discord's 3 s first: approving in a live room changes the stage's overwrites.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         try:
             assert interaction.guild_id is not None
             await interaction.client.services.guests.answer(  # type: ignore[attr-defined]
@@ -58,14 +62,7 @@ class KnockVerdict(discord.ui.DynamicItem[discord.ui.Button],
             await send_error(interaction, error)
             return
         verdict = "approved: they are on the guest list" if self.approve else "denied"
-        await interaction.response.send_message(f"<@{self.user_id}>'s request is {verdict}. I told them.",
-                                                ephemeral=True)
-
-
-def knock_view(room_id: int) -> discord.ui.View:
-    view = discord.ui.View(timeout=None)
-    view.add_item(KnockButton(room_id))
-    return view
+        await interaction.followup.send(f"<@{self.user_id}>'s request is {verdict}. I told them.", ephemeral=True)
 
 
 def requests_view(room_id: int, user_ids: list[int]) -> discord.ui.View:

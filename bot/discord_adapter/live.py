@@ -1,4 +1,4 @@
-"""The Discord side of live rooms (a sibling of bot.discord_adapter): voice-state snapshots, stage moderator
+"""The Discord side of live rooms (in the bot.discord_adapter package): voice-state snapshots, stage moderator
 rights, inviting and returning speakers, the live card message and the moderators' thread."""
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from bot.core.live import VoiceNow
 from bot.discord_adapter import DiscordAdapter, has_stage_moderator_rights
 
 log = logging.getLogger(__name__)
-escape_markdown = discord.utils.escape_markdown
 
 
 @dataclass(frozen=True, slots=True)
