@@ -155,7 +155,7 @@ async def run(listeners: int, hands: int) -> None:
               f"(incl. the store thread: {(podium_sync + podium_store) / max(dpy_parse, 1e-9):.2f} x)")
         print(f"  last event -> card shows queue    {card_shown - last_event:8.3f} s")
         print(f"  REST calls during the burst       {len(requests):8d}  "
-              + ", ".join(f"{k} x{v}" for k, v in Counter(f"{r.method} {r.route}" for r in requests).items()))
+              + ", ".join(f"{k} x{v}" for k, v in Counter(r.route for r in requests).items()))
         print(f"  429 responses                     {sum(r.status == 429 for r in requests):8d}")
         print(f"  Podium memory per listener        {memory:8.0f} B (live-room state, tracemalloc)")
         await control.close()

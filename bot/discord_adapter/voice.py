@@ -113,7 +113,10 @@ class StageVoice:
         finished: asyncio.Future[Exception | None] = loop.create_future()
 
         def after(error: Exception | None) -> None:  # called on discord.py's player thread
-            loop.call_soon_threadsafe(lambda: finished.done() or finished.set_result(error))
+            try:
+                loop.call_soon_threadsafe(lambda: finished.done() or finished.set_result(error))
+            except RuntimeError:  # the loop closed while the cue played (shutdown): nobody is waiting
+                pass
 
         client.play(OpusCueSource(cue), after=after)
         try:
