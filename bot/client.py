@@ -63,13 +63,11 @@ class PodiumBot(commands.Bot):
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         # discord.py updates the cached VoiceState in place and runs handlers as tasks, so a handler can see a
-        # later state than its event. The live queue takes a snapshot here, synchronously, in gateway order.
+        # later state than its event. Podium takes a snapshot here, synchronously, in gateway order, and hands it
+        # to the features that follow voice (no task per event: a popular stage sends thousands).
         if event_name == "voice_state_update":
             member, before, after = args
-            try:
-                self.services.live.on_voice(snapshot(member, before, after))
-            except Exception:
-                log.exception("live rooms could not take a voice state update")
+            self.services.on_voice(snapshot(member, before, after))
         elif event_name == "guild_available":
             self.services.live.resync(args[0].id)  # a new session's voice states (no-op at start-up)
         super().dispatch(event_name, *args, **kwargs)

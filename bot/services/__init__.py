@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter.live import VoiceChange
 from bot.services.access import AccessService
 from bot.services.cards import CardService
 from bot.services.guests import GuestService
@@ -45,6 +46,14 @@ class Services:
             self.rooms.watch(watcher)
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
+
+    def on_voice(self, change: VoiceChange) -> None:
+        """One VOICE_STATE_UPDATE, as a snapshot taken when discord.py dispatched it (synchronous: no I/O here)."""
+        for follower in (self.live, self.access):
+            try:
+                follower.on_voice(change)
+            except Exception:
+                log.exception("%s could not take a voice state update", type(follower).__name__)
 
     def bind(self, bot: "commands.Bot") -> None:
         self.discord.bind(bot)

@@ -18,6 +18,7 @@ from bot.core.gating import AccessMode, RoomAccess
 from bot.core.rooms import Room, RoomStatus
 from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.discord_adapter.gate import StageGate
+from bot.discord_adapter.live import VoiceChange
 from bot.store import access as access_repo
 from bot.store import rooms as room_repo
 from bot.store import settings as settings_repo
@@ -39,6 +40,7 @@ class AccessService:
         self._locks: dict[int, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
         # Stage channel -> its gated live room: the watchdog ignores every other voice event without I/O.
         self._gated: dict[int, int] = {}
+        self._checks: set[asyncio.Task[bool]] = set()  # watchdog checks under way (kept from the GC)
         self._moving: set[tuple[int, int]] = set()  # (guild, member) being checked now
         self._again: set[tuple[int, int]] = set()  # ... and whose voice changed meanwhile
 
@@ -153,6 +155,15 @@ class AccessService:
     async def sweep(self, room: Room) -> None:
         for user_id in self.gate.members_in(room.guild_id, room.stage_channel_id):
             await self.check(room.guild_id, user_id)
+
+    def on_voice(self, change: VoiceChange) -> None:
+        """The watchdog's trigger, at dispatch time: only a move into a gated live stage starts a check (which
+        then reads where the member is *now*, since a later event may already have moved them)."""
+        if change.channel_id is None or change.channel_id not in self._gated or change.bot:
+            return
+        task = asyncio.create_task(self.check(change.guild_id, change.user_id))
+        self._checks.add(task)
+        task.add_done_callback(self._checks.discard)
 
     async def check(self, guild_id: int, user_id: int) -> bool:
         """Move the member out of a gated live stage they may not be in. True if they were moved out."""
