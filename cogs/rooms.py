@@ -59,7 +59,7 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
         await self.cards.post_scheduled(room)
         await interaction.followup.send(
             f"Scheduled room #{room.id} for {discord_timestamp(room.start_at, 'F')} "
-            f"({discord_timestamp(room.start_at, 'R')}).", embed=self.cards.embed(room), ephemeral=True)
+            f"({discord_timestamp(room.start_at, 'R')}).", embed=await self.cards.embed(room), ephemeral=True)
 
     @app_commands.command(name="list", description="Upcoming and live rooms")
     @app_commands.describe(page="Page number (10 rooms a page)")
@@ -85,7 +85,7 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
     async def info(self, interaction: discord.Interaction, room: int) -> None:
         assert interaction.guild_id is not None
         found = await self.rooms.get(interaction.guild_id, room)
-        await interaction.response.send_message(embed=self.cards.embed(found), ephemeral=True)
+        await interaction.response.send_message(embed=await self.cards.embed(found), ephemeral=True)
 
     @app_commands.command(name="edit", description="Change a scheduled room")
     @app_commands.autocomplete(room=room_autocomplete)
@@ -99,7 +99,7 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
         changes = RoomChanges(title=title, start=start, duration=duration, description=description,
                               stage_channel_id=stage.id if stage else None)
         updated = await self.rooms.edit(caller_of(interaction), interaction.guild_id, room, changes)
-        await interaction.followup.send(f"Updated room #{updated.id}.", embed=self.cards.embed(updated),
+        await interaction.followup.send(f"Updated room #{updated.id}.", embed=await self.cards.embed(updated),
                                         ephemeral=True)
 
     @app_commands.command(name="cancel", description="Cancel a scheduled room")

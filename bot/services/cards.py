@@ -5,9 +5,11 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from bot.ui import cards
+from bot.core.gating import MODE_TEXT, AccessMode, RoomAccess
 from bot.core.recurrence import parse_repeat
 from bot.core.rooms import Room
 from bot.discord_adapter import DiscordAdapter
+from bot.store import access as access_repo
 from bot.store import audience as audience_repo
 from bot.store import cards as card_repo
 from bot.store import ledger
@@ -30,18 +32,22 @@ class CardService:
     async def view(self, room: Room) -> "discord.ui.View | None":
         return cards.room_view([item for provide in self.card_items for item in await provide(room)])
 
-    def embed(self, room: Room, note: str | None = None) -> "discord.Embed":
+    async def embed(self, room: Room, note: str | None = None) -> "discord.Embed":
         repeat = None
         if room.repeat:
             recurrence = parse_repeat(room.repeat, room.start_at)
             repeat = recurrence.describe() if recurrence else None
-        return cards.room_embed(room, repeat_text=repeat, note=note)
+        access = None
+        if room.id is not None:
+            access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
+        return cards.room_embed(room, repeat_text=repeat, note=note,
+                                access_text=access_text(access) if access is not None else None)
 
     async def post_scheduled(self, room: Room) -> None:
         settings = await self.store.run(settings_repo.get_settings, room.guild_id)
         if settings.announce_channel_id is not None:
             await self.discord.post(settings.announce_channel_id, content="📅 New room scheduled",
-                                    embed=self.embed(room), view=await self.view(room))
+                                    embed=await self.embed(room), view=await self.view(room))
 
     async def post_opening(self, room: Room, note: str | None) -> None:
         """The live card, in the announce channel and in the stage's own chat (once each, even after a crash)."""
@@ -55,7 +61,7 @@ class CardService:
             if kind in existing:
                 continue
             message_id = await self.discord.post(channel_id, content=f"🔴 **Live now** in <#{room.stage_channel_id}>",
-                                                 embed=self.embed(room, note), view=await self.view(room))
+                                                 embed=await self.embed(room, note), view=await self.view(room))
             if message_id is not None:
                 await self.store.run(card_repo.save_card, room.id, kind, channel_id, message_id)
 
@@ -69,13 +75,23 @@ class CardService:
         embed = cards.recap_embed(room, peak_listeners=stats.peak_listeners, speakers=list(stats.speakers),
                                   live=live, interested=interested)
         for kind, (channel_id, message_id) in (await self.store.run(card_repo.get_cards, room.id)).items():
-            await self.discord.edit(channel_id, message_id, embed=self.embed(room))
+            await self.discord.edit(channel_id, message_id, embed=await self.embed(room))
             await self.discord.post(channel_id, embed=embed)
 
     async def post_reminder(self, room: Room, channel_id: int) -> None:
         await self.discord.post(channel_id, content=cards.reminder_text(room))
 
     async def dm_reminder(self, room: Room, user_id: int) -> bool:
-        return await self.discord.dm(user_id, content=cards.reminder_text(room), embed=self.embed(room))
+        return await self.discord.dm(user_id, content=cards.reminder_text(room), embed=await self.embed(room))
 
 
+
+
+def access_text(access: RoomAccess) -> str | None:
+    """Who may come in, for a gated room's card (None for an open room: nothing to say)."""
+    if not access.mode.gated:
+        return None
+    text = MODE_TEXT[access.mode]
+    if access.mode is AccessMode.ROLE and access.role_ids:
+        text += ": " + ", ".join(f"<@&{role_id}>" for role_id in sorted(access.role_ids))
+    return text

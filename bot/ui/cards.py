@@ -35,7 +35,8 @@ def human_duration(value: timedelta) -> str:
     return f"{hours} h" if hours else f"{minutes} min"
 
 
-def room_embed(room: Room, *, repeat_text: str | None = None, note: str | None = None) -> discord.Embed:
+def room_embed(room: Room, *, repeat_text: str | None = None, note: str | None = None,
+               access_text: str | None = None) -> discord.Embed:
     embed = discord.Embed(title=room.title, description=room.description or None, colour=COLOURS[room.status])
     embed.add_field(name="When", value=f"{discord_timestamp(room.start_at, 'F')} ({discord_timestamp(room.start_at, 'R')})",
                     inline=False)
@@ -45,6 +46,8 @@ def room_embed(room: Room, *, repeat_text: str | None = None, note: str | None =
     embed.add_field(name="Status", value=STATUS_TEXT[room.status])
     if repeat_text:
         embed.add_field(name="Repeats", value=repeat_text)
+    if access_text:
+        embed.add_field(name="Access", value=access_text, inline=False)
     if note:
         embed.add_field(name="Note", value=note, inline=False)
     embed.set_footer(text=f"Room #{room.id}")

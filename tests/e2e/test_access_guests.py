@@ -241,3 +241,23 @@ async def test_a_guest_invited_as_a_speaker_is_invited_to_speak_when_they_join(s
     await control.person("dave").joins(STAGE)
     dave = lambda: guild(sandbox).voice_states.get(uid(sandbox, "dave"))  # noqa: E731
     await sandbox.until(lambda: dave() is not None and not dave().suppress, what="dave invited to speak")
+
+
+async def test_room_cards_say_who_may_come_in(sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    def access_field(reply) -> str | None:  # noqa: ANN001
+        fields = {f["name"]: f["value"] for f in reply.first["embeds"][0]["fields"]}
+        return fields.get("Access")
+
+    open_room, _ = await schedule(control, who="bob", start="in 3 hours")
+    assert access_field(await control.person("carol").command("room info", room=open_room)) is None
+    roles_room, _ = await schedule(control, who="bob", access="role", roles="Moderator")
+    moderator = next(r for r in guild(sandbox).roles.values() if r.name == "Moderator")
+    text = access_field(await control.person("carol").command("room info", room=roles_room))
+    assert text is not None and text.startswith("members with the chosen roles") and f"<@&{moderator.id}>" in text
+    rid, _ = await schedule(control, who="bob", access="invite", start="in 4 hours")
+    assert access_field(await control.person("carol").command("room info", room=rid)) == \
+        "invite only: the guest list"
+    await control.person("bob").command("room start", room=rid)
+    live_cards = [m for m in channel_messages(sandbox, STAGE) if "Live now" in m.content]
+    assert any(f["name"] == "Access" and f["value"] == "invite only: the guest list"
+               for m in live_cards for f in m.embeds[0]["fields"])
