@@ -36,6 +36,7 @@ class LiveRoom:
     invited: dict[int, Invitation] = field(default_factory=dict)
     speakers: dict[int, datetime] = field(default_factory=dict)
     spoken: set[int] = field(default_factory=set)
+    told_hands_off: dict[int, datetime] = field(default_factory=dict)  # request times already answered "hands off"
     queue: HandQueue = field(init=False)
 
     def __post_init__(self) -> None:
@@ -87,6 +88,7 @@ class LiveRoom:
     def left(self, user_id: int, at: datetime) -> list[fx.Effect]:
         if self.present.pop(user_id, None) is None:
             return []
+        self.told_hands_off.pop(user_id, None)
         out: list[fx.Effect] = [fx.RefreshCard()]
         out += self._end_turn(user_id, at, "left the stage")
         invitation = self.invited.pop(user_id, None)
@@ -125,13 +127,23 @@ class LiveRoom:
                 out.append(fx.CloseHand(user_id, at, "declined"))
             return out + self._advance(at)
         if requested_at is not None:
-            if not self.hands_enabled or user_id in self.queue:
+            if not self.hands_enabled:
+                return out + self._hands_off_told(user_id, requested_at)
+            if user_id in self.queue:
                 return out
             return out + self.raise_hand(user_id, requested_at, NATIVE)
         hand = self.queue.get(user_id)
         if hand is not None and hand.source == NATIVE:
             out += self.lower_hand(user_id, at)
         return out
+
+    def _hands_off_told(self, user_id: int, requested_at: datetime) -> list[fx.Effect]:
+        """A request to speak made in Discord's own UI while hands are off: say why it is not queued (once)."""
+        if self.told_hands_off.get(user_id) == requested_at:
+            return []
+        self.told_hands_off[user_id] = requested_at
+        return [fx.Notify(user_id, f"Hands are off in room #{self.room_id} right now, so your request to speak "
+                                   "is not in the queue. The moderators will open hands again: raise it then.")]
 
     def check_can_raise(self, user_id: int) -> None:
         if not self.hands_enabled:

@@ -167,11 +167,15 @@ def test_an_ignored_native_hand_comes_back_and_is_not_dropped_by_the_echo() -> N
     assert [h.user_id for h in live.queue] == [CAROL] and DAVE in live.invited
 
 
-def test_native_raise_while_hands_are_off_is_ignored_not_an_error() -> None:
+def test_native_raise_while_hands_are_off_is_not_queued_and_the_member_is_told_once() -> None:
     live = room()
     live.set_hands(HOST, False)
-    assert live.voice_state(CAROL, at(1), suppress=True, requested_at=at(1)) == []
+    [told] = live.voice_state(CAROL, at(1), suppress=True, requested_at=at(1))
+    assert isinstance(told, fx.Notify) and told.user_id == CAROL and "Hands are off" in told.text
+    assert live.voice_state(CAROL, at(2), suppress=True, requested_at=at(1)) == []  # the same request again
     assert CAROL not in live.queue
+    live.set_hands(HOST, True)
+    assert CAROL not in live.queue  # opening hands does not queue an old request: raise it then
 
 
 def test_moving_saves_the_swapped_places_and_keeps_order_after_rebuild() -> None:

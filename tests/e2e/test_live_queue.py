@@ -58,3 +58,7 @@ async def test_moderators_get_a_private_thread_alert_when_the_queue_fills_and_ha
     form = await control.person("erin").clicks(card(sandbox, rid).id, f"podium:room:{rid}:hand:raise")
     assert form.modal is None and "Hands are off" in form.text, form
     assert uid(sandbox, "erin") not in [h.user_id for h in podium.services.live.running(rid).live.queue]
+    await control.person("erin").raises_hand()  # Discord's own request to speak: not queued, and erin is told
+    await sandbox.until(lambda: any("Hands are off" in m.content for m in sandbox.world.channel_messages(
+        sandbox.world.dm_channel(uid(sandbox, "erin")).id)), what="erin told hands are off")
+    assert uid(sandbox, "erin") not in [h.user_id for h in podium.services.live.running(rid).live.queue]
