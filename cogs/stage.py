@@ -12,8 +12,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.errors import ValidationError
-from bot.core.when import parse_turn_limit
 from bot.discord_adapter import caller_of
 from bot.voice.cues import Cue
 from cogs.common import live_or_upcoming_autocomplete, live_room_autocomplete
@@ -146,19 +144,10 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
                        speaker_limit: app_commands.Range[int, 1, 100] | None = None, turn_limit: str | None = None,
                        qa_mode: bool | None = None, first_timers_first: bool | None = None,
                        room: int | None = None) -> None:
-        changes: dict[str, Any] = {}
-        if speaker_limit is not None:
-            changes["speaker_limit"] = speaker_limit
-        if turn_limit is not None:
-            changes["turn_limit"] = parse_turn_limit(turn_limit)
-        if qa_mode is not None:
-            changes["qa_mode"] = qa_mode
-        if first_timers_first is not None:
-            changes["first_timers_first"] = first_timers_first
-        if not changes:
-            raise ValidationError("Give at least one setting to change (speaker_limit, turn_limit, qa_mode, "
-                                  "first_timers_first).")
-        running = await self._moderate(interaction, "settings", room, **changes)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        running = await self.stage.settings(interaction.guild_id or 0, interaction.user.id, room,
+                                            speaker_limit=speaker_limit, turn_limit=turn_limit, qa_mode=qa_mode,
+                                            first_timers_first=first_timers_first)
         policy = running.live.policy
         turn = f"{int(policy.turn_limit.total_seconds())} s" if policy.turn_limit else "none"
         await self._done(interaction, f"Stage rules: up to {policy.speaker_limit} speakers, turn limit {turn}, "

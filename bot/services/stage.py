@@ -12,6 +12,7 @@ from bot.core import effects as fx
 from bot.core.access import Caller, require_room_manager
 from bot.core.errors import Forbidden, ValidationError
 from bot.core.rooms import Room, RoomStatus
+from bot.core.when import parse_turn_limit
 from bot.services.live import LiveService, Running
 from bot.services.rooms import RoomService
 from bot.store import live as live_repo
@@ -28,6 +29,19 @@ class StageService:
         """One moderator action on a live room. Non-moderators are refused, and the refusal is audited."""
         running, _ = await self._moderate(guild_id, actor_id, room_id, action, target_id, **options)
         return running
+
+    async def settings(self, guild_id: int, actor_id: int, room_id: int | None, *, speaker_limit: int | None,
+                       turn_limit: str | None, qa_mode: bool | None, first_timers_first: bool | None) -> Running:
+        """/stage settings: change the given stage rules of a live room (the others stay)."""
+        changes: dict[str, Any] = {name: value for name, value in (
+            ("speaker_limit", speaker_limit), ("qa_mode", qa_mode), ("first_timers_first", first_timers_first))
+            if value is not None}
+        if turn_limit is not None:
+            changes["turn_limit"] = parse_turn_limit(turn_limit)  # None: no limit, a change like any other
+        if not changes:
+            raise ValidationError("Give at least one setting to change (speaker_limit, turn_limit, qa_mode, "
+                                  "first_timers_first).")
+        return await self.moderate(guild_id, actor_id, room_id, "settings", **changes)
 
     async def next_speaker(self, guild_id: int, actor_id: int, room_id: int | None) -> tuple[Room, int | None]:
         """/stage next and the card's ▶ button: invite the head of the queue. Returns the room and who was

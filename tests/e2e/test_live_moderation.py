@@ -126,3 +126,16 @@ async def test_podium_audit_reads_the_moderators_actions_from_the_one_audit_log(
     reply = await control.person("alice").command("podium audit", room=rid)
     assert reply.ephemeral and f"<@{uid(sandbox, 'alice')}> **hands-off**" in reply.text, reply.text
     assert f"<@{uid(sandbox, 'carol')}> **hands** · ❌ refused" in reply.text, reply.text
+
+
+async def test_stage_settings_refuse_bad_input_and_change_nothing(sandbox: Sandbox, control: Control,
+                                                                  podium: BotRun) -> None:
+    rid = await live_room(control, podium)
+    before = podium.services.live.running(rid).live.policy
+    for options, expected in (({}, "at least one setting"), ({"turn_limit": "10s"}, "at least 30 seconds"),
+                              ({"turn_limit": "banana"}, "")):
+        reply = await control.person("alice").command("stage settings", **options)
+        assert reply.ephemeral and "Stage rules" not in reply.text and expected in reply.text, reply
+    assert podium.services.live.running(rid).live.policy == before
+    reply = await control.person("alice").command("stage settings", turn_limit="0")
+    assert "turn limit none" in reply.text, reply
