@@ -244,4 +244,10 @@ async def faults(request: web.Request) -> web.Response:
         sandbox.faults.rest_status[spec["route"]] = [int(spec["status"]), int(spec.get("count", 1))]
     if "latency_ms" in body:
         sandbox.faults.latency_ms = int(body["latency_ms"])
+    if "latency" in body:  # {"route": "PATCH /guilds/{guild_id}/scheduled-events/{event_id}", "ms": M}; 0 clears
+        spec = body["latency"]
+        if int(spec["ms"]):
+            sandbox.faults.route_latency_ms[spec["route"]] = int(spec["ms"])
+        else:
+            sandbox.faults.route_latency_ms.pop(spec["route"], None)
     return json_response(result)

@@ -132,10 +132,16 @@ class Gateway:
         session: Session | None = None
         try:
             async for msg in ws:
-                if msg.type != WSMsgType.TEXT:
+                if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                     continue
-                payload = json.loads(msg.data)
-                op, d = payload.get("op"), payload.get("d")
+                # Discord takes a payload in a text or a binary frame (hikari sends binary) and closes with 4002
+                # "Decode error" on one it cannot read (topics/opcodes-and-status-codes § Gateway Close Event Codes).
+                try:
+                    payload = json.loads(msg.data)
+                    op, d = payload.get("op"), payload.get("d")
+                except (ValueError, UnicodeDecodeError, AttributeError):
+                    await conn.close(4002)
+                    break
                 if op == HEARTBEAT:
                     conn.send(json.dumps({"op": ACK, "d": None, "s": None, "t": None}))
                 elif op == IDENTIFY:

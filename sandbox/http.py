@@ -87,8 +87,13 @@ class Faults:
     """Faults injected through the control API."""
 
     latency_ms: int = 0
+    # route template ('PATCH /guilds/{guild_id}/scheduled-events/{event_id}') -> added latency in ms
+    route_latency_ms: dict[str, int] = field(default_factory=dict)
     # route substring -> [status, remaining count]
     rest_status: dict[str, list[int]] = field(default_factory=dict)
+
+    def latency_s(self, route: str) -> float:
+        return (self.latency_ms + self.route_latency_ms.get(route, 0)) / 1000
 
     def forced_status(self, route: str) -> int | None:
         for pattern, entry in self.rest_status.items():
@@ -180,8 +185,8 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
 async def _answer(sandbox: "Sandbox", request: web.Request, route: str,
                   handler: Handler) -> tuple[int, Any, dict[str, str]]:
     faults = sandbox.faults
-    if faults.latency_ms:
-        await asyncio.sleep(faults.latency_ms / 1000)
+    if delay := faults.latency_s(route):
+        await asyncio.sleep(delay)
     forced = faults.forced_status(route)
     if forced == 429:
         return 429, {"code": 0, "message": "You are being rate limited.", "retry_after": 0.2, "global": False}, {

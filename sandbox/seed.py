@@ -1,6 +1,7 @@
 """Worlds to start from: `demo` (a small community) and `empty` (a guild with the bot only)."""
 from __future__ import annotations
 
+import base64
 import secrets
 
 from sandbox import permissions as P
@@ -17,12 +18,21 @@ BOT_PERMISSIONS = (
 MODERATOR_PERMISSIONS = P.MUTE_MEMBERS | P.MOVE_MEMBERS | P.MANAGE_EVENTS | P.KICK_MEMBERS
 
 
+def bot_token(bot_id: int) -> str:
+    """A token shaped like Discord's: base64 of the bot's id, a timestamp part and an HMAC part, dot-separated.
+
+    Clients read the first part (hikari takes the application's id from it), so it must decode to the bot's id.
+    """
+    first = base64.b64encode(str(bot_id).encode()).decode().rstrip("=")
+    return f"{first}.{secrets.token_urlsafe(4)}.{secrets.token_urlsafe(29)}"
+
+
 def new_world(seed: str = "demo", *, listeners: int = 50, bot_permissions: int = BOT_PERMISSIONS) -> World:
     if seed not in ("demo", "empty"):
         raise ValueError(f"unknown seed {seed!r} (demo or empty)")
     world = World()
-    world.token = "sandbox." + secrets.token_urlsafe(24)
     bot = User(id=snowflake(), username="podium", global_name="Podium", bot=True)
+    world.token = bot_token(bot.id)
     world.bot = bot
     world.users[bot.id] = bot
     world.application_id = bot.id

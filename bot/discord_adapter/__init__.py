@@ -157,16 +157,23 @@ class DiscordAdapter:
     async def open_stage(self, room: Room) -> int:
         """Start the stage instance (linked to the room's event, which then goes live). Idempotent."""
         channel = self.stage(room.guild_id, room.stage_channel_id)
-        existing = channel.instance
-        if existing is not None:
-            return existing.id
-        event = await self._event(room)
-        instance = await channel.create_instance(
-            topic=room.title[:120], privacy_level=discord.PrivacyLevel.guild_only,
-            scheduled_event=event if event is not None else discord.utils.MISSING,
-            reason=f"Podium room #{room.id}",
-        )
+        instance = channel.instance
+        if instance is None:
+            event = await self._event(room)
+            instance = await channel.create_instance(
+                topic=room.title[:120], privacy_level=discord.PrivacyLevel.guild_only,
+                scheduled_event=event if event is not None else discord.utils.MISSING,
+                reason=f"Podium room #{room.id}",
+            )
+        await self._start_event(room)
         return instance.id
+
+    async def _start_event(self, room: Room) -> None:
+        """Linking the stage instance to the event does not promise to start it (resources/stage-instance
+        § Create Stage Instance says nothing of it), so Podium makes sure the event is ACTIVE itself."""
+        event = await self._fresh_event(room)
+        if event is not None and event.status == discord.EventStatus.scheduled:
+            await event.start(reason=f"Podium room #{room.id} is live")
 
     async def close_stage(self, room: Room) -> None:
         channel = self.stage(room.guild_id, room.stage_channel_id)
