@@ -65,6 +65,20 @@ def snowflake_param(request: web.Request, name: str) -> int:
     return int(value)
 
 
+def limit_param(request: web.Request, *, default: int, most: int) -> int:
+    """A `limit` query parameter in 1..most, refused as Discord refuses it (50035)."""
+    raw = request.query.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise DiscordError.invalid_form("limit", "Value is not int.", "NUMBER_TYPE_COERCE")
+    if not 1 <= int(raw) <= most:
+        code, bound = ("NUMBER_TYPE_MIN", "greater than or equal to 1") if int(raw) < 1 else (
+            "NUMBER_TYPE_MAX", f"less than or equal to {most}")
+        raise DiscordError.invalid_form("limit", f"int value should be {bound}.", code)
+    return int(raw)
+
+
 @dataclass
 class RequestRecord:
     method: str
