@@ -142,3 +142,13 @@ async def test_command_sync_guild_and_global(sandbox: Sandbox, rest: RESTClient)
     one = await rest.create_slash_command(app, "ping", "Ping", guild=guild)
     assert one.name == "ping" and {c.name for c in await rest.fetch_application_commands(app, guild)} == {
         "room", "ping"}
+
+
+async def test_own_voice_state(sandbox: Sandbox, rest: RESTClient, control: Control) -> None:
+    guild, stage = _guild(sandbox), _channel_id(sandbox, "Town Hall")
+    bot = sandbox.world.bot.id
+    await control.person("podium").joins("Town Hall")  # where the bot's voice connection would put it
+    await rest.edit_my_voice_state(guild.id, stage, request_to_speak=True)
+    assert guild.voice_states[bot].request_to_speak_timestamp is not None
+    await rest.edit_my_voice_state(guild.id, stage, suppress=False)  # a bot may speak at once
+    assert not guild.voice_states[bot].suppress
