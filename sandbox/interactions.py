@@ -145,7 +145,8 @@ class Interactions:
             "data": {"custom_id": custom_id, "component_type": 2}, "message": self.world.message_json(message)}
         return interaction, payload
 
-    def submit_modal(self, user: User, previous: Interaction, values: dict[str, Any]) -> tuple[Interaction, dict]:
+    def submit_modal(self, user: User, previous: Interaction,
+                     values: dict[str, Any]) -> tuple[Interaction, dict[str, Any]]:
         if previous.modal is None:
             raise InteractionError(400, "that interaction did not open a modal")
         channel = self.world.channels[previous.channel_id]
