@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
+import discord
 import pytest
 
 from sandbox import Sandbox
@@ -88,3 +89,43 @@ async def test_the_global_limit_refuses_with_its_own_headers(limited: Sandbox,
     assert body["global"] is True
     assert last.headers["X-RateLimit-Global"] == "true" and last.headers["X-RateLimit-Scope"] == "global"
     assert last.headers["Retry-After"] == "1"
+
+
+async def test_followups_are_bucketed_per_interaction_token_and_discord_py_paces_them(tmp_path) -> None:
+    from sandbox.client import Control
+    from tests.sandbox.conftest import Client, start_client
+
+    followups = "POST /webhooks/{application_id}/{token}"
+    async with Sandbox(workdir=tmp_path, voice=False, rate_limits={followups: (2, 0.5)}) as sb:
+        bot = await start_client(sb, Client())
+        control = Control(sb.base_url)
+        try:
+            channel = next(c for c in bot.guilds[0].text_channels if c.name == "announcements")
+            view = discord.ui.View()
+            view.add_item(discord.ui.Button(label="Press", custom_id="press"))
+            message = await channel.send("press me", view=view)
+
+            async def on_interaction(interaction: discord.Interaction) -> None:
+                await interaction.response.defer(ephemeral=True)
+                for i in range(5):
+                    await interaction.followup.send(f"step {i}", ephemeral=True)
+            bot.event(on_interaction)
+            for person in ("carol", "dave"):
+                await control.person(person).clicks(message.id, "press")
+            await sb.until(lambda: sum(1 for r in sb.requests if r.route == followups) == 10, what="10 followups")
+            records = [r for r in sb.requests if r.route == followups]
+            assert all(r.status == 200 for r in records)  # discord.py waited on the headers: no 429
+            carol, dave = dict.fromkeys(r.path for r in records)  # each interaction's followup URL, in order
+            async with aiohttp.ClientSession() as http:
+                async def post(url: str) -> int:
+                    async with http.post(sb.base_url + url, json={"content": "more"}) as response:
+                        return response.status
+                carols = [await post(carol)]
+                while carols[-1] != 429 and len(carols) < 3:
+                    carols.append(await post(carol))
+                assert carols[-1] == 429  # carol's token has run dry...
+                assert await post(dave) == 200  # ...and dave's bucket is his own
+            assert_no_violations(sb)
+        finally:
+            await control.close()
+            await bot.close()
