@@ -75,7 +75,7 @@ def limit_param(request: web.Request, *, default: int, most: int) -> int:
     if not 1 <= int(raw) <= most:
         code, bound = ("NUMBER_TYPE_MIN", "greater than or equal to 1") if int(raw) < 1 else (
             "NUMBER_TYPE_MAX", f"less than or equal to {most}")
-        raise DiscordError.invalid_form("limit", f"int value should be {bound}.", code)
+        raise DiscordError.invalid_form("limit", f"Int value should be {bound}.", code)
     return int(raw)
 
 

@@ -109,12 +109,12 @@ async def modify_channel(request: web.Request) -> web.Response:
     if channel.is_voice and body.get("user_limit") is not None:
         most = 10000 if channel.type == GUILD_STAGE_VOICE else 99
         if not 0 <= int(body["user_limit"]) <= most:
-            raise DiscordError.invalid_form("user_limit", f"int value should be less than or equal to {most}.",
+            raise DiscordError.invalid_form("user_limit", f"Int value should be less than or equal to {most}.",
                                             "NUMBER_TYPE_MAX")
         channel.user_limit = int(body["user_limit"])
     if channel.is_voice and body.get("bitrate") is not None:
         if int(body["bitrate"]) < 8000:
-            raise DiscordError.invalid_form("bitrate", "int value should be greater than or equal to 8000.",
+            raise DiscordError.invalid_form("bitrate", "Int value should be greater than or equal to 8000.",
                                             "NUMBER_TYPE_MIN")
         channel.bitrate = int(body["bitrate"])
     world.emit("CHANNEL_UPDATE", channel.to_json(), channel.guild_id)
