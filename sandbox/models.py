@@ -230,7 +230,7 @@ class ScheduledEvent:
 
 def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Components as Discord returns them: each gets an integer `id` (depth first, from 1) unless it was sent
-    with one."""
+    with one (components/reference: the id "is generated sequentially if left empty")."""
     counter = 0
     used = set()
 
@@ -238,7 +238,7 @@ def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for item in items:
             if isinstance(item.get("id"), int):
                 used.add(item["id"])
-            walk(item.get("components", []))
+            walk(item.get("components", []) + ([item["component"]] if "component" in item else []))
 
     def assign(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         nonlocal counter
@@ -252,6 +252,8 @@ def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 copy["id"] = counter
             if "components" in copy:
                 copy["components"] = assign(copy["components"])
+            if "component" in copy:  # a Label (type 18) holds one child
+                copy["component"] = assign([copy["component"]])[0]
             result.append(copy)
         return result
 
@@ -273,6 +275,8 @@ class Message:
     webhook_id: int | None = None
     application_id: int | None = None
     interaction_id: int | None = None
+    # resources/message § Message Interaction Metadata Object: set on an interaction's response messages
+    interaction_metadata: dict[str, Any] | None = None
     created_at: datetime = field(default_factory=now)
     edited_at: datetime | None = None
     type: int = 0
@@ -293,6 +297,8 @@ class Message:
             data["webhook_id"] = str(self.webhook_id)
         if self.application_id:
             data["application_id"] = str(self.application_id)
+        if self.interaction_metadata is not None:
+            data["interaction_metadata"] = self.interaction_metadata
         return data
 
 

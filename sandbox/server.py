@@ -11,9 +11,10 @@ from aiohttp import web
 
 from sandbox import control
 from sandbox.gateway import Gateway
-from sandbox.http import Faults, RateLimiter, RequestRecord, api_middleware
+from sandbox.http import Faults, RequestRecord, api_middleware
 from sandbox.interactions import Interaction, Interactions
 from sandbox.people import People
+from sandbox.rate_limits import RateLimiter
 from sandbox.rest import add_routes
 from sandbox.seed import new_world
 

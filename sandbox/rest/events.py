@@ -15,6 +15,11 @@ from sandbox.world import World
 routes = web.RouteTableDef()
 
 
+def event_json(world: World, event: ScheduledEvent) -> dict[str, Any]:
+    """resources/guild-scheduled-event § Guild Scheduled Event Object: REST answers carry the `creator` user."""
+    return event.to_json(rest=True) | {"creator": world.users[event.creator_id].to_json()}
+
+
 def _guild(request: web.Request) -> Guild:
     return sandbox_of(request).world.guild(snowflake_param(request, "guild_id"))
 
@@ -66,8 +71,9 @@ def _require_event_rights(world: World, guild: Guild, event: ScheduledEvent | No
 
 @routes.get(API_PREFIX + "/guilds/{guild_id}/scheduled-events")
 async def list_events(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
     guild = _guild(request)
-    return json_response([e.to_json(rest=True) for e in guild.scheduled_events.values()])
+    return json_response([event_json(world, e) for e in guild.scheduled_events.values()])
 
 
 @routes.post(API_PREFIX + "/guilds/{guild_id}/scheduled-events")
@@ -101,13 +107,14 @@ async def create_event(request: web.Request) -> web.Response:
     )
     guild.scheduled_events[event.id] = event
     world.emit("GUILD_SCHEDULED_EVENT_CREATE", event.to_json(rest=False), guild.id)
-    return json_response(event.to_json(rest=True))
+    return json_response(event_json(world, event))
 
 
 @routes.get(API_PREFIX + "/guilds/{guild_id}/scheduled-events/{event_id}")
 async def get_event(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
     guild = _guild(request)
-    return json_response(_event(request, guild).to_json(rest=True))
+    return json_response(event_json(world, _event(request, guild)))
 
 
 @routes.patch(API_PREFIX + "/guilds/{guild_id}/scheduled-events/{event_id}")
@@ -129,7 +136,7 @@ async def modify_event(request: web.Request) -> web.Response:
     if body.get("channel_id"):
         event.channel_id = int(body["channel_id"])
     world.set_event_status(guild, event, int(body.get("status") or event.status))
-    return json_response(event.to_json(rest=True))
+    return json_response(event_json(world, event))
 
 
 @routes.delete(API_PREFIX + "/guilds/{guild_id}/scheduled-events/{event_id}")

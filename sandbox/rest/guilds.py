@@ -7,7 +7,8 @@ from aiohttp import web
 
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
-from sandbox.http import API_PREFIX, json_response, no_content, read_body, sandbox_of, snowflake_param
+from sandbox.http import (API_PREFIX, json_response, limit_param, no_content, read_body, sandbox_of,
+                          snowflake_param)
 from sandbox.models import Guild
 from sandbox.world import World
 
@@ -31,13 +32,31 @@ def _bot(world: World) -> int:
 @routes.get(API_PREFIX + "/guilds/{guild_id}")
 async def get_guild(request: web.Request) -> web.Response:
     guild = _guild(request)
-    return json_response(guild.summary_json())
+    return json_response(guild_json(guild))
+
+
+def guild_json(guild: Guild) -> dict[str, object]:
+    """The REST guild object: the spec's GuildResponse requires these beside what GUILD_CREATE shares."""
+    return guild.summary_json() | {
+        "home_header": None, "region": "deprecated", "max_stage_video_channel_users": 50,
+        "nsfw": False, "premium_progress_bar_enabled": False}
 
 
 @routes.get(API_PREFIX + "/guilds/{guild_id}/channels")
 async def get_channels(request: web.Request) -> web.Response:
     guild = _guild(request)
     return json_response([c.to_json() for c in guild.channels.values()])
+
+
+@routes.get(API_PREFIX + "/guilds/{guild_id}/members")
+async def list_members(request: web.Request) -> web.Response:
+    """resources/guild § List Guild Members: by user id, after `after`, at most `limit` (1-1000, default 1)."""
+    world = sandbox_of(request).world
+    guild = _guild(request)
+    limit = limit_param(request, default=1, most=1000)
+    after = int(request.query.get("after", "0"))
+    ids = sorted(uid for uid in guild.members if uid > after)[:limit]
+    return json_response([world.member_json(guild, uid) for uid in ids])
 
 
 @routes.get(API_PREFIX + "/guilds/{guild_id}/members/{user_id}")
