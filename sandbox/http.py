@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from sandbox.errors import DiscordError
 
@@ -47,6 +47,8 @@ async def read_body(request: web.Request) -> Any:
         body, files = {}, []
         reader = await request.multipart()
         async for part in reader:
+            if not isinstance(part, BodyPartReader):  # Discord's attachments are flat: no nested multipart
+                continue
             if part.name == "payload_json":
                 body = json.loads(await part.text())
             else:
