@@ -148,7 +148,8 @@ async def run(listeners: int, hands: int) -> None:
         print(f"  bot throughput                    {events / (last_event - started):8,.0f} events/s "
               f"({events:,} events in {last_event - started:.3f} s)")
         print(f"  discord.py parse per event        {dpy_parse * 1e6:8.1f} µs (+ JSON decode {decode * 1e6:.1f} µs)")
-        print(f"  Podium per event, in dispatch     {podium_sync * 1e6:8.1f} µs (LiveService.on_voice: the core and its effects)")
+        print(f"  Podium per event, in dispatch     {podium_sync * 1e6:8.1f} µs "
+              "(LiveService.on_voice: the core and its effects)")
         print(f"  Podium per event, store           {podium_store * 1e6:8.1f} µs CPU on the database thread "
               f"({writes.calls} group commits for {events:,} events, {worker.calls} worker rounds)")
         print(f"  Podium on the loop / dpy parse    {podium_sync / max(dpy_parse, 1e-9):8.2f} x "

@@ -200,7 +200,8 @@ async def create_thread(request: web.Request) -> web.Response:
     thread = Channel(id=snowflake(), type=kind, name=str(body.get("name", "thread"))[:100],
                      guild_id=parent.guild_id, parent_id=parent.id)
     world.channels[thread.id] = thread
-    data = thread.to_json() | {"owner_id": str(_bot_id(world)), "member_count": 1, "message_count": 0, "total_message_sent": 0,
+    data = thread.to_json() | {"owner_id": str(_bot_id(world)), "member_count": 1, "message_count": 0,
+                               "total_message_sent": 0,
                                "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
                                                    "archive_timestamp": now().isoformat(), "locked": False}}
     return json_response(data, 201)
