@@ -31,14 +31,20 @@ def no_content() -> web.Response:
     return web.Response(status=204)
 
 
+# Typed keys for what the app and a request carry (aiohttp warns about plain string keys).
+SANDBOX: web.AppKey[Sandbox] = web.AppKey("sandbox")
+BODY: web.RequestKey[Any] = web.RequestKey("body")
+FILES: web.RequestKey[list[dict[str, Any]]] = web.RequestKey("files")
+
+
 def sandbox_of(request: web.Request) -> "Sandbox":
-    return request.app["sandbox"]
+    return request.app[SANDBOX]
 
 
 async def read_body(request: web.Request) -> Any:
     """The JSON body, or the `payload_json` part of a multipart body (attachments are kept as names/sizes)."""
-    if "body" in request:
-        return request["body"]
+    if BODY in request:
+        return request[BODY]
     body: Any = None
     if request.content_type == "application/json":
         raw = await request.read()
@@ -55,8 +61,8 @@ async def read_body(request: web.Request) -> Any:
                 data = await part.read()
                 files.append({"name": part.name, "filename": part.filename, "size": len(data),
                               "content": data.decode("utf-8", "replace")})
-        request["files"] = files
-    request["body"] = body
+        request[FILES] = files
+    request[BODY] = body
     return body
 
 

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
-from sandbox.http import API_PREFIX, json_response, no_content, read_body, sandbox_of, snowflake_param
+from sandbox.http import API_PREFIX, FILES, json_response, no_content, read_body, sandbox_of, snowflake_param
 from sandbox.models import DM, GUILD_TEXT, Channel, Guild, Message, now, numbered, snowflake
 from sandbox.world import World
 
@@ -49,7 +49,7 @@ def attachments_for(request: web.Request) -> list[dict[str, Any]]:
     return [{"id": str(snowflake()), "filename": f["filename"], "size": f["size"],
              "url": f"https://cdn.sandbox.invalid/{f['filename']}",
              "proxy_url": f"https://cdn.sandbox.invalid/{f['filename']}", "content": f["content"]}
-            for f in request.get("files", [])]
+            for f in request.get(FILES, [])]
 
 
 def public_attachments(message: Message) -> list[dict[str, Any]]:
