@@ -3,6 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for make test (each e2e test has its own sandbox on a free port and its own database);
+# PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test lint bench clean
 
@@ -17,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/python -m demo $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Type checks (mypy: files in setup.cfg) and lint (ruff: pyproject.toml), both over the whole tree.
 lint: $(STAMP)
