@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from sandbox.errors import DiscordError
 
@@ -31,14 +31,20 @@ def no_content() -> web.Response:
     return web.Response(status=204)
 
 
+# Typed keys for what the app and a request carry (aiohttp warns about plain string keys).
+SANDBOX: web.AppKey[Sandbox] = web.AppKey("sandbox")
+BODY: web.RequestKey[Any] = web.RequestKey("body")
+FILES: web.RequestKey[list[dict[str, Any]]] = web.RequestKey("files")
+
+
 def sandbox_of(request: web.Request) -> "Sandbox":
-    return request.app["sandbox"]
+    return request.app[SANDBOX]
 
 
 async def read_body(request: web.Request) -> Any:
     """The JSON body, or the `payload_json` part of a multipart body (attachments are kept as names/sizes)."""
-    if "body" in request:
-        return request["body"]
+    if BODY in request:
+        return request[BODY]
     body: Any = None
     if request.content_type == "application/json":
         raw = await request.read()
@@ -47,14 +53,16 @@ async def read_body(request: web.Request) -> Any:
         body, files = {}, []
         reader = await request.multipart()
         async for part in reader:
+            if not isinstance(part, BodyPartReader):  # Discord's attachments are flat: no nested multipart
+                continue
             if part.name == "payload_json":
                 body = json.loads(await part.text())
             else:
                 data = await part.read()
                 files.append({"name": part.name, "filename": part.filename, "size": len(data),
                               "content": data.decode("utf-8", "replace")})
-        request["files"] = files
-    request["body"] = body
+        request[FILES] = files
+    request[BODY] = body
     return body
 
 

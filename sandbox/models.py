@@ -79,7 +79,8 @@ class Role:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": str(self.id), "name": self.name, "permissions": str(self.permissions), "position": self.position,
-            "color": self.color, "colors": {"primary_color": self.color, "secondary_color": None, "tertiary_color": None},
+            "color": self.color,
+            "colors": {"primary_color": self.color, "secondary_color": None, "tertiary_color": None},
             "hoist": self.hoist, "managed": self.managed, "mentionable": self.mentionable, "icon": None,
             "unicode_emoji": None, "flags": 0,
         }

@@ -11,7 +11,7 @@ from aiohttp import web
 
 from sandbox import control
 from sandbox.gateway import Gateway
-from sandbox.http import Faults, RequestRecord, api_middleware
+from sandbox.http import SANDBOX, Faults, RequestRecord, api_middleware
 from sandbox.interactions import Interaction, Interactions
 from sandbox.people import People
 from sandbox.rate_limits import RateLimiter
@@ -50,7 +50,7 @@ class Sandbox:
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self) -> "Sandbox":
         app = web.Application(middlewares=[control.control_errors, api_middleware], client_max_size=32 * 2**20)
-        app["sandbox"] = self
+        app[SANDBOX] = self
         add_routes(app)
         app.add_routes(control.routes)
         app.router.add_get("/gateway", self.gateway.handle)

@@ -17,6 +17,7 @@ decrypts and keeps per channel (packets, Opus payloads, arrival times) for tests
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import secrets
@@ -148,7 +149,7 @@ class VoiceServer:
     def snapshot(self, channel_id: int) -> dict[str, Any]:
         channel = self._channel(channel_id)
         packets = channel.packets
-        gaps = [(b.arrived - a.arrived) * 1000 for a, b in zip(packets, packets[1:])]
+        gaps = [(b.arrived - a.arrived) * 1000 for a, b in itertools.pairwise(packets)]
         return {
             "channel_id": str(channel_id),
             "packets": len(packets),

@@ -1,4 +1,4 @@
-"""The audio cues played on a stage, sent as the pre-encoded Opus packets stored in data/cues/*.ogg.
+"""The audio cues played on a stage, sent as the pre-encoded Opus packets stored in bot/voice/sounds/*.ogg.
 
 The bot has neither libopus nor ffmpeg at run time, so nothing is decoded or encoded here: the Ogg pages are
 split into packets (with discord.py's own parser) and each packet, one 20 ms Opus frame, is handed to
@@ -13,8 +13,8 @@ from pathlib import Path
 import discord
 from discord.oggparse import OggError, OggStream
 
-# bot/voice/cues.py -> the repository root, where data/ lives (independent of the working directory).
-CUES_DIR = Path(__file__).resolve().parents[2] / "data" / "cues"
+# Beside this module, so the files ship in the wheel (package_data) and are found from any working directory.
+CUES_DIR = Path(__file__).resolve().parent / "sounds"
 
 FRAME_SAMPLES = 960  # 20 ms at 48 kHz: what discord.py sends per read() and per RTP packet
 

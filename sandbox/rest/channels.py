@@ -8,7 +8,7 @@ from aiohttp import web
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
 from sandbox.message_rules import checked_components, echoed_embeds
-from sandbox.http import (API_PREFIX, json_response, limit_param, no_content, read_body, sandbox_of,
+from sandbox.http import (API_PREFIX, FILES, json_response, limit_param, no_content, read_body, sandbox_of,
                           snowflake_param)
 from sandbox.models import DM, GUILD_STAGE_VOICE, GUILD_TEXT, Channel, Guild, Message, now, numbered, snowflake
 from sandbox.world import World
@@ -52,7 +52,7 @@ def attachments_for(request: web.Request) -> list[dict[str, Any]]:
     return [{"id": str(snowflake()), "filename": f["filename"], "size": f["size"],
              "url": f"https://cdn.sandbox.invalid/{f['filename']}",
              "proxy_url": f"https://cdn.sandbox.invalid/{f['filename']}", "content": f["content"]}
-            for f in request.get("files", [])]
+            for f in request.get(FILES, [])]
 
 
 def public_attachments(message: Message) -> list[dict[str, Any]]:

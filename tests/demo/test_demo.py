@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.demo import run_demo
-from bot.demo.story import Timing
+from demo import run_demo
+from demo.story import Timing
 
 pytestmark = pytest.mark.e2e
 

@@ -2,6 +2,7 @@
 server decrypts what arrives and compares it with the cue files."""
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 
@@ -62,11 +63,11 @@ async def test_opening_cue_arrives_in_order_paced_and_the_bot_is_a_speaker(sandb
     packets = await sandbox.voice.wait_for_packets(channel, len(opening) + 5, timeout=15)
     assert [p.opus for p in packets] == opening + TAIL
     assert {p.user_id for p in packets} == {sandbox.world.bot.id}  # type: ignore[union-attr]
-    assert all((b.sequence - a.sequence) % 65536 == 1 for a, b in zip(packets, packets[1:]))
-    assert all((b.timestamp - a.timestamp) % 2**32 == 960 for a, b in zip(packets, packets[1:len(opening)]))
+    assert all((b.sequence - a.sequence) % 65536 == 1 for a, b in itertools.pairwise(packets))
+    assert all((b.timestamp - a.timestamp) % 2**32 == 960 for a, b in itertools.pairwise(packets[:len(opening)]))
     # Paced at 20 ms a frame (medians and the total span: a loaded machine jitters single gaps).
     audio = packets[:len(opening)]
-    gaps = [(b.arrived - a.arrived) * 1000 for a, b in zip(audio, audio[1:])]
+    gaps = [(b.arrived - a.arrived) * 1000 for a, b in itertools.pairwise(audio)]
     assert 15.0 <= statistics.median(gaps) <= 25.0, statistics.median(gaps)
     span = (audio[-1].arrived - audio[0].arrived) * 1000
     expected = FRAME_MS * (len(audio) - 1)

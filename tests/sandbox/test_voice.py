@@ -3,6 +3,7 @@ what it sends (aead_xchacha20_poly1305_rtpsize) back to the exact Opus packets t
 from __future__ import annotations
 
 import asyncio
+import itertools
 import ssl
 
 import aiohttp
@@ -41,7 +42,7 @@ async def test_played_opus_arrives_decrypted_in_order(sandbox: Sandbox, client: 
         payloads = [p.opus for p in received]
         assert payloads == sent + [SILENCE] * 5
         sequences = [p.sequence for p in received]
-        assert all((b - a) % 65536 == 1 for a, b in zip(sequences, sequences[1:]))
+        assert all((b - a) % 65536 == 1 for a, b in itertools.pairwise(sequences))
         assert {p.user_id for p in received} == {client.user.id}
         shown = await control.voice(stage.id)  # the control API shows the same
         assert shown["packets"] == len(received) and shown["decrypt_failures"] == 0
