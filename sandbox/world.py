@@ -95,7 +95,7 @@ class World:
         member = self.member(guild, user_id)
         return P.channel_permissions(
             self.guild_permissions(guild, user_id), guild_id=guild.id, member_id=user_id,
-            member_roles=member.roles, overwrites=channel.overwrites,
+            member_roles=member.roles, overwrites=channel.overwrites, voice=channel.is_voice,
         )
 
     def require(self, user_id: int, need: int, *, guild: Guild, channel: Channel | None = None) -> None:

@@ -15,6 +15,9 @@ async def test_bits_denied_in_the_channel_can_still_be_set_but_not_bits_missing_
     guild = the_guild(client)
     stage = discord.utils.get(guild.stage_channels, name="Town Hall")
     world_stage = sandbox.world.channel("Town Hall")
+    # The bot keeps Connect itself: without it, Manage Roles is implicitly denied in a stage (next test).
+    bot_role = discord.utils.get(guild.roles, name="Podium")
+    sandbox.world.set_overwrite(world_stage, bot_role.id, 0, P.CONNECT, 0)
     sandbox.world.set_overwrite(world_stage, guild.id, 0, 0, P.CONNECT | P.ATTACH_FILES)
     carol = await guild.fetch_member(sandbox.world.user("carol").id)
     # Podium has Connect in the guild: it may allow it to carol although @everyone is denied it here.

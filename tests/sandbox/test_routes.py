@@ -24,6 +24,7 @@ async def test_roles_overwrites_and_member_edits(sandbox: Sandbox, client: Clien
 
     stage = discord.utils.get(guild.stage_channels, name="Backstage")
     await stage.set_permissions(role, connect=True)
+    await stage.set_permissions(guild.me, connect=True)  # keeps Manage Roles there (Implicit Permissions)
     await stage.set_permissions(guild.default_role, connect=False)
     assert set(sandbox.world.channels[stage.id].overwrites) >= {role.id, guild.id}
     await stage.set_permissions(role, overwrite=None)
