@@ -178,10 +178,11 @@ async def modal(request: web.Request) -> web.Response:
 
 @routes.post(PREFIX + "/users/{user}/event")
 async def edit_event(request: web.Request) -> web.Response:
-    """A person edits, starts, ends or cancels a scheduled event in Discord's own UI (needs Manage Events)."""
+    """A person edits, starts, ends or cancels a scheduled event in Discord's own UI (the rights the REST route
+    checks, computed for them)."""
     from datetime import datetime
 
-    from sandbox import permissions as P
+    from sandbox.rest.events import require_event_rights
 
     sandbox = sandbox_of(request)
     body = await _body(request)
@@ -190,7 +191,7 @@ async def edit_event(request: web.Request) -> web.Response:
     event = guild.scheduled_events.get(int(body["event"]))
     if event is None:
         raise DiscordError.unknown("Guild Scheduled Event")
-    sandbox.world.require(user.id, P.MANAGE_EVENTS, guild=guild)
+    require_event_rights(sandbox.world, guild, user.id, event, event.entity_type, event.channel_id)
     if body.get("delete"):
         del guild.scheduled_events[event.id]
         sandbox.world.emit("GUILD_SCHEDULED_EVENT_DELETE", event.to_json(rest=False), guild.id)
