@@ -6,6 +6,7 @@ control API both mutate the world only through these methods, so the rules live 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from sandbox import permissions as P
@@ -230,13 +231,17 @@ class World:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
         return state
 
-    def set_hand(self, guild: Guild, user_id: int, raised: bool) -> VoiceState:
-        """The member's own request to speak (only on a stage, only from the audience)."""
+    def set_hand(self, guild: Guild, user_id: int, raised: bool, at: datetime | None = None) -> VoiceState:
+        """The member's own request to speak (only on a stage, only from the audience), made now or at `at`.
+
+        resources/voice § Modify Current User Voice State: REQUEST_TO_SPEAK is needed to request, never to
+        clear; the timestamp may be "any present or future time" and is kept as sent.
+        """
         state = self._stage_state(guild, user_id, None)
         channel = self.channels[state.channel_id or 0]
         if raised and not self.permissions_in(channel, user_id) & P.REQUEST_TO_SPEAK:
             raise DiscordError.missing_permissions()
-        state.request_to_speak_timestamp = now() if raised else None
+        state.request_to_speak_timestamp = (at or now()) if raised else None
         self._emit_voice(guild, state)
         return state
 
@@ -249,10 +254,10 @@ class World:
         """
         state = self._stage_state(guild, user_id, channel_id)
         channel = self.channels[state.channel_id or 0]
-        if actor_id != user_id or not suppress:
-            # Unsuppressing oneself also needs the moderator rights (a member raises a hand instead).
-            if self.permissions_in(channel, actor_id) & P.STAGE_MODERATOR != P.STAGE_MODERATOR:
-                raise DiscordError.missing_permissions()
+        # resources/voice § Modify User Voice State / Modify Current User Voice State: Mute Members, and nothing
+        # else, for anyone else's suppress and for unsuppressing oneself; one may always suppress oneself.
+        if (actor_id != user_id or not suppress) and not self.permissions_in(channel, actor_id) & P.MUTE_MEMBERS:
+            raise DiscordError.missing_permissions()
         user = self.users[user_id]
         if suppress:
             state.suppress = True
