@@ -10,12 +10,14 @@ from typing import Any
 from aiohttp import web
 
 from sandbox import control
+from sandbox.automation import Automations
 from sandbox.gateway import Gateway
 from sandbox.http import Faults, RateLimiter, RequestRecord, api_middleware
 from sandbox.interactions import Interaction, Interactions
 from sandbox.people import People
 from sandbox.rest import add_routes
 from sandbox.seed import new_world
+from sandbox.world import Switches
 
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"  # never anything else: the sandbox is for this machine only
@@ -26,8 +28,11 @@ class Sandbox:
 
     def __init__(self, seed: str = "demo", *, port: int = 0, validate: bool = True, voice: bool = True,
                  rate_limits: dict[str, tuple[int, float]] | None = None, listeners: int = 50,
-                 workdir: Path | None = None) -> None:
+                 workdir: Path | None = None, stage_starts_event: bool = False,
+                 stage_end_returns_speakers: bool = False) -> None:
         self.world = new_world(seed, listeners=listeners)
+        self.world.switches = Switches(stage_starts_event, stage_end_returns_speakers)
+        self.automations = Automations(self.world)
         self.port = port
         self.contract = _contract() if validate else None
         self.gateway_violations: list[dict[str, str]] = []
@@ -78,6 +83,7 @@ class Sandbox:
         self.ca_path = self.tls.write_ca(directory / "sandbox-ca.pem")
 
     async def stop(self) -> None:
+        self.automations.close()
         await self.gateway.disconnect_all(1001)
         if self.voice is not None:
             await self.voice.stop()

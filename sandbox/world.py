@@ -6,6 +6,7 @@ control API both mutate the world only through these methods, so the rules live 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
@@ -19,6 +20,20 @@ from sandbox.models import (
 Listener = Callable[[str, dict[str, Any], "int | None"], None]
 
 
+@dataclass
+class Switches:
+    """What Discord does where its docs leave it open; each default is the stricter branch for a bot."""
+
+    #: Creating a stage instance with `guild_scheduled_event_id` also makes that event ACTIVE. Default off: the
+    #: docs (resources/stage-instance § Create Stage Instance) only say the instance is associated with the event,
+    #: so a bot must start its event itself (PATCH status 2).
+    stage_starts_event: bool = False
+    #: Deleting a stage instance returns its speakers to the audience (suppressed). Default off: the docs
+    #: (resources/stage-instance § Delete Stage Instance) name only STAGE_INSTANCE_DELETE, so a bot that wants its
+    #: speakers back in the audience when a room ends has to do it itself.
+    stage_end_returns_speakers: bool = False
+
+
 class World:
     def __init__(self) -> None:
         self.users: dict[int, User] = {}
@@ -30,6 +45,7 @@ class World:
         self.bot: User | None = None
         self.application_id: int = 0
         self.token: str = ""
+        self.switches = Switches()
         self._listeners: list[Listener] = []
 
     # -- dispatch -------------------------------------------------------------------------------------
@@ -146,6 +162,22 @@ class World:
             if role.id in member.roles:
                 member.roles.remove(role.id)
         self.emit("GUILD_ROLE_DELETE", {"guild_id": str(guild.id), "role_id": str(role.id)}, guild.id)
+
+    def set_role_permissions(self, guild: Guild, role: Role, permissions: int) -> None:
+        role.permissions = permissions
+        self.emit("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_json()}, guild.id)
+
+    def delete_channel(self, guild: Guild, channel: Channel) -> None:
+        """An admin deletes a channel. A stage's instance ends with it (STAGE_INSTANCE_DELETE, completing its
+        event as ending a stage does) and everyone in it is disconnected (VOICE_STATE_UPDATE, channel null),
+        then CHANNEL_DELETE (the docs give no order; this one lets a client see the stage end first)."""
+        for instance in [si for si in guild.stage_instances.values() if si.channel_id == channel.id]:
+            self.delete_stage_instance(guild, instance)
+        for state in [vs for vs in guild.voice_states.values() if vs.channel_id == channel.id]:
+            self._set_channel(guild, state.user_id, None)
+        del guild.channels[channel.id]
+        del self.channels[channel.id]
+        self.emit("CHANNEL_DELETE", channel.to_json(), guild.id)
 
     def set_member_roles(self, guild: Guild, user_id: int, roles: list[int]) -> None:
         member = self.member(guild, user_id)
@@ -299,7 +331,7 @@ class World:
         instance = StageInstance(snowflake(), guild.id, channel.id, topic, privacy_level, event_id)
         guild.stage_instances[instance.id] = instance
         self.emit("STAGE_INSTANCE_CREATE", instance.to_json(), guild.id)
-        if event_id is not None:
+        if event_id is not None and self.switches.stage_starts_event:
             event = guild.scheduled_events.get(event_id)
             if event and event.status == 1:
                 self.set_event_status(guild, event, 2)
@@ -308,6 +340,11 @@ class World:
     def delete_stage_instance(self, guild: Guild, instance: StageInstance) -> None:
         del guild.stage_instances[instance.id]
         self.emit("STAGE_INSTANCE_DELETE", instance.to_json(), guild.id)
+        if self.switches.stage_end_returns_speakers:
+            for state in list(guild.voice_states.values()):
+                if state.channel_id == instance.channel_id and not state.suppress:
+                    state.suppress, state.request_to_speak_timestamp = True, None
+                    self._emit_voice(guild, state)
         # Ending the stage completes the scheduled event it was started for.
         for event in list(guild.scheduled_events.values()):
             if event.channel_id == instance.channel_id and event.status == 2:
