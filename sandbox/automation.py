@@ -56,6 +56,11 @@ class Automations:
         return self.settings
 
     @property
+    def armed(self) -> list[tuple[str, int]]:
+        """The timers counting down: ("stage" | "empty" | "unstarted", instance or event id)."""
+        return sorted(self._timers)
+
+    @property
     def enabled(self) -> bool:
         return any(v is not None for v in self.settings.to_json().values())
 

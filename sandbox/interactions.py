@@ -95,7 +95,8 @@ class Interactions:
             "token": interaction.token, "version": 1, "guild_id": str(guild.id), "channel_id": str(channel.id),
             "channel": channel_json, "member": member,
             "app_permissions": str(world.permissions_in(channel, world.bot.id)), "locale": "en-US",
-            "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(guild.id)},
+            "guild_locale": guild.preferred_locale, "entitlements": [],
+            "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0, "attachment_size_limit": 10485760,
         }
 

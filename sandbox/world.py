@@ -314,12 +314,22 @@ class World:
         self._emit_voice(guild, state)
         return state
 
-    def disconnect(self, guild: Guild, actor_id: int, user_id: int) -> None:
+    def move_member(self, guild: Guild, actor_id: int, user_id: int, channel: Channel | None) -> None:
+        """Someone drags a member to another voice channel, or disconnects them (channel None).
+
+        resources/guild § Modify Guild Member: channel_id needs MOVE_MEMBERS and moves a member "if they are
+        connected to voice" (40032 otherwise); the mover needs Connect to the destination.
+        """
         state = guild.voice_states.get(user_id)
         if state is None or state.channel_id is None:
-            return
-        self.require(actor_id, P.MOVE_MEMBERS, guild=guild, channel=self.channels[state.channel_id])
-        self._set_channel(guild, user_id, None)
+            raise DiscordError(400, 40032, "Target user is not connected to voice")
+        if channel is None:
+            self.require(actor_id, P.MOVE_MEMBERS, guild=guild, channel=self.channels[state.channel_id])
+        else:
+            if not channel.is_voice:
+                raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            self.require(actor_id, P.MOVE_MEMBERS | P.CONNECT, guild=guild, channel=channel)
+        self._set_channel(guild, user_id, channel)
 
     # -- stage instances and scheduled events -----------------------------------------------------------------
     def create_stage_instance(self, guild: Guild, channel: Channel, topic: str, privacy_level: int,

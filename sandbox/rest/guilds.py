@@ -58,16 +58,8 @@ async def modify_member(request: web.Request) -> web.Response:
     body = await read_body(request) or {}
     bot = _bot(world)
     if "channel_id" in body:
-        if user_id not in guild.voice_states:
-            # resources/guild § Modify Guild Member: channel_id moves a member "if they are connected to voice".
-            raise DiscordError(400, 40032, "Target user is not connected to voice")
-        if body["channel_id"] is None:
-            world.disconnect(guild, bot, user_id)
-        else:
-            target = world.channel(int(body["channel_id"]), guild)
-            world.require(bot, P.MOVE_MEMBERS, guild=guild, channel=target)
-            world.require(bot, P.CONNECT, guild=guild, channel=target)
-            world._set_channel(guild, user_id, target)
+        target = world.channel(int(body["channel_id"]), guild) if body["channel_id"] is not None else None
+        world.move_member(guild, bot, user_id, target)
     if "roles" in body and body["roles"] is not None:
         world.require(bot, P.MANAGE_ROLES, guild=guild)
         wanted = [int(r) for r in body["roles"]]
