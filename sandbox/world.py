@@ -120,6 +120,19 @@ class World:
         if have & need != need:
             raise DiscordError.missing_permissions()
 
+    def holds_manage_roles_overwrite(self, guild: Guild, channel: Channel, user_id: int) -> bool:
+        """Whether a channel overwrite (the member's own or one of their roles') allows Manage Roles there."""
+        targets = [user_id, *self.member(guild, user_id).roles]
+        return any(channel.overwrites.get(t, (0, 0, 0))[1] & P.MANAGE_ROLES for t in targets)
+
+    def require_may_write_manage_roles(self, guild: Guild, channel: Channel, user_id: int, bits: int) -> None:
+        """change-log § Change to Permission Checking when Creating Channels: "Setting MANAGE_ROLES permission in
+        channel overwrites is only possible for guild administrators or users with MANAGE_ROLES as a permission
+        overwrite in the channel" (topics/permissions, resources/channel § Edit Channel Permissions)."""
+        if bits & P.MANAGE_ROLES and not self.guild_permissions(guild, user_id) & P.ADMINISTRATOR \
+                and not self.holds_manage_roles_overwrite(guild, channel, user_id):
+            raise DiscordError.missing_permissions()
+
     def top_role_position(self, guild: Guild, user_id: int) -> int:
         if guild.owner_id == user_id:
             return 1 << 30
