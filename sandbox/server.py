@@ -18,7 +18,7 @@ from sandbox.models import Guild
 from sandbox.people import People
 from sandbox.rest import add_routes
 from sandbox.seed import new_world
-from sandbox.world import Switches
+from sandbox.switches import Switches
 
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"  # never anything else: the sandbox is for this machine only
