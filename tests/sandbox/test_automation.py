@@ -76,11 +76,12 @@ async def test_an_event_not_started_after_its_start_time_is_canceled(sandbox: Sa
     """resources/guild-scheduled-event § Guild Scheduled Event Status Update Automation: "Any event with 'status':
     SCHEDULED after a certain time interval (on the order of hours) beyond its scheduled_start_time will have its
     status automatically set to CANCELLED"."""
-    forgotten = await _event(client, "Town Hall", starts_in=1)
-    started = await _event(client, "Backstage", starts_in=1)
+    # Starts soon, yet far enough ahead that a slow machine still creates it in the future.
+    forgotten = await _event(client, "Town Hall", starts_in=2)
+    started = await _event(client, "Backstage", starts_in=2)
     await control.automation(event_unstarted_cancel_s=0.2)
     await started.start()
     await client.wait_seen(lambda s: any(e == "scheduled_event_update" and a[1].id == forgotten.id
-                                         and a[1].status == discord.EventStatus.cancelled for e, a in s))
+                                         and a[1].status == discord.EventStatus.cancelled for e, a in s), timeout=10)
     assert sandbox.world.guilds[the_guild(client).id].scheduled_events[started.id].status == 2
     assert ("unstarted", started.id) not in sandbox.automations.armed
