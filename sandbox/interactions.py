@@ -113,8 +113,8 @@ class Interactions:
             "id": str(interaction.id), "application_id": str(world.application_id), "type": interaction.type,
             "token": interaction.token, "version": 1, "guild_id": str(guild.id), "channel_id": str(channel.id),
             "channel": channel_json, "member": member,
-            "app_permissions": app_permissions, "locale": "en-US",
-            "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(guild.id)},
+            "app_permissions": app_permissions, "locale": "en-US", "guild_locale": guild.preferred_locale,
+            "entitlements": [], "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0, "attachment_size_limit": 10485760,
         }
 

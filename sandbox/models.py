@@ -316,6 +316,7 @@ class Guild:
     stage_instances: dict[int, StageInstance] = field(default_factory=dict)
     scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
     system_channel_id: int | None = None
+    preferred_locale: str = "en-US"
 
     @property
     def everyone(self) -> Role:
@@ -332,7 +333,8 @@ class Guild:
             "mfa_level": 0, "application_id": None, "system_channel_id": sid(self.system_channel_id),
             "system_channel_flags": 0, "rules_channel_id": None, "max_presences": None, "max_members": 500000,
             "vanity_url_code": None, "description": None, "banner": None, "premium_tier": 0,
-            "premium_subscription_count": 0, "preferred_locale": "en-US", "public_updates_channel_id": None,
+            "premium_subscription_count": 0, "preferred_locale": self.preferred_locale,
+            "public_updates_channel_id": None,
             "max_video_channel_users": 25, "nsfw_level": 0, "stickers": [], "premium_progress_bar_enabled": False,
             "safety_alerts_channel_id": None, "hub_type": None, "incidents_data": None,
         }

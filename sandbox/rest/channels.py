@@ -10,7 +10,7 @@ from sandbox.errors import DiscordError
 from sandbox.message_rules import checked_components, echoed_embeds
 from sandbox.http import (API_PREFIX, FILES, json_response, limit_param, no_content, read_body, sandbox_of,
                           snowflake_param)
-from sandbox.models import DM, GUILD_STAGE_VOICE, GUILD_TEXT, Channel, Guild, Message, now, numbered, snowflake
+from sandbox.models import DM, GUILD_STAGE_VOICE, GUILD_TEXT, Channel, Message, now, numbered, snowflake
 from sandbox.world import World
 
 routes = web.RouteTableDef()
@@ -234,19 +234,14 @@ async def put_overwrite(request: web.Request) -> web.Response:
     # a bot that denies @everyone a bit there can still set that bit for others.
     parent = world.channels.get(channel.parent_id) if channel.parent_id else None
     have = world.permissions_in(parent, bot_id) if parent else world.guild_permissions(guild, bot_id)
-    if (allow | deny) & ~have and not _manage_roles_overwrite(world, guild, channel, bot_id):
+    if (allow | deny) & ~have and not world.holds_manage_roles_overwrite(guild, channel, bot_id):
         raise DiscordError.missing_permissions()
+    world.require_may_write_manage_roles(guild, channel, bot_id, allow | deny)
     target = snowflake_param(request, "overwrite_id")
     if (kind == 0 and target not in guild.roles) or (kind == 1 and target not in guild.members):
         raise DiscordError.unknown("Role" if kind == 0 else "Member")
     world.set_overwrite(channel, target, kind, allow, deny)
     return no_content()
-
-
-def _manage_roles_overwrite(world: World, guild: Guild, channel: Channel, user_id: int) -> bool:
-    """Whether a channel overwrite (the member's own or one of their roles') allows Manage Roles."""
-    targets = [user_id, *world.member(guild, user_id).roles]
-    return any(channel.overwrites.get(t, (0, 0, 0))[1] & P.MANAGE_ROLES for t in targets)
 
 
 @routes.delete(API_PREFIX + "/channels/{channel_id}/permissions/{overwrite_id}")

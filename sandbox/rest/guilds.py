@@ -1,7 +1,7 @@
 """Guilds: the guild, members (incl. voice disconnect), member roles, roles, channels, voice states."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
 
@@ -9,7 +9,7 @@ from sandbox import permissions as P
 from sandbox.errors import DiscordError
 from sandbox.http import (API_PREFIX, json_response, limit_param, no_content, read_body, sandbox_of,
                           snowflake_param)
-from sandbox.models import Guild
+from sandbox.models import Guild, now
 from sandbox.world import World
 
 routes = web.RouteTableDef()
@@ -77,13 +77,8 @@ async def modify_member(request: web.Request) -> web.Response:
     body = await read_body(request) or {}
     bot = _bot(world)
     if "channel_id" in body:
-        if body["channel_id"] is None:
-            world.disconnect(guild, bot, user_id)
-        else:
-            target = world.channel(int(body["channel_id"]), guild)
-            world.require(bot, P.MOVE_MEMBERS, guild=guild, channel=target)
-            world.require(bot, P.CONNECT, guild=guild, channel=target)
-            world._set_channel(guild, user_id, target)
+        target = world.channel(int(body["channel_id"]), guild) if body["channel_id"] is not None else None
+        world.move_member(guild, bot, user_id, target)
     if "roles" in body and body["roles"] is not None:
         world.require(bot, P.MANAGE_ROLES, guild=guild)
         wanted = [int(r) for r in body["roles"]]
@@ -186,8 +181,27 @@ async def modify_voice_state(request: web.Request) -> web.Response:
     if "suppress" in body and body["suppress"] is not None:
         world.set_suppress(guild, bot, user_id, bool(body["suppress"]), channel_id)
     if own and "request_to_speak_timestamp" in body:
-        ts = body["request_to_speak_timestamp"]
-        if ts is not None:
-            datetime.fromisoformat(ts)
-        world.set_hand(guild, bot, ts is not None)
+        at = _request_to_speak_time(body["request_to_speak_timestamp"])
+        world.set_hand(guild, bot, at is not None, at)
     return no_content()
+
+
+# A client stamps "now" before sending it: a timestamp this much in the past still counts as the present.
+PRESENT_SKEW = timedelta(seconds=10)
+
+
+def _request_to_speak_time(value: object) -> datetime | None:
+    """resources/voice § Modify Current User Voice State: "any present or future time"; else a 50035."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise DiscordError.invalid_form("request_to_speak_timestamp", "Could not interpret the value as a "
+                                        "timestamp.", "DATE_TIME_TYPE_PARSE") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    if at < now() - PRESENT_SKEW:
+        raise DiscordError.invalid_form("request_to_speak_timestamp", "Must be the present or a future time.",
+                                        "BASE_TYPE_INVALID")
+    return at

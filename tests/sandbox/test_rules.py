@@ -104,6 +104,7 @@ async def test_stage_instance_rules(sandbox: Sandbox, client: Client) -> None:
     instance = await stage.create_instance(topic="AMA", scheduled_event=event)
     with pytest.raises(discord.HTTPException):
         await stage.create_instance(topic="second")
+    await event.start()  # the bot's job by default (the stage_starts_event switch: tests/sandbox/test_stage_switches)
     await client.wait_seen(lambda s: any(e == "scheduled_event_update" and a[1].status == discord.EventStatus.active
                                          for e, a in s))
     await instance.delete()
