@@ -74,6 +74,10 @@ async def test_permission_overwrites(sandbox: Sandbox, rest: RESTClient) -> None
     carol = sandbox.world.user("carol").id
     await rest.edit_permission_overwrite(stage, carol, target_type=hikari.PermissionOverwriteType.MEMBER,
                                          allow=hikari.Permissions.CONNECT)
+    # The bot keeps Connect before denying it to @everyone: without Connect its other rights in a voice channel
+    # go too (topics/permissions § Implicit Permissions), Manage Roles among them, as Podium's gate does.
+    await rest.edit_permission_overwrite(stage, sandbox.world.bot.id, target_type=hikari.PermissionOverwriteType.MEMBER,
+                                         allow=hikari.Permissions.CONNECT)
     await rest.edit_permission_overwrite(stage, guild.id, target_type=hikari.PermissionOverwriteType.ROLE,
                                          deny=hikari.Permissions.CONNECT)
     channel = await rest.fetch_channel(stage)
