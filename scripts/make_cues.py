@@ -1,4 +1,4 @@
-"""Generate Podium's audio cues (bot/voice/sounds/*.ogg) from code.
+"""Generate Podium's audio cues (data/cues/*.ogg) from code.
 
 Every cue is synthesised from sine partials with smooth envelopes, normalised to -20 LUFS integrated
 (ITU-R BS.1770 via pyloudnorm) and encoded to Ogg Opus with PyAV's libopus at 48 kHz stereo in 20 ms frames,
@@ -31,7 +31,7 @@ PEAK_CEILING_DBFS = -1.0
 BIT_RATE = 64_000  # Discord's default voice channel bitrate
 SERIAL = 0x506F6469  # "Podi": a fixed Ogg stream serial number instead of a random one
 
-OUT_DIR = Path(__file__).resolve().parents[1] / "bot" / "voice" / "sounds"
+OUT_DIR = Path(__file__).resolve().parents[1] / "data" / "cues"
 
 # Note frequencies (equal temperament, A4 = 440 Hz).
 A4, C5, E5, G5, A5, C6, D6 = 440.0, 523.25, 659.26, 783.99, 880.0, 1046.50, 1174.66

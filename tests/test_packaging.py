@@ -37,3 +37,9 @@ def test_the_extras_carry_the_tooling() -> None:
 def test_the_wheel_ships_only_bot_and_cogs() -> None:
     include = {name.strip() for name in _setup()["options.packages.find"]["include"].split(",")}
     assert include == {"bot", "bot.*", "cogs", "cogs.*"}
+
+
+def test_the_cues_ship_with_the_bot() -> None:
+    """An installed bot finds the cue files: setup.cfg installs data/cues beside the environment."""
+    data_files = _setup()["options.data_files"]["share/podium/cues"].strip()
+    assert data_files == "data/cues/*.ogg" and list(SETUP_CFG.parent.glob(data_files))

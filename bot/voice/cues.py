@@ -1,4 +1,4 @@
-"""The audio cues played on a stage, sent as the pre-encoded Opus packets stored in bot/voice/sounds/*.ogg.
+"""The audio cues played on a stage, sent as the pre-encoded Opus packets stored in data/cues/*.ogg.
 
 The bot has neither libopus nor ffmpeg at run time, so nothing is decoded or encoded here: the Ogg pages are
 split into packets (with discord.py's own parser) and each packet, one 20 ms Opus frame, is handed to
@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import enum
 import functools
+import sys
 from pathlib import Path
 
 import discord
 from discord.oggparse import OggError, OggStream
 
-# Beside this module, so the files ship in the wheel (package_data) and are found from any working directory.
-CUES_DIR = Path(__file__).resolve().parent / "sounds"
+
+
+def _cues_dir() -> Path:
+    """data/cues/ of the source tree (a checkout, `pip install -e`), else where the wheel installs the same files
+    (setup.cfg's data_files: share/podium/cues under the environment's prefix). Never the working directory."""
+    source = Path(__file__).resolve().parents[2] / "data" / "cues"
+    return source if source.is_dir() else Path(sys.prefix) / "share" / "podium" / "cues"
+
+
+CUES_DIR = _cues_dir()
 
 FRAME_SAMPLES = 960  # 20 ms at 48 kHz: what discord.py sends per read() and per RTP packet
 

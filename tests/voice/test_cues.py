@@ -172,7 +172,7 @@ def test_regenerating_gives_the_same_cues(av: ModuleType, make_cues: ModuleType,
     written = make_cues.build(tmp_path)
     for cue in Cue:
         fresh, committed = written[cue.value], cue_path(cue)
-        hint = f"{cue.value}: bot/voice/sounds differs from scripts/make_cues.py's output; regenerate it"
+        hint = f"{cue.value}: data/cues differs from scripts/make_cues.py's output; regenerate it"
         assert len(read_opus_packets(fresh)) == len(read_opus_packets(committed)), hint
         with av.open(str(fresh)) as container:
             pcm = np.concatenate([f.to_ndarray() for f in container.decode(audio=0)], axis=1).T
