@@ -14,9 +14,11 @@ from sandbox import Sandbox
 from sandbox.client import Control
 from tests.e2e.harness import BotRun
 from tests.e2e.test_rooms import guild
-from tests.e2e.test_voice import TAIL, bot_state, connected, cue, open_room, sessions, stage_id
+from tests.e2e.test_voice import (FIRST_FRAMES_BEFORE_SPEAKING, TAIL, bot_state, connected, cue, open_room,
+                                  sessions, stage_id)
 
 
+@FIRST_FRAMES_BEFORE_SPEAKING
 @pytest.mark.parametrize("code", [
     4015,  # voice server crashed: resume
     4006,  # session no longer valid: a new session
@@ -47,6 +49,7 @@ async def test_a_dropped_voice_connection_recovers(sandbox: Sandbox, control: Co
     assert sandbox.voice.snapshot(channel)["decrypt_failures"] == 0
 
 
+@FIRST_FRAMES_BEFORE_SPEAKING
 async def test_a_voice_server_change_is_followed(sandbox: Sandbox, control: Control, podium: BotRun) -> None:
     """Discord moves the session to another voice server (a new VOICE_SERVER_UPDATE while connected)."""
     channel = stage_id(sandbox)
