@@ -24,7 +24,6 @@ import logging
 import os
 import secrets
 import socket
-import statistics
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from sandbox import voice_media
 from sandbox.models import GUILD_STAGE_VOICE
 from sandbox.tls import SandboxTLS
 from sandbox.voice_media import MODE
+from sandbox.voice_record import Packet, VoiceRecord
 from sandbox.world import World
 
 log = logging.getLogger(__name__)
@@ -77,16 +77,6 @@ class Grant:
     token: str
 
 
-@dataclass(frozen=True)
-class Packet:
-    user_id: int
-    ssrc: int
-    sequence: int
-    timestamp: int
-    arrived: float  # time.monotonic()
-    opus: bytes
-
-
 @dataclass
 class _Connection:
     grant: Grant
@@ -102,17 +92,6 @@ class _Connection:
     last_seq_ack: int = -1
 
 
-@dataclass
-class _Channel:
-    packets: list[Packet] = field(default_factory=list)
-    decrypt_failures: int = 0
-    dropped_before_speaking: int = 0  # RTP from an SSRC that never announced Speaking
-    speaking_events: list[dict[str, int]] = field(default_factory=list)
-    sessions: int = 0  # voice websockets that identified or resumed here (a reconnect adds one)
-    resumes: int = 0
-    closes: list[dict[str, Any]] = field(default_factory=list)  # what the sandbox closed, and why
-
-
 class VoiceServer:
     def __init__(self, tls: SandboxTLS, host: str = "127.0.0.1") -> None:
         self.tls = tls
@@ -121,9 +100,8 @@ class VoiceServer:
         self.udp_port = 0
         self._grants: dict[str, Grant] = {}
         self._by_ssrc: dict[int, _Connection] = {}
-        self._channels: dict[int, _Channel] = {}
+        self.record = VoiceRecord()
         self._next_ssrc = 1000
-        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
         self._runner: web.AppRunner | None = None
         self._transport: asyncio.DatagramTransport | None = None
         self._world: World | None = None
@@ -178,44 +156,19 @@ class VoiceServer:
 
     # -- what tests read ----------------------------------------------------------------------------------
     def received(self, channel_id: int) -> list[Packet]:
-        return list(self._channel(channel_id).packets)
+        return list(self.record.channel(channel_id).packets)
 
     def snapshot(self, channel_id: int) -> dict[str, Any]:
-        channel = self._channel(channel_id)
-        packets = channel.packets
-        gaps = [(b.arrived - a.arrived) * 1000 for a, b in zip(packets, packets[1:])]
-        return {
-            "channel_id": str(channel_id),
-            "packets": len(packets),
-            "opus_bytes": sum(len(p.opus) for p in packets),
-            "senders": sorted({str(p.user_id) for p in packets}),
-            "ssrcs": sorted({p.ssrc for p in packets}),
-            "decrypt_failures": channel.decrypt_failures,
-            "dropped_before_speaking": channel.dropped_before_speaking,
-            "speaking": channel.speaking_events[-20:],
-            "duration_ms": round((packets[-1].arrived - packets[0].arrived) * 1000, 1) if packets else 0.0,
-            "median_gap_ms": round(statistics.median(gaps), 2) if gaps else None,
-            "sessions": channel.sessions,
-            "resumes": channel.resumes,
-            "closes": channel.closes[-20:],
-            "connected": sorted(str(c.grant.user_id) for c in self._by_ssrc.values()
-                                if c.grant.channel_id == channel_id and c.ws is not None and not c.ws.closed),
-        }
+        connected = sorted(str(c.grant.user_id) for c in self._by_ssrc.values()
+                           if c.grant.channel_id == channel_id and c.ws is not None and not c.ws.closed)
+        return self.record.channel(channel_id).summary(channel_id, connected)
 
     async def wait_for_packets(self, channel_id: int, count: int, timeout: float = 10.0) -> list[Packet]:
         """Wait (bounded) until the channel has received at least `count` packets."""
-        if len(self._channel(channel_id).packets) < count:
-            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self._waiters.append((channel_id, count, future))
-            try:
-                await asyncio.wait_for(future, timeout)
-            except asyncio.TimeoutError:
-                got = len(self._channel(channel_id).packets)
-                raise AssertionError(f"timed out after {timeout}s: {got} of {count} voice packets") from None
-        return self.received(channel_id)
+        return await self.record.wait_for_packets(channel_id, count, timeout)
 
     def clear(self, channel_id: int) -> None:
-        self._channels.pop(channel_id, None)
+        self.record.clear(channel_id)
 
     async def drop(self, *, user_id: int | None = None, channel_id: int | None = None,
                    code: int = SERVER_CRASHED) -> int:
@@ -236,9 +189,6 @@ class VoiceServer:
         ended = self._end_sessions(lambda grant: grant.channel_id == channel_id)
         await self._close_all(ended, CALL_TERMINATED)
         return len(ended)
-
-    def _channel(self, channel_id: int) -> _Channel:
-        return self._channels.setdefault(channel_id, _Channel())
 
     # -- Discord ending sessions ----------------------------------------------------------------------------
     def _on_world_event(self, event: str, data: dict[str, Any], guild_id: int | None) -> None:
@@ -280,7 +230,7 @@ class VoiceServer:
 
     async def _close(self, ws: web.WebSocketResponse, code: int, grant: Grant | None) -> None:
         if grant is not None:
-            self._channel(grant.channel_id).closes.append({"user_id": str(grant.user_id), "code": code})
+            self.record.channel(grant.channel_id).closes.append({"user_id": str(grant.user_id), "code": code})
         await ws.close(code=code, message=REASONS.get(code, "").encode())
         self.on_change()
 
@@ -343,7 +293,7 @@ class VoiceServer:
         self._next_ssrc += 1
         connection = _Connection(grant, self._next_ssrc, ws)
         self._by_ssrc[connection.ssrc] = connection
-        self._channel(grant.channel_id).sessions += 1
+        self.record.channel(grant.channel_id).sessions += 1
         self.on_change()
         await self._send(connection, 2, {"ssrc": connection.ssrc, "ip": self.host, "port": self.udp_port,
                                          "modes": [MODE], "heartbeat_interval": HEARTBEAT_INTERVAL_MS})
@@ -363,7 +313,7 @@ class VoiceServer:
         if connection.ws is not None and connection.ws is not ws and not connection.ws.closed:
             await connection.ws.close(code=1000)  # one socket per session: the resumed one replaces it
         connection.ws = ws
-        channel = self._channel(connection.grant.channel_id)
+        channel = self.record.channel(connection.grant.channel_id)
         channel.sessions += 1
         channel.resumes += 1
         self.on_change()
@@ -388,7 +338,7 @@ class VoiceServer:
         connection.speaking = speaking
         # topics/voice-connections § Speaking: sent "at least once before sending audio", with a non-zero mode.
         connection.may_send_audio = connection.may_send_audio or bool(speaking & (MICROPHONE | SOUNDSHARE))
-        self._channel(connection.grant.channel_id).speaking_events.append(
+        self.record.channel(connection.grant.channel_id).speaking_events.append(
             {"user_id": connection.grant.user_id, "speaking": speaking, "ssrc": connection.ssrc})
         self.on_change()
 
@@ -416,7 +366,7 @@ class VoiceServer:
         connection = self._by_ssrc.get(voice_media.rtp_ssrc(data))
         if connection is None or connection.secret_key is None:
             return
-        channel = self._channel(connection.grant.channel_id)
+        channel = self.record.channel(connection.grant.channel_id)
         if not connection.may_send_audio:  # topics/voice-connections § Speaking
             channel.dropped_before_speaking += 1
             self.on_change()
@@ -425,17 +375,8 @@ class VoiceServer:
         if rtp is None:
             channel.decrypt_failures += 1
             return
-        channel.packets.append(Packet(connection.grant.user_id, rtp.ssrc, rtp.sequence, rtp.timestamp,
-                                      time.monotonic(), rtp.opus))
-        self._wake(connection.grant.channel_id, len(channel.packets))
-
-    def _wake(self, channel_id: int, count: int) -> None:
-        for waiter in list(self._waiters):
-            wanted_channel, wanted, future = waiter
-            if wanted_channel == channel_id and count >= wanted:
-                self._waiters.remove(waiter)
-                if not future.done():
-                    future.set_result(None)
+        self.record.add_packet(connection.grant.channel_id, Packet(
+            connection.grant.user_id, rtp.ssrc, rtp.sequence, rtp.timestamp, time.monotonic(), rtp.opus))
 
 
 class _Media(asyncio.DatagramProtocol):

@@ -10,7 +10,7 @@ import discord
 
 from bot.voice.cues import Cue, OpusCueSource, cue_path, read_opus_packets
 from sandbox import Sandbox
-from sandbox.voice import Packet
+from sandbox.voice_record import Packet
 from sandbox.client import Control
 from tests.sandbox.conftest import Client
 from tests.sandbox.test_rules import the_guild
