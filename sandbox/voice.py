@@ -14,8 +14,8 @@ Discord's rules kept here (sandbox/README.md § Fidelity › Voice lists them wi
 only from an SSRC that announced Speaking; a member leaving, moved or kicked is closed with 4014, a channel's
 call ending with 4022; stages are never end-to-end encrypted (DAVE declined, `dave_protocol_version` 0) and
 other voice channels require DAVE (4017 without it). The sandbox does not implement DAVE's MLS, so a DAVE
-client on a non-stage channel is closed with the sandbox's own code 4999. Decrypted packets are kept per
-channel (Opus payloads, arrival times) for tests and the demo.
+client on a non-stage channel is closed with the sandbox's own code 4999. What arrived is kept per channel
+(sandbox/voice_record.py) for tests and the demo.
 """
 from __future__ import annotations
 
