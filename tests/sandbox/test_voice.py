@@ -10,8 +10,8 @@ import discord
 
 from bot.voice.cues import Cue, OpusCueSource, cue_path, read_opus_packets
 from sandbox import Sandbox
-from sandbox.voice_record import Packet
 from sandbox.client import Control
+from sandbox.voice_record import Packet
 from tests.sandbox.conftest import Client
 from tests.sandbox.test_rules import the_guild
 
@@ -35,8 +35,8 @@ async def play_to_end(voice: discord.VoiceClient, source: discord.AudioSource) -
 
 async def arrived(sandbox: Sandbox, channel_id: int, sent: list[bytes]) -> list[Packet]:
     """The packets of a connection's first playback of `sent`, checked: the Opus payloads in order, then the five
-    silence frames discord.py ends every playback with. Its first packet(s) precede its Speaking and are dropped
-    (tests/sandbox/test_voice_rules.py::test_discord_py_announces_speaking_after_its_first_packet)."""
+    silence frames discord.py ends every playback with. Its first packet(s) may precede its Speaking and be dropped
+    (tests/sandbox/test_voice_rules.py::test_discord_py_may_send_its_first_packet_before_speaking)."""
     dropped = sandbox.voice.snapshot(channel_id)["dropped_before_speaking"]
     received = await sandbox.voice.wait_for_packets(channel_id, len(sent) + 5 - dropped, timeout=10)
     assert [p.opus for p in received] == sent[dropped:] + [SILENCE] * 5
