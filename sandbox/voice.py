@@ -282,7 +282,8 @@ class VoiceServer:
         if not self._is_stage(grant.channel_id):
             # topics/voice-connections § End-to-End Encryption (DAVE Protocol): voice channels are E2EE only;
             # "sending version 0, or omitting the max_dave_protocol_version field, indicates no DAVE protocol
-            # support" -> 4017. Stages are not end-to-end encrypted (DAVE whitepaper, "stage channels").
+            # support" -> 4017. Stages are not end-to-end encrypted (DAVE protocol
+            # whitepaper § Introduction: "server voice channels (excluding stage channels)").
             dave = int(d.get("max_dave_protocol_version") or 0)
             await self._close(ws, DAVE_REQUIRED if dave == 0 else SANDBOX_NO_MLS, grant)
             return None
@@ -330,7 +331,8 @@ class VoiceServer:
             await self._close(connection.ws, UNKNOWN_ENCRYPTION_MODE, connection.grant)
             return
         connection.secret_key = os.urandom(32)
-        # Stages are excluded from E2EE (DAVE whitepaper), and only stages reach this point: DAVE is declined.
+        # Stages are excluded from E2EE (DAVE protocol whitepaper § Introduction), and only stages reach this
+        # point: DAVE is declined.
         await self._send(connection, 4, {"mode": MODE, "secret_key": list(connection.secret_key),
                                          "dave_protocol_version": 0})
 
