@@ -258,8 +258,9 @@ async def test_a_voice_channel_requires_dave_4017(sandbox: Sandbox, dave: int | 
 
 async def test_a_stage_declines_dave(sandbox: Sandbox) -> None:
     """The DAVE protocol whitepaper § Introduction: E2EE covers "server voice channels (excluding stage
-    channels)". A DAVE-capable client on a stage gets `dave_protocol_version` 0 (topics/voice-connections § Indicating DAVE Protocol Support: "any
-    non-discontinued protocol version equal to or less than your supported protocol version")."""
+    channels)". A DAVE-capable client on a stage gets `dave_protocol_version` 0 (topics/voice-connections
+    § Indicating DAVE Protocol Support: "any non-discontinued protocol version equal to or less than your
+    supported protocol version")."""
     guild, stage = guild_and_stage(sandbox)
     token = sandbox.voice.grant(guild.id, stage.id, 42, "s42")
     async with raw_voice(sandbox) as client:
