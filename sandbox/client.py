@@ -93,6 +93,11 @@ class Control:
     async def fault(self, **spec: Any) -> Any:
         return await self.call("POST", "/faults", spec)
 
+    async def kick_bot_voice(self, channel: str | int) -> Any:
+        """Discord disconnects the bot from that voice channel: VOICE_STATE_UPDATE with no channel, and its voice
+        socket closed with 4014. `{"kicked": false}` if the bot was not in that channel."""
+        return await self.fault(kick_bot_voice=str(channel))
+
     async def crowd(self, channel: str | int, join: int, raise_hands: int = 0, prefix: str = "listener") -> Any:
         """`join` members (named prefix...) join `channel` back to back, then `raise_hands` of them raise a hand."""
         return await self.call("POST", "/crowd", {"channel": channel, "join": join, "raise": raise_hands,

@@ -350,6 +350,17 @@ async def faults(request: web.Request) -> web.Response:
     result: dict[str, Any] = {}
     if body.get("gateway_disconnect"):
         result["closed"] = await sandbox.gateway.disconnect_all(int(body.get("code", 4000)))
+    if "kick_bot_voice" in body:
+        # Discord disconnects the bot: VOICE_STATE_UPDATE with no channel; the voice server, following the
+        # world, closes its voice socket with 4014 (topics/opcodes-and-status-codes § Voice Close Event Codes).
+        channel = sandbox.world.channel(body["kick_bot_voice"])
+        guild = sandbox.world.guild_of(channel)
+        bot = sandbox.world.bot
+        state = guild.voice_states.get(bot.id) if bot is not None else None
+        result["kicked"] = False
+        if bot is not None and state is not None and state.channel_id == channel.id:
+            sandbox.world.move_voice(bot, None, guild=guild)
+            result["kicked"] = True
     if "rest_status" in body:
         spec = body["rest_status"]
         sandbox.faults.rest_status[spec["route"]] = [int(spec["status"]), int(spec.get("count", 1))]

@@ -80,6 +80,7 @@ class Sandbox:
         self.voice = VoiceServer(self.tls, host=HOST)
         await self.voice.start()
         self.gateway.voice = self.voice
+        self.voice.watch(self.world)  # Discord's rules that follow the world: 4014 on leaving, 4022, DAVE
         self.voice.on_change = self.notify
         directory = self.workdir or Path(tempfile.mkdtemp(prefix="podium-sandbox-"))
         self.ca_path = self.tls.write_ca(directory / "sandbox-ca.pem")
