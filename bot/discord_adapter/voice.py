@@ -8,9 +8,12 @@ when discord.py's own attempt stalls (see tests/e2e/test_voice_reconnect.py).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+from typing import Any
 
 import discord
+from discord.voice_state import VoiceConnectionState
 
 from bot.discord_adapter import DiscordAdapter
 from bot.voice.cues import FRAME_SAMPLES, Cue, OpusCueSource, read_opus_packets, cue_path
@@ -44,6 +47,36 @@ class CueVoiceClient(discord.VoiceClient):
     def __init__(self, client: discord.Client, channel: discord.abc.Connectable) -> None:
         super().__init__(client, channel)
         self.gone = asyncio.Event()
+        self._heard: dict[int, asyncio.Future[None]] = {}  # heartbeat nonce -> its ACK
+        self._nonces = itertools.count(1)
+
+    def create_connection_state(self) -> VoiceConnectionState:
+        return VoiceConnectionState(self, hook=self._on_voice_message)
+
+    async def _on_voice_message(self, ws: Any, msg: dict[str, Any]) -> None:
+        """discord.py's hook for every voice gateway message: resolves `announce_speaking`'s heartbeat."""
+        if msg.get("op") == ws.HEARTBEAT_ACK and isinstance(msg.get("d"), dict):
+            waiter = self._heard.pop(msg["d"].get("t"), None)
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+
+    async def announce_speaking(self, timeout: float = 2.0) -> None:
+        """Speaking (op 5, microphone) before any audio, as Discord asks (topics/voice-connections § Speaking:
+        "the speaking mode should not be 0 to allow sending audio"), and known to be read: the voice gateway
+        answers a heartbeat (§ Heartbeating) only after what came before it on the same socket. discord.py's
+        player only queues Speaking while its thread already sends the first packet (over UDP, which keeps no
+        order with the websocket), so its first frames could arrive unannounced and be dropped."""
+        ws = self.ws
+        await ws.speak(discord.SpeakingState.voice)
+        nonce = next(self._nonces)
+        heard = self._heard[nonce] = asyncio.get_running_loop().create_future()
+        try:
+            await ws.send_as_json({"op": ws.HEARTBEAT, "d": {"t": nonce, "seq_ack": ws.seq_ack}})
+            await asyncio.wait_for(heard, timeout)
+        except asyncio.TimeoutError:
+            log.warning("voice: Speaking not confirmed within %.1f s; playing anyway", timeout)
+        finally:
+            self._heard.pop(nonce, None)
 
     def cleanup(self) -> None:
         super().cleanup()
@@ -122,6 +155,7 @@ class StageVoice:
             except RuntimeError:  # the loop closed while the cue played (shutdown): nobody is waiting
                 pass
 
+        await client.announce_speaking()
         client.play(OpusCueSource(cue), after=after)
         try:
             error = await asyncio.wait_for(asyncio.shield(finished), length + 5.0)

@@ -18,15 +18,6 @@ from tests.e2e.test_rooms import STAGE, guild, schedule
 SILENCE = b"\xf8\xff\xfe"  # discord.py ends every playback with five of these (Discord asks for them)
 TAIL = [SILENCE] * 5
 FRAME_MS = 20.0
-# The sandbox drops audio from an SSRC that has not announced Speaking with a transmitting flag (sandbox/README.md
-# § Fidelity › Voice). A race, so some runs pass: strict=False.
-FIRST_FRAMES_BEFORE_SPEAKING = pytest.mark.xfail(strict=False, reason=(
-    "issue 12 (Discord has a hand too): discord.py 2.7's AudioPlayer queues Speaking (op 5, microphone) on the "
-    "event loop without waiting and sends the first Opus packet at once from its thread, and Podium announces "
-    "nothing earlier (bot/discord_adapter/voice.py StageVoice.play), so the first frame(s) of a connection's "
-    "first cue reach the voice server before Speaking and are dropped (topics/voice-connections § Speaking); "
-    "the cue arrives short. Fix on Podium's side: send Speaking with the microphone flag once a connection is "
-    "up, before its first cue"))
 
 
 def stage_id(sb: Sandbox, name: str = STAGE) -> int:
@@ -64,7 +55,6 @@ async def assert_silent(sandbox: Sandbox, channel_id: int, count: int, seconds: 
         await sandbox.voice.wait_for_packets(channel_id, count + 1, timeout=seconds)
 
 
-@FIRST_FRAMES_BEFORE_SPEAKING
 async def test_opening_cue_arrives_in_order_paced_and_the_bot_is_a_speaker(sandbox: Sandbox, control: Control,
                                                                           podium: BotRun) -> None:
     channel = stage_id(sandbox)
@@ -95,7 +85,6 @@ async def test_opening_cue_arrives_in_order_paced_and_the_bot_is_a_speaker(sandb
     assert not discord.opus.is_loaded()  # sent as pre-encoded Opus: libopus never needed
 
 
-@FIRST_FRAMES_BEFORE_SPEAKING
 async def test_closing_cue_plays_at_the_end_then_the_bot_leaves(sandbox: Sandbox, control: Control,
                                                                 podium: BotRun) -> None:
     channel = stage_id(sandbox)
@@ -115,7 +104,6 @@ async def test_closing_cue_plays_at_the_end_then_the_bot_leaves(sandbox: Sandbox
     assert (await control.voice(channel))["connected"] == []
 
 
-@FIRST_FRAMES_BEFORE_SPEAKING
 async def test_after_a_restart_podium_rejoins_quietly_and_plays_what_live_rooms_ask(
         sandbox: Sandbox, control: Control, podium: BotRun) -> None:
     channel = stage_id(sandbox)

@@ -5,9 +5,6 @@ after 4015 against a voice server that answers RESUME as Discord documents (sand
 Voice): it gives the connection up after its connect timeout. A new session leaves Podium in the audience, so
 Podium unsuppresses itself again. When discord.py gives up or stalls (after 4006 its UDP reader can stay
 blocked on the closed socket for 30 s), Podium starts over with a new connection, with back-off.
-
-These tests are about recovery: a cue counts as heard even when its first frames were dropped for arriving
-before Speaking (issue 12; tests/e2e/test_voice.py's FIRST_FRAMES_BEFORE_SPEAKING tests hold that defect).
 """
 from __future__ import annotations
 
@@ -27,13 +24,12 @@ def dropped(sb: Sandbox, channel: int) -> int:
 
 
 async def heard(sb: Sandbox, channel: int, c: Cue, before: int, dropped_before: int) -> list[Packet]:
-    """Wait for cue `c` after the channel's first `before` packets, and check it: in order, ending with the
-    silence tail, less the first frames the voice server dropped since `dropped_before` (a connection's first
-    packets may precede its Speaking; none are dropped once one is accepted)."""
-    await sb.voice.wait_for_packets(channel, before + 1, timeout=15)
-    lost = dropped(sb, channel) - dropped_before
-    packets = await sb.voice.wait_for_packets(channel, before + len(cue(c)) + 5 - lost, timeout=15)
-    assert [p.opus for p in packets[before:]] == cue(c)[lost:] + TAIL
+    """Wait for cue `c` after the channel's first `before` packets, and check it: whole, in order, ending with
+    the silence tail, and no frame dropped since `dropped_before` (Podium says Speaking before a new connection's
+    first cue)."""
+    packets = await sb.voice.wait_for_packets(channel, before + len(cue(c)) + 5, timeout=15)
+    assert [p.opus for p in packets[before:]] == cue(c) + TAIL
+    assert dropped(sb, channel) == dropped_before
     return packets
 
 
