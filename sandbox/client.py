@@ -93,6 +93,18 @@ class Control:
     async def fault(self, **spec: Any) -> Any:
         return await self.call("POST", "/faults", spec)
 
+    async def invalidate_sessions(self, disconnect: bool = False) -> int:
+        """The next RESUME of every gateway session gets INVALID_SESSION; `disconnect` also drops the connections
+        (so the client tries to resume at once). Returns how many sessions were invalidated."""
+        spec: dict[str, Any] = {"invalidate_sessions": True}
+        if disconnect:
+            spec["gateway_disconnect"] = True
+        return (await self.fault(**spec))["invalidated"]
+
+    async def refuse_gateway(self, seconds: float) -> Any:
+        """New gateway connections are refused for `seconds`."""
+        return await self.fault(refuse_gateway_s=seconds)
+
     async def crowd(self, channel: str | int, join: int, raise_hands: int = 0, prefix: str = "listener") -> Any:
         """`join` members (named prefix...) join `channel` back to back, then `raise_hands` of them raise a hand."""
         return await self.call("POST", "/crowd", {"channel": channel, "join": join, "raise": raise_hands,

@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable
 
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
+from sandbox.intents import GUILD_MEMBERS
 from sandbox.models import (
     DM, GUILD_STAGE_VOICE, Channel, Command, Guild, Member, Message, Role, ScheduledEvent, StageInstance, User,
     VoiceState, now, snowflake,
@@ -29,6 +30,9 @@ class World:
         self.bot: User | None = None
         self.application_id: int = 0
         self.token: str = ""
+        # The application's "Privileged Gateway Intents" switches in the Developer Portal (events/gateway
+        # § Enabling Privileged Intents). Podium's README asks for Server Members only.
+        self.privileged_intents: int = GUILD_MEMBERS
         self._listeners: list[Listener] = []
 
     # -- dispatch -------------------------------------------------------------------------------------
