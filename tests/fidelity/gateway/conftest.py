@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
@@ -41,7 +42,9 @@ class Complaints(logging.Handler):
             self.found.append(f"{record.name} {record.levelname}: {message[:300]}")
 
     def on_loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
-        self.found.append(f"event loop: {context.get('message')} {context.get('exception')!r}")
+        exc = context.get("exception")
+        where = "".join(traceback.format_exception(exc)[-3:]) if exc is not None else ""
+        self.found.append(f"event loop: {context.get('message')} {exc!r}\n{where}")
 
 
 @pytest.fixture
