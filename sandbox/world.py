@@ -27,12 +27,12 @@ class World:
         self.messages: dict[int, Message] = {}
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self.commands: dict[int | None, dict[str, Command]] = {}
-        self.bot: User | None = None
-        self.application_id: int = 0
-        self.token: str = ""
         # The application's "Privileged Gateway Intents" switches in the Developer Portal (events/gateway
         # § Enabling Privileged Intents). Podium's README asks for Server Members only.
         self.privileged_intents: int = GUILD_MEMBERS
+        self.bot: User | None = None
+        self.application_id: int = 0
+        self.token: str = ""
         self._listeners: list[Listener] = []
 
     # -- dispatch -------------------------------------------------------------------------------------
