@@ -121,6 +121,14 @@ async def test_an_unknown_opcode_closes_4001(sandbox: Sandbox) -> None:
         assert await gw.close_code() == 4001
 
 
+async def test_a_payload_in_a_binary_frame_is_read_and_an_undecodable_one_closes_4002(sandbox: Sandbox) -> None:
+    async with wire(sandbox) as gw:
+        await gw.ws.send_bytes(b'{"op": 1, "d": null}')
+        assert (await gw.receive())["op"] == 11
+        await gw.ws.send_bytes(b"\x83h\x02")  # not JSON (an ETF term)
+        assert await gw.close_code() == 4002
+
+
 async def test_an_unsupported_api_version_closes_4012(sandbox: Sandbox) -> None:
     async with aiohttp.ClientSession() as http, http.ws_connect(f"{sandbox.gateway_url}?v=5") as ws:
         msg = await asyncio.wait_for(ws.receive(), 5)
