@@ -31,7 +31,15 @@ RESUME_WINDOW_EVENTS = 100_000
 # § Initiating a Disconnect); Discord does not say how many: two minutes is an assumption.
 RESUME_WINDOW_S = 120.0
 API_VERSIONS = ("9", "10")  # reference § API Versioning: the versions still available
-LARGE_THRESHOLD = (50, 250, 50)  # min, max, default (events/gateway-events § Identify Structure)
+LARGE_THRESHOLD = (50, 250, 50)
+# "Apps can send 120 gateway events per connection every 60 seconds ... Apps that surpass the limit are
+# immediately disconnected" (events/gateway § Rate Limiting), with 4008 "Rate limited" (topics/opcodes-and-status-
+# codes § Gateway Close Event Codes).
+SEND_LIMIT, SEND_WINDOW_S = 120, 60.0
+# Asking for a guild's whole member list: "1 request per guild per bot every 30 seconds"; more get a RATE_LIMITED
+# dispatch (change-log § Introducing Rate Limit When Requesting All Guild Members; events/gateway-events
+# § Rate Limited).
+ALL_MEMBERS_WINDOW_S = 30.0  # min, max, default (events/gateway-events § Identify Structure)
 
 # Opcodes (topics/opcodes-and-status-codes § Gateway Opcodes)
 DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE_UPDATE, VOICE_STATE, RESUME, RECONNECT, REQUEST_MEMBERS = (
@@ -43,7 +51,7 @@ CLIENT_OPCODES = {HEARTBEAT, IDENTIFY, PRESENCE_UPDATE, VOICE_STATE, RESUME, REQ
 # Close codes (topics/opcodes-and-status-codes § Gateway Close Event Codes)
 UNKNOWN_OPCODE, DECODE_ERROR, NOT_AUTHENTICATED, AUTHENTICATION_FAILED, ALREADY_AUTHENTICATED = (
     4001, 4002, 4003, 4004, 4005)
-INVALID_SEQ, INVALID_SHARD, INVALID_API_VERSION = 4007, 4010, 4012
+INVALID_SEQ, RATE_LIMITED, INVALID_SHARD, INVALID_API_VERSION = 4007, 4008, 4010, 4012
 # "When you close the connection ... with close code 1000 or 1001, your session will be invalidated"
 # (events/gateway § Initiating a Disconnect).
 ENDING_CLOSE_CODES = (1000, 1001)
@@ -75,10 +83,19 @@ class Connection:
         self.queue: asyncio.Queue[str | None] = asyncio.Queue()
         self._zlib = zlib.compressobj() if compress else None
         self.closed_by_server = False
+        self.received: deque[float] = deque()  # when its last payloads arrived (monotonic), for the send limit
         self.writer = asyncio.create_task(self._write())
 
     def send(self, frame: str) -> None:
         self.queue.put_nowait(frame)
+
+    def over_send_limit(self) -> bool:
+        """Count one more payload from the client; True if it is past the limit for its window."""
+        now = time.monotonic()
+        while self.received and now - self.received[0] > SEND_WINDOW_S:
+            self.received.popleft()
+        self.received.append(now)
+        return len(self.received) > SEND_LIMIT
 
     def send_op(self, op: int, d: Any = None) -> None:
         self.send(json.dumps({"op": op, "d": d, "s": None, "t": None}, separators=(",", ":")))
@@ -120,6 +137,8 @@ class Gateway:
         self.history: list[tuple[str, Any]] = []
         self.on_change: Callable[[], None] | None = None  # wakes `Sandbox.until` on what is not a dispatch
         self._refuse_until = 0.0
+        self.all_members_window_s = ALL_MEMBERS_WINDOW_S
+        self._all_members_asked: dict[tuple[int, int], float] = {}  # (user, guild) -> when (monotonic)
         world.subscribe(self.on_world_event)
 
     def _record(self, what: str, detail: Any) -> None:
@@ -184,6 +203,9 @@ class Gateway:
             op, d = payload.get("op"), payload.get("d")
         except (ValueError, UnicodeDecodeError, AttributeError):
             await self._close(conn, DECODE_ERROR)
+            return session, False
+        if conn.over_send_limit():
+            await self._close(conn, RATE_LIMITED)
             return session, False
         if op not in CLIENT_OPCODES:  # "You sent an invalid Gateway opcode" (ibid.)
             await self._close(conn, UNKNOWN_OPCODE)
@@ -310,6 +332,16 @@ class Gateway:
         guild = self.world.guilds.get(int(d.get("guild_id", 0)))
         if guild is None or session.user_id not in guild.members:
             return
+        if member_lists.asks_for_everyone(d):
+            key, now = (session.user_id, guild.id), time.monotonic()
+            last = self._all_members_asked.get(key)
+            if last is not None and now - last < self.all_members_window_s:
+                meta = {"guild_id": str(guild.id)} | ({"nonce": d["nonce"]} if member_lists.valid_nonce(d) else {})
+                self.dispatch(session, "RATE_LIMITED", {
+                    "opcode": REQUEST_MEMBERS, "retry_after": round(self.all_members_window_s - (now - last), 3),
+                    "meta": meta})
+                return
+            self._all_members_asked[key] = now
         for chunk in member_lists.chunks(self.world, guild, d, session.intents):
             self.dispatch(session, "GUILD_MEMBERS_CHUNK", chunk)
 

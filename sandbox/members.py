@@ -39,8 +39,7 @@ def chunks(world: World, guild: Guild, request: dict[str, Any], intents: int) ->
         found = _by_query(world, guild, str(request.get("query") or ""), int(request.get("limit") or 0), intents)
     members = [guild.members[uid].to_json(world.users[uid]) for uid in found]
     parts = [members[i:i + CHUNK_SIZE] for i in range(0, len(members), CHUNK_SIZE)] or [[]]
-    nonce = request.get("nonce")
-    nonce_ok = isinstance(nonce, str) and len(nonce.encode()) <= MAX_NONCE_BYTES
+    nonce_ok = valid_nonce(request)
     presences = bool(request.get("presences")) and bool(intents & GUILD_PRESENCES)  # "Otherwise ... always false"
     answers = []
     for index, part in enumerate(parts):
@@ -51,9 +50,19 @@ def chunks(world: World, guild: Guild, request: dict[str, Any], intents: int) ->
         if presences:
             chunk["presences"] = []  # nobody is online in the sandbox: no presence to report
         if nonce_ok:
-            chunk["nonce"] = nonce
+            chunk["nonce"] = request["nonce"]
         answers.append(chunk)
     return answers
+
+
+def asks_for_everyone(request: dict[str, Any]) -> bool:
+    """An empty query with limit 0: the whole member list (the request Discord rate-limits)."""
+    return request.get("user_ids") is None and not request.get("query") and not request.get("limit")
+
+
+def valid_nonce(request: dict[str, Any]) -> bool:
+    nonce = request.get("nonce")
+    return isinstance(nonce, str) and len(nonce.encode()) <= MAX_NONCE_BYTES
 
 
 def _by_query(world: World, guild: Guild, query: str, limit: int, intents: int) -> list[int]:

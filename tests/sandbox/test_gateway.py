@@ -54,6 +54,7 @@ async def test_discord_py_resumes_and_gets_what_it_missed(sandbox: Sandbox, clie
 async def test_discord_py_identifies_again_after_its_session_is_invalidated(sandbox: Sandbox, client: Client,
                                                                             control: Control) -> None:
     old = only_session(sandbox).id
+    sandbox.gateway.all_members_window_s = 0  # so the new session may ask for every member again at once
     assert await control.invalidate_sessions(disconnect=True) == 1
     await sandbox.until(lambda: handshakes(sandbox)[-1:] == ["identify"] and len(handshakes(sandbox)) == 3,
                         what="INVALID_SESSION then IDENTIFY")
@@ -64,6 +65,20 @@ async def test_discord_py_identifies_again_after_its_session_is_invalidated(sand
     await control.person("dave").joins("Town Hall")  # and the new session carries on
     dave = client.guilds[0].get_member_named("dave")
     await client.wait_seen(lambda _: dave.voice is not None)
+
+
+async def test_asking_again_for_every_member_within_30_s_is_rate_limited(sandbox: Sandbox, client: Client,
+                                                                         control: Control) -> None:
+    """A new session right after the last one: discord.py asks for every member again, Discord answers
+    RATE_LIMITED (events/gateway-events § Rate Limited), and discord.py 2.7, which does not know that event, waits
+    for its chunks until it gives up, then goes on with the members GUILD_CREATE carried."""
+    await control.invalidate_sessions(disconnect=True)
+    await sandbox.until(lambda: len(handshakes(sandbox)) == 3, what="a new session")
+    new = only_session(sandbox)
+    [limited] = await sandbox.until(lambda: sent(new, "RATE_LIMITED"), what="RATE_LIMITED for op 8")
+    assert limited["opcode"] == 8 and limited["meta"]["guild_id"] == str(client.guilds[0].id)
+    assert 0 < limited["retry_after"] <= 30 and limited["meta"]["nonce"]
+    assert not sent(new, "GUILD_MEMBERS_CHUNK")
 
 
 async def test_discord_py_identifies_again_after_the_resume_window(sandbox: Sandbox, client: Client,

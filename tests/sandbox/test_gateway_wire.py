@@ -129,6 +129,15 @@ async def test_a_payload_in_a_binary_frame_is_read_and_an_undecodable_one_closes
         assert await gw.close_code() == 4002
 
 
+async def test_more_than_120_payloads_a_minute_close_4008(sandbox: Sandbox) -> None:
+    async with wire(sandbox) as gw:
+        for _ in range(120):
+            await gw.send(1, None)
+        assert [(await gw.receive())["op"] for _ in range(120)] == [11] * 120
+        await gw.send(1, None)  # the 121st within 60 s
+        assert await gw.close_code() == 4008
+
+
 async def test_an_unsupported_api_version_closes_4012(sandbox: Sandbox) -> None:
     async with aiohttp.ClientSession() as http, http.ws_connect(f"{sandbox.gateway_url}?v=5") as ws:
         msg = await asyncio.wait_for(ws.receive(), 5)

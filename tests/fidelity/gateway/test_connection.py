@@ -5,7 +5,7 @@ import hikari
 
 from sandbox import Sandbox
 from sandbox.client import Control
-from tests.fidelity.gateway.conftest import HikariBot
+from tests.fidelity.gateway.conftest import Complaints, HikariBot
 
 
 def the_guild(sandbox: Sandbox):  # noqa: ANN201
@@ -64,8 +64,26 @@ async def test_resume_after_a_4000_close(sandbox: Sandbox, control: Control, hik
 async def test_identify_again_after_an_invalid_session(sandbox: Sandbox, control: Control,
                                                        hikari_bot: HikariBot) -> None:
     first = await hikari_bot.seen.first(hikari.ShardReadyEvent)
+    first_chunk = await hikari_bot.seen.first(hikari.MemberChunkEvent)
+    sandbox.gateway.all_members_window_s = 0  # so the new session may ask for every member again at once
     assert await control.invalidate_sessions(disconnect=True) == 1
     second = await hikari_bot.seen.first(hikari.ShardReadyEvent, lambda e: e is not first, timeout=15)
     assert second.session_id != first.session_id and second.session_id in sandbox.gateway.sessions
     assert ("invalid_session", first.session_id) in sandbox.gateway.history
     assert not hikari_bot.seen.of(hikari.ShardResumedEvent)
+    again = await hikari_bot.seen.first(hikari.MemberChunkEvent, lambda e: e is not first_chunk)
+    assert len(again.members) == 56
+
+
+async def test_asking_again_for_every_member_within_30_s_is_rate_limited(
+        sandbox: Sandbox, control: Control, hikari_bot: HikariBot, hikari_complaints: Complaints) -> None:
+    """events/gateway-events § Rate Limited: a new session asks for the whole list again too soon."""
+    hikari_complaints.expect("rate-limited on opcode 8")  # hikari's own WARNING for it
+    first = await hikari_bot.seen.first(hikari.ShardReadyEvent)
+    await hikari_bot.seen.first(hikari.MemberChunkEvent)
+    await control.invalidate_sessions(disconnect=True)
+    limited = await hikari_bot.seen.first(hikari.events.RequestGuildMembersRateLimitedEvent, timeout=15)
+    assert limited.opcode == 8 and limited.guild_id == the_guild(sandbox).id
+    assert 0 < limited.retry_after <= 30 and limited.nonce is not None and limited.nonce.startswith("0.")
+    assert len(hikari_bot.seen.of(hikari.MemberChunkEvent)) == 1
+    assert hikari_bot.seen.of(hikari.ShardReadyEvent)[-1] is not first
