@@ -31,7 +31,7 @@ RESUME_WINDOW_EVENTS = 100_000
 # § Initiating a Disconnect); Discord does not say how many: two minutes is an assumption.
 RESUME_WINDOW_S = 120.0
 API_VERSIONS = ("9", "10")  # reference § API Versioning: the versions still available
-LARGE_THRESHOLD = (50, 250, 50)
+LARGE_THRESHOLD = (50, 250, 50)  # min, max, default (events/gateway-events § Identify Structure)
 # "Apps can send 120 gateway events per connection every 60 seconds ... Apps that surpass the limit are
 # immediately disconnected" (events/gateway § Rate Limiting), with 4008 "Rate limited" (topics/opcodes-and-status-
 # codes § Gateway Close Event Codes).
@@ -39,7 +39,7 @@ SEND_LIMIT, SEND_WINDOW_S = 120, 60.0
 # Asking for a guild's whole member list: "1 request per guild per bot every 30 seconds"; more get a RATE_LIMITED
 # dispatch (change-log § Introducing Rate Limit When Requesting All Guild Members; events/gateway-events
 # § Rate Limited).
-ALL_MEMBERS_WINDOW_S = 30.0  # min, max, default (events/gateway-events § Identify Structure)
+ALL_MEMBERS_WINDOW_S = 30.0
 
 # Opcodes (topics/opcodes-and-status-codes § Gateway Opcodes)
 DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE_UPDATE, VOICE_STATE, RESUME, RECONNECT, REQUEST_MEMBERS = (
@@ -227,10 +227,16 @@ class Gateway:
         elif session is None:  # "You sent us a payload prior to identifying" (ibid.)
             await self._close(conn, NOT_AUTHENTICATED)
             return None, False
-        elif op == VOICE_STATE:
-            self._voice_state(session, d)
-        elif op == REQUEST_MEMBERS:
-            self._members_chunk(session, d)
+        else:
+            try:
+                if op == VOICE_STATE:
+                    self._voice_state(session, d)
+                elif op == REQUEST_MEMBERS:
+                    self._members_chunk(session, d)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                # 4001 is also "an invalid payload for an opcode" (ibid.)
+                await self._close(conn, UNKNOWN_OPCODE)
+                return session, False
         return session, True
 
     async def _close(self, conn: Connection, code: int) -> None:
@@ -250,7 +256,8 @@ class Gateway:
             await self._close(conn, INVALID_SHARD)  # events/gateway § Sharding: shard_id < num_shards
             return None
         low, high, default = LARGE_THRESHOLD
-        threshold = min(max(int(d.get("large_threshold") or default), low), high)
+        asked = d.get("large_threshold")
+        threshold = min(max(asked if isinstance(asked, int) else default, low), high)
         assert self.world.bot is not None and isinstance(intents, int)
         session = Session(id=secrets.token_hex(16), user_id=self.world.bot.id, intents=intents,
                           large_threshold=threshold)

@@ -138,6 +138,13 @@ async def test_more_than_120_payloads_a_minute_close_4008(sandbox: Sandbox) -> N
         assert await gw.close_code() == 4008
 
 
+async def test_an_invalid_payload_for_an_opcode_closes_4001(sandbox: Sandbox) -> None:
+    async with wire(sandbox) as gw:
+        await gw.identify()
+        await gw.send(8, {"guild_id": guild_id(sandbox), "user_ids": ["not a snowflake"]})
+        assert await gw.close_code() == 4001
+
+
 async def test_an_unsupported_api_version_closes_4012(sandbox: Sandbox) -> None:
     async with aiohttp.ClientSession() as http, http.ws_connect(f"{sandbox.gateway_url}?v=5") as ws:
         msg = await asyncio.wait_for(ws.receive(), 5)
