@@ -90,9 +90,6 @@ class Control:
         """What the sandbox's voice server received in a channel (packets, senders, speaking)."""
         return await self.call("GET", f"/voice/{channel}")
 
-    async def fault(self, **spec: Any) -> Any:
-        return await self.call("POST", "/faults", spec)
-
     async def invalidate_sessions(self, disconnect: bool = False) -> int:
         """The next RESUME of every gateway session gets INVALID_SESSION; `disconnect` also drops the connections
         (so the client tries to resume at once). Returns how many sessions were invalidated."""
@@ -104,6 +101,9 @@ class Control:
     async def refuse_gateway(self, seconds: float) -> Any:
         """New gateway connections are refused for `seconds`."""
         return await self.fault(refuse_gateway_s=seconds)
+
+    async def fault(self, **spec: Any) -> Any:
+        return await self.call("POST", "/faults", spec)
 
     async def crowd(self, channel: str | int, join: int, raise_hands: int = 0, prefix: str = "listener") -> Any:
         """`join` members (named prefix...) join `channel` back to back, then `raise_hands` of them raise a hand."""
