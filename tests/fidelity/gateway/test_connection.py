@@ -13,6 +13,8 @@ def the_guild(sandbox: Sandbox):  # noqa: ANN201
 
 
 async def test_ready(sandbox: Sandbox, hikari_bot: HikariBot) -> None:
+    # hikari found the gateway itself, as on Discord: GET /gateway/bot, then that URL
+    assert [r.status for r in sandbox.requests if r.path.endswith("/gateway/bot")] == [200]
     ready = await hikari_bot.seen.first(hikari.ShardReadyEvent)
     assert ready.my_user.id == sandbox.world.bot.id and ready.my_user.is_bot
     assert ready.application_id == sandbox.world.application_id
