@@ -3,8 +3,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist workers for make test (each e2e test has its own sandbox on a free port and its own database);
+# PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 
-.PHONY: run test bench clean
+.PHONY: run test lint bench clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -12,11 +15,17 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $(STAMP)
 
+# The bot when a DISCORD_TOKEN (or sandbox settings) is in the environment or .env, else the offline demo.
 run: $(STAMP)
-	$(BIN)/python -m bot $(ARGS)
+	$(BIN)/python -m demo $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# Type checks (mypy: files in setup.cfg) and lint (ruff: pyproject.toml), both over the whole tree.
+lint: $(STAMP)
+	$(BIN)/mypy
+	$(BIN)/ruff check .
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

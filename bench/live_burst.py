@@ -16,8 +16,10 @@ import tempfile
 import time
 import tracemalloc
 from collections import Counter
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
 
 from bot.client import PodiumBot
 from bot.connection import configure
@@ -29,16 +31,18 @@ from bot.store.db import Store
 from sandbox import Sandbox
 
 STAGE = "Town Hall"
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class Meter:
-    def __init__(self, clock=time.perf_counter) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self.seconds = 0.0
         self.calls = 0
         self.clock = clock
 
-    def wrap(self, fn):  # type: ignore[no-untyped-def]
-        def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrap(self, fn: Callable[P, T]) -> Callable[P, T]:
+        def timed(*args: P.args, **kwargs: P.kwargs) -> T:
             start = self.clock()
             try:
                 return fn(*args, **kwargs)
@@ -47,8 +51,8 @@ class Meter:
                 self.calls += 1
         return timed
 
-    def wrap_async(self, fn):  # type: ignore[no-untyped-def]
-        async def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrap_async(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Coroutine[Any, Any, T]]:
+        async def timed(*args: P.args, **kwargs: P.kwargs) -> T:
             start = time.perf_counter()
             try:
                 return await fn(*args, **kwargs)
@@ -148,7 +152,8 @@ async def run(listeners: int, hands: int) -> None:
         print(f"  bot throughput                    {events / (last_event - started):8,.0f} events/s "
               f"({events:,} events in {last_event - started:.3f} s)")
         print(f"  discord.py parse per event        {dpy_parse * 1e6:8.1f} µs (+ JSON decode {decode * 1e6:.1f} µs)")
-        print(f"  Podium per event, in dispatch     {podium_sync * 1e6:8.1f} µs (LiveService.on_voice: the core and its effects)")
+        print(f"  Podium per event, in dispatch     {podium_sync * 1e6:8.1f} µs "
+              "(LiveService.on_voice: the core and its effects)")
         print(f"  Podium per event, store           {podium_store * 1e6:8.1f} µs CPU on the database thread "
               f"({writes.calls} group commits for {events:,} events, {worker.calls} worker rounds)")
         print(f"  Podium on the loop / dpy parse    {podium_sync / max(dpy_parse, 1e-9):8.2f} x "

@@ -1,7 +1,8 @@
 """python -m bot: the wiring point.
 
-Builds settings, the database (migrations applied) and the services, and hands them to the bot. With no
-DISCORD_TOKEN and no sandbox settings it starts the local sandbox and runs against it (the offline demo).
+Builds settings, the database (migrations applied) and the services, and hands them to the bot. It needs a
+DISCORD_TOKEN (Discord's, or the local sandbox's); the offline demo is `make run` (`python -m demo`), which is not
+part of the bot.
 """
 from __future__ import annotations
 
@@ -34,25 +35,22 @@ async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
         store.close()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Podium: live audio rooms for Discord.")
-    parser.add_argument("--demo", action="store_true", help="run the offline demo against the local sandbox")
-    parser.add_argument("--headless", action="store_true", help="with --demo: plain log output, exit after it")
-    parser.add_argument("--interactive", action="store_true", help="with --demo: act as any demo user")
-    args = parser.parse_args(argv)
-    settings = Settings.from_env()
+def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(settings.log_level)))
     # apscheduler logs every job added and run at INFO: Podium logs what its timers do itself.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
 
-    if args.demo or not (settings.token or settings.uses_sandbox):
-        from bot.demo import run_demo
 
-        return asyncio.run(run_demo(headless=args.headless, interactive=args.interactive))
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Podium: live audio rooms for Discord.")
+    parser.parse_args(argv)
+    settings = Settings.from_env()
+    configure_logging(settings)
     if not settings.token:
-        print("DISCORD_TOKEN is not set. Put it in the environment or in .env (see README: Configuration).",
-              file=sys.stderr)
+        print("DISCORD_TOKEN is not set. Put the bot token from the Developer Portal (Bot → Reset Token) in the "
+              "environment or in .env (see README: Running Podium on Discord). To try Podium offline, run "
+              "`make run` without a token: it starts the demo against a local Discord.", file=sys.stderr)
         return 2
     try:
         asyncio.run(run_bot(settings))

@@ -8,6 +8,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from bot.command_sync import sync_if_changed
 from bot.discord_adapter.live import snapshot
 from bot.invite import invite_url
 from bot.ui.live_card import HandButton
@@ -54,12 +55,14 @@ class PodiumBot(commands.Bot):
             log.info("invite Podium with: %s", invite_url(self.application_id))
 
     async def sync_commands(self) -> None:
+        """Dev guilds get the commands at once (guild scope); otherwise they are global. Each scope is synced
+        only when its commands changed since the last start (bot.command_sync)."""
         for guild_id in self.settings.dev_guilds:
             guild = discord.Object(guild_id)
             self.tree.copy_global_to(guild=guild)
-            await self.tree.sync(guild=guild)
+            await sync_if_changed(self.tree, self.services.store, guild)
         if not self.settings.dev_guilds:
-            await self.tree.sync()
+            await sync_if_changed(self.tree, self.services.store)
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         # discord.py updates the cached VoiceState in place and runs handlers as tasks, so a handler can see a

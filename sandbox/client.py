@@ -105,10 +105,38 @@ class Control:
     async def fault(self, **spec: Any) -> Any:
         return await self.call("POST", "/faults", spec)
 
+    async def kick_bot_voice(self, channel: str | int) -> Any:
+        """Discord disconnects the bot from that voice channel: VOICE_STATE_UPDATE with no channel, and its voice
+        socket closed with 4014. `{"kicked": false}` if the bot was not in that channel."""
+        return await self.fault(kick_bot_voice=str(channel))
+
     async def crowd(self, channel: str | int, join: int, raise_hands: int = 0, prefix: str = "listener") -> Any:
         """`join` members (named prefix...) join `channel` back to back, then `raise_hands` of them raise a hand."""
         return await self.call("POST", "/crowd", {"channel": channel, "join": join, "raise": raise_hands,
                                                   "prefix": prefix})
+
+    async def end_stage(self, channel: str | int, by: str) -> Any:
+        """`by` ends the stage from Discord's client (they must be its moderator)."""
+        return await self.call("POST", f"/stages/{channel}/end", {"by": by})
+
+    async def automation(self, **delays: float | None) -> Any:
+        """Turn Discord's own automations on (seconds) or off (None): stage_idle_close_s,
+        event_empty_complete_s, event_unstarted_cancel_s."""
+        return await self.call("POST", "/automation", delays)
+
+    async def set_roles(self, user: str, roles: list[str]) -> Any:
+        """An admin sets a member's roles (by name or id)."""
+        return await self.call("POST", f"/users/{user}/roles", {"roles": roles})
+
+    async def edit_role(self, role: str | int, permissions: int) -> Any:
+        return await self.call("PATCH", f"/roles/{role}", {"permissions": str(permissions)})
+
+    async def delete_channel(self, channel: str | int) -> Any:
+        return await self.call("DELETE", f"/channels/{channel}")
+
+    async def edit_guild(self, **settings: Any) -> Any:
+        """Guild settings, e.g. preferred_locale="ru"."""
+        return await self.call("POST", "/guild", settings)
 
     async def add_person(self, name: str, roles: list[str] | None = None) -> "Person":
         await self.call("POST", "/users", {"name": name, "roles": roles or []})
@@ -132,6 +160,10 @@ class Person:
     async def leaves_voice(self) -> Any:
         return await self._call("/voice", {"channel": None})
 
+    async def moves(self, target: str, channel: str | int | None) -> Any:
+        """Drag `target` to `channel`, or disconnect them (None), from Discord's client (needs Move Members)."""
+        return await self._call("/move", {"user": target, "channel": channel})
+
     async def raises_hand(self) -> Any:
         return await self._call("/hand", {"raised": True})
 
@@ -151,10 +183,12 @@ class Person:
         return await self._call("/interested", {"event": str(event_id), "interested": interested})
 
     async def command(self, command: str, channel: str | None = None, timeout: float = 10,
-                      **options: Any) -> Reply:
+                      locale: str | None = None, **options: Any) -> Reply:
         body: dict[str, Any] = {"command": command, "options": options, "timeout": timeout}
         if channel:
             body["channel"] = channel
+        if locale:
+            body["locale"] = locale
         return Reply(await self._call("/command", body))
 
     async def autocomplete(self, command: str, option: str, value: str, **options: Any) -> list[dict[str, Any]]:

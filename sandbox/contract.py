@@ -68,6 +68,12 @@ def _relax_gateway(schema: dict[str, Any]) -> None:
     for kind in ("APIStageInstanceGuildScheduledEvent", "APIVoiceGuildScheduledEvent",
                  "APIExternalGuildScheduledEvent"):
         definitions[kind]["properties"]["guild_scheduled_event_exceptions"] = {"type": "array"}
+    # 9. An interaction's `channel` carries `permissions`, the app's permissions there (Discord sends it;
+    #    hikari's interaction channel reads it); the types' partial channel omits it.
+    for definition in definitions.values():
+        channel = definition.get("properties", {}).get("channel", {})
+        if channel.get("description") == "The channel it was sent from" and "properties" in channel:
+            channel["properties"]["permissions"] = {"type": "string", "pattern": _SNOWFLAKE_PATTERN}
 
 
 # 7. Server errors (5xx) are outside the spec: the sandbox only sends them when a test injects a fault.

@@ -5,10 +5,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from sandbox import permissions as P
 from sandbox.errors import DiscordError
 from sandbox.http import json_response, sandbox_of
 from sandbox.interactions import InteractionError
-from sandbox.models import Guild, Message, User
+from sandbox.models import Guild, Message, Role, User
 
 if TYPE_CHECKING:
     from sandbox.server import Sandbox
@@ -57,7 +58,10 @@ def shown(sandbox: "Sandbox", message: Message) -> dict[str, Any]:
 
 @routes.get(PREFIX + "/state")
 async def state(request: web.Request) -> web.Response:
-    return json_response(sandbox_of(request).state())
+    """Everything, or one guild's part with `?guild=ID`."""
+    sandbox = sandbox_of(request)
+    guild = sandbox.world.guild(int(request.query["guild"])) if request.query.get("guild") else None
+    return json_response(sandbox.state(guild))
 
 
 @routes.post(PREFIX + "/users")
@@ -94,6 +98,110 @@ async def voice(request: web.Request) -> web.Response:
     channel = sandbox.world.channel(body["channel"], guild) if body.get("channel") is not None else None
     state = sandbox.world.move_voice(user, channel, guild=guild)
     return json_response(state.to_json() if state else {"channel_id": None})
+
+
+@routes.post(PREFIX + "/users/{user}/move")
+async def move(request: web.Request) -> web.Response:
+    """`{user}` drags `{"user": TARGET}` to `{"channel": NAME_OR_ID}` or disconnects them (`null`), as from
+    Discord's client: Move Members checked as the REST route checks it, 40032 if TARGET is not in voice."""
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    target = sandbox.world.user(body["user"])
+    channel = sandbox.world.channel(body["channel"], guild) if body.get("channel") is not None else None
+    sandbox.world.move_member(guild, _user(request).id, target.id, channel)
+    state = guild.voice_states.get(target.id)
+    return json_response(state.to_json() if state else {"channel_id": None})
+
+
+@routes.post(PREFIX + "/users/{user}/roles")
+async def set_roles(request: web.Request) -> web.Response:
+    """An admin sets `{user}`'s roles to `{"roles": [NAME_OR_ID...]}` (GUILD_MEMBER_UPDATE)."""
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    user = _user(request)
+    roles = [_role(guild, ref).id for ref in body["roles"]]
+    sandbox.world.set_member_roles(guild, user.id, [r for r in roles if r != guild.id])
+    return json_response({"id": str(user.id), "roles": [guild.roles[r].name for r in roles]})
+
+
+def _role(guild: Guild, ref: str | int) -> Role:
+    for role in guild.roles.values():
+        if str(ref) in (role.name, str(role.id)):
+            return role
+    raise DiscordError.unknown("Role")
+
+
+@routes.patch(PREFIX + "/roles/{role}")
+async def edit_role(request: web.Request) -> web.Response:
+    """An admin changes a role's permissions: `{"permissions": "INT"}` (GUILD_ROLE_UPDATE)."""
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    role = _role(guild, request.match_info["role"])
+    sandbox.world.set_role_permissions(guild, role, int(body["permissions"]))
+    return json_response(role.to_json())
+
+
+@routes.delete(PREFIX + "/channels/{channel}")
+async def delete_channel(request: web.Request) -> web.Response:
+    """An admin deletes a channel: a stage's instance ends and its voice states go with it (CHANNEL_DELETE)."""
+    sandbox = sandbox_of(request)
+    guild = _guild(sandbox, dict(request.query))
+    channel = sandbox.world.channel(request.match_info["channel"], guild)
+    sandbox.world.delete_channel(sandbox.world.guild_of(channel), channel)
+    return json_response({"deleted": str(channel.id)})
+
+
+@routes.post(PREFIX + "/stages/{channel}/end")
+async def end_stage(request: web.Request) -> web.Response:
+    """`{"by": USER}` ends the stage from Discord's client: they must be its moderator, as for the REST route
+    (resources/stage-instance § Delete Stage Instance)."""
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    channel = sandbox.world.channel(request.match_info["channel"], guild)
+    guild = sandbox.world.guild_of(channel)
+    instance = next((si for si in guild.stage_instances.values() if si.channel_id == channel.id), None)
+    if instance is None:
+        raise DiscordError.unknown("Stage Instance")
+    sandbox.world.require(sandbox.world.user(body["by"]).id, P.STAGE_MODERATOR, guild=guild, channel=channel)
+    sandbox.world.delete_stage_instance(guild, instance)
+    return json_response({"ended": str(instance.id)})
+
+
+@routes.post(PREFIX + "/automation")
+async def automation(request: web.Request) -> web.Response:
+    """Discord's own automations, each a delay in seconds or null (off): `stage_idle_close_s`,
+    `event_empty_complete_s`, `event_unstarted_cancel_s`. Answers with all three."""
+    sandbox = sandbox_of(request)
+    settings = sandbox.automations.configure(**await _body(request))
+    return json_response(settings.to_json())
+
+
+@routes.post(PREFIX + "/guild")
+async def edit_guild(request: web.Request) -> web.Response:
+    """Guild settings an admin changes: `{"preferred_locale": "ru"}` (GUILD_UPDATE)."""
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    if "preferred_locale" in body:
+        guild.preferred_locale = _locale(body["preferred_locale"])
+        sandbox.world.emit("GUILD_UPDATE", guild.summary_json(), guild.id)
+    return json_response({"id": str(guild.id), "preferred_locale": guild.preferred_locale})
+
+
+# reference § Locales (the OpenAPI spec's AvailableLocalesEnum).
+LOCALES = ("id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no", "pl",
+           "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th", "zh-CN", "ja",
+           "zh-TW", "ko", "ar", "he")
+
+
+def _locale(value: object) -> str:
+    if value not in LOCALES:
+        raise ValueError(f"{value!r} is not one of Discord's locales")
+    return str(value)
 
 
 @routes.post(PREFIX + "/crowd")
@@ -153,6 +261,8 @@ async def command(request: web.Request) -> web.Response:
                else sandbox.interactions.default_channel(guild))
     interaction, payload = sandbox.interactions.command(
         _user(request), guild, channel, body["command"], body.get("options", {}), body.get("autocomplete"))
+    if "locale" in body:  # the language of this person's client (guild_locale is the guild's preferred one)
+        payload["locale"] = _locale(body["locale"])
     return json_response(await sandbox.run_interaction(interaction, payload, float(body.get("timeout", 10))))
 
 
@@ -178,10 +288,11 @@ async def modal(request: web.Request) -> web.Response:
 
 @routes.post(PREFIX + "/users/{user}/event")
 async def edit_event(request: web.Request) -> web.Response:
-    """A person edits, starts, ends or cancels a scheduled event in Discord's own UI (needs Manage Events)."""
+    """A person edits, starts, ends or cancels a scheduled event in Discord's own UI (the rights the REST route
+    checks, computed for them)."""
     from datetime import datetime
 
-    from sandbox import permissions as P
+    from sandbox.rest.events import require_event_rights
 
     sandbox = sandbox_of(request)
     body = await _body(request)
@@ -190,7 +301,7 @@ async def edit_event(request: web.Request) -> web.Response:
     event = guild.scheduled_events.get(int(body["event"]))
     if event is None:
         raise DiscordError.unknown("Guild Scheduled Event")
-    sandbox.world.require(user.id, P.MANAGE_EVENTS, guild=guild)
+    require_event_rights(sandbox.world, guild, user.id, event, event.entity_type, event.channel_id)
     if body.get("delete"):
         del guild.scheduled_events[event.id]
         sandbox.world.emit("GUILD_SCHEDULED_EVENT_DELETE", event.to_json(rest=False), guild.id)
@@ -244,6 +355,17 @@ async def faults(request: web.Request) -> web.Response:
         sandbox.gateway.refuse_connections(float(body["refuse_gateway_s"]))
     if body.get("gateway_disconnect"):
         result["closed"] = await sandbox.gateway.disconnect_all(int(body.get("code", 4000)))
+    if "kick_bot_voice" in body:
+        # Discord disconnects the bot: VOICE_STATE_UPDATE with no channel; the voice server, following the
+        # world, closes its voice socket with 4014 (topics/opcodes-and-status-codes § Voice Close Event Codes).
+        channel = sandbox.world.channel(body["kick_bot_voice"])
+        guild = sandbox.world.guild_of(channel)
+        bot = sandbox.world.bot
+        state = guild.voice_states.get(bot.id) if bot is not None else None
+        result["kicked"] = False
+        if bot is not None and state is not None and state.channel_id == channel.id:
+            sandbox.world.move_voice(bot, None, guild=guild)
+            result["kicked"] = True
     if "rest_status" in body:
         spec = body["rest_status"]
         sandbox.faults.rest_status[spec["route"]] = [int(spec["status"]), int(spec.get("count", 1))]

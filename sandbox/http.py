@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from sandbox.errors import DiscordError
 
@@ -31,14 +31,20 @@ def no_content() -> web.Response:
     return web.Response(status=204)
 
 
+# Typed keys for what the app and a request carry (aiohttp warns about plain string keys).
+SANDBOX: web.AppKey[Sandbox] = web.AppKey("sandbox")
+BODY: web.RequestKey[Any] = web.RequestKey("body")
+FILES: web.RequestKey[list[dict[str, Any]]] = web.RequestKey("files")
+
+
 def sandbox_of(request: web.Request) -> "Sandbox":
-    return request.app["sandbox"]
+    return request.app[SANDBOX]
 
 
 async def read_body(request: web.Request) -> Any:
     """The JSON body, or the `payload_json` part of a multipart body (attachments are kept as names/sizes)."""
-    if "body" in request:
-        return request["body"]
+    if BODY in request:
+        return request[BODY]
     body: Any = None
     if request.content_type == "application/json":
         raw = await request.read()
@@ -47,14 +53,16 @@ async def read_body(request: web.Request) -> Any:
         body, files = {}, []
         reader = await request.multipart()
         async for part in reader:
+            if not isinstance(part, BodyPartReader):  # Discord's attachments are flat: no nested multipart
+                continue
             if part.name == "payload_json":
                 body = json.loads(await part.text())
             else:
                 data = await part.read()
                 files.append({"name": part.name, "filename": part.filename, "size": len(data),
                               "content": data.decode("utf-8", "replace")})
-        request["files"] = files
-    request["body"] = body
+        request[FILES] = files
+    request[BODY] = body
     return body
 
 
@@ -63,6 +71,20 @@ def snowflake_param(request: web.Request, name: str) -> int:
     if not value.isdigit():
         raise DiscordError.invalid_form(name, "Value is not snowflake.", "NUMBER_TYPE_COERCE")
     return int(value)
+
+
+def limit_param(request: web.Request, *, default: int, most: int) -> int:
+    """A `limit` query parameter in 1..most, refused as Discord refuses it (50035)."""
+    raw = request.query.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise DiscordError.invalid_form("limit", "Value is not int.", "NUMBER_TYPE_COERCE")
+    if not 1 <= int(raw) <= most:
+        code, bound = ("NUMBER_TYPE_MIN", "greater than or equal to 1") if int(raw) < 1 else (
+            "NUMBER_TYPE_MAX", f"less than or equal to {most}")
+        raise DiscordError.invalid_form("limit", f"Int value should be {bound}.", code)
+    return int(raw)
 
 
 @dataclass
@@ -103,53 +125,10 @@ class Faults:
         return None
 
 
-class RateLimiter:
-    """Per-route buckets (keyed by route and its major parameters) and the global 50 requests/s.
-
-    Limits are per (method, route template); `rules` maps a template substring to (limit, window s).
-    """
-
-    DEFAULT = (50, 1.0)
-
-    def __init__(self, rules: dict[str, tuple[int, float]] | None = None, global_per_second: int = 50) -> None:
-        self.rules = rules if rules is not None else {
-            "POST /channels/{channel_id}/messages": (5, 5.0),
-            "PATCH /channels/{channel_id}/messages/{message_id}": (5, 5.0),
-            "PUT /guilds/{guild_id}/members/{user_id}/roles/{role_id}": (10, 10.0),
-            "DELETE /guilds/{guild_id}/members/{user_id}/roles/{role_id}": (10, 10.0),
-        }
-        self.global_per_second = global_per_second
-        self._buckets: dict[str, list[float]] = {}
-        self._global: list[float] = []
-
-    def _rule(self, route: str) -> tuple[int, float]:
-        return self.rules.get(route, self.DEFAULT)
-
-    def check(self, route: str, bucket_key: str) -> tuple[dict[str, str], float | None, bool]:
-        """Returns (headers, retry_after or None, is_global)."""
-        now = time.monotonic()
-        self._global = [t for t in self._global if now - t < 1.0]
-        if len(self._global) >= self.global_per_second:
-            return {}, round(1.0 - (now - self._global[0]), 3), True
-        limit, window = self._rule(route)
-        hits = [t for t in self._buckets.get(bucket_key, []) if now - t < window]
-        reset_after = window - (now - hits[0]) if hits else window
-        if len(hits) >= limit:
-            self._buckets[bucket_key] = hits
-            return self._headers(route, limit, 0, reset_after), round(reset_after, 3), False
-        hits.append(now)
-        self._global.append(now)
-        self._buckets[bucket_key] = hits
-        return self._headers(route, limit, limit - len(hits), reset_after), None, False
-
-    @staticmethod
-    def _headers(route: str, limit: int, remaining: int, reset_after: float) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
-            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
-            "X-RateLimit-Bucket": format(abs(hash(route)) & 0xFFFFFFFF, "x"),
-        }
+def _not_simulated(request: web.Request) -> web.HTTPException | None:
+    """The 404 or 405 aiohttp found for a route no handler serves (Discord answers both in JSON, code 0)."""
+    error = getattr(request.match_info, "http_exception", None)
+    return error if isinstance(error, (web.HTTPNotFound, web.HTTPMethodNotAllowed)) else None
 
 
 def route_of(request: web.Request) -> str:
@@ -160,7 +139,10 @@ def route_of(request: web.Request) -> str:
 
 
 def _bucket_key(request: web.Request, route: str) -> str:
-    majors = [request.match_info.get(k, "") for k in ("channel_id", "guild_id", "webhook_id", "interaction_id")]
+    # topics/rate-limits: top-level resources are channels, guilds, and webhooks (webhook_id + webhook_token);
+    # an interaction's webhook is the application id with that interaction's token.
+    majors = [request.match_info.get(k, "") for k in ("channel_id", "guild_id", "webhook_id", "application_id",
+                                                       "token")]
     return route + "|" + "|".join(majors)
 
 
@@ -171,10 +153,16 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     sandbox = sandbox_of(request)
     route = route_of(request)
     body = await read_body(request)
-    status, payload, headers = await _answer(sandbox, request, route, handler)
+    missing = _not_simulated(request)
+    status, payload, headers = (await _answer(sandbox, request, route, handler) if missing is None else
+                                (missing.status, {"message": f"{missing.status}: {missing.reason}", "code": 0}, {}))
     record = RequestRecord(request.method, route, request.path, dict(request.query), body, status, payload)
     record.violations = sandbox.contract_check(request.method, request.path, dict(request.query), body, status,
                                                payload)
+    if missing is not None:
+        # A test must fail when its client calls something the sandbox lacks, even if the client copes.
+        record.violations.append({"kind": "not simulated", "where": route, "pointer": "",
+                                  "message": f"the sandbox does not simulate {request.method} {request.path}"})
     sandbox.requests.append(record)
     sandbox.notify()
     if payload is None and status == 204:
@@ -195,15 +183,13 @@ async def _answer(sandbox: "Sandbox", request: web.Request, route: str,
         return forced, {"code": 0, "message": f"{forced}: Injected fault"}, {}
     if not _authorized(sandbox, request):
         return 401, DiscordError.unauthorized().body(), {}
-    headers, retry_after, is_global = sandbox.rate_limiter.check(route, _bucket_key(request, route))
-    if retry_after is not None:
-        scope = "global" if is_global else "user"
+    verdict = sandbox.rate_limiter.check(route, _bucket_key(request, route))
+    headers = verdict.headers
+    if verdict.retry_after is not None:
         # discord.py retries a 429 only when the body has retry_after and Discord's Via header is present.
-        headers |= {"Retry-After": str(max(1, round(retry_after))), "Via": "1.1 google", "X-RateLimit-Scope": scope}
-        if is_global:
-            headers["X-RateLimit-Global"] = "true"
-        return 429, {"code": 0, "message": "You are being rate limited.", "retry_after": retry_after,
-                     "global": is_global}, headers
+        # The spec's RatelimitedResponse requires `code` (the docs call it optional): 0, as Discord sends.
+        return 429, {"code": 0, "message": "You are being rate limited.", "retry_after": verdict.retry_after,
+                     "global": verdict.is_global}, headers | {"Via": "1.1 google"}
     try:
         response = await handler(request)
     except DiscordError as exc:
@@ -214,7 +200,10 @@ async def _answer(sandbox: "Sandbox", request: web.Request, route: str,
 
 
 def _authorized(sandbox: "Sandbox", request: web.Request) -> bool:
-    # Interaction callbacks and webhook (followup) routes authenticate with the token in the URL.
+    # Interaction callbacks and webhook (followup) routes authenticate with the token in the URL;
+    # events/gateway § Get Gateway: "This endpoint does not require authentication."
     if request.path.startswith((API_PREFIX + "/interactions/", API_PREFIX + "/webhooks/")):
+        return True
+    if request.method == "GET" and request.path == API_PREFIX + "/gateway":
         return True
     return request.headers.get("Authorization") == f"Bot {sandbox.world.token}"

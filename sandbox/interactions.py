@@ -17,9 +17,14 @@ from sandbox.errors import DiscordError
 from sandbox.models import GUILD_TEXT, Channel, Command, Guild, Message, User, snowflake
 from sandbox.world import World
 
-INITIAL_DEADLINE_S = 3.0
+INITIAL_DEADLINE_S = 3.0  # interactions/receiving-and-responding § Responding to an Interaction
 TOKEN_LIFETIME_S = 15 * 60
 COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+# Which callback types fit which interaction (interactions/receiving-and-responding § Interaction Callback Type:
+# 6 and 7 "only valid for component-based interactions", 9 "not available for MODAL_SUBMIT", 8 answers
+# autocomplete), refused as Discord does: 50035 "In type: Value must be one of {4, 5, 6, 7, 10, 12}."
+RESPONSE_TYPES = {COMMAND: (4, 5, 9, 10, 12), COMPONENT: (4, 5, 6, 7, 9, 10, 12), AUTOCOMPLETE: (8,),
+                  MODAL_SUBMIT: (4, 5, 6, 7, 10, 12)}
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER = range(1, 11)
 
 
@@ -32,11 +37,13 @@ class Interaction:
     guild_id: int
     channel_id: int
     created: float = field(default_factory=time.monotonic)
+    deadline_s: float = INITIAL_DEADLINE_S
     response_type: int | None = None
     loading: bool = False  # deferred and not yet answered: the client shows "thinking..."
     original: Message | None = None
     followups: list[Message] = field(default_factory=list)
     source_message: Message | None = None
+    trigger: "Interaction | None" = None  # for a modal submit: the interaction that opened the modal
     modal: dict[str, Any] | None = None
     choices: list[dict[str, Any]] | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -47,10 +54,16 @@ class Interaction:
 
     @property
     def past_deadline(self) -> bool:
-        return time.monotonic() - self.created > INITIAL_DEADLINE_S
+        return time.monotonic() - self.created > self.deadline_s
 
     def touch(self) -> None:
         self.changed.set()
+
+    def check_response_type(self, kind: int) -> None:
+        allowed = RESPONSE_TYPES[self.type]
+        if kind not in allowed:
+            raise DiscordError.invalid_form(
+                "type", "Value must be one of {" + ", ".join(map(str, allowed)) + "}.", "BASE_TYPE_CHOICES")
 
 
 class InteractionError(Exception):
@@ -66,6 +79,8 @@ class Interactions:
         self.world = world
         self.by_id: dict[int, Interaction] = {}
         self.by_token: dict[str, Interaction] = {}
+        # Discord's; a test of the rule itself may shorten it rather than spend 3 s of real time.
+        self.initial_deadline_s = INITIAL_DEADLINE_S
 
     def get_by_token(self, token: str) -> Interaction:
         interaction = self.by_token.get(token)
@@ -78,7 +93,8 @@ class Interactions:
     # -- building payloads ------------------------------------------------------------------------------
     def _new(self, kind: int, user: User, guild: Guild, channel: Channel) -> Interaction:
         interaction = Interaction(id=snowflake(), token="aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48), type=kind,
-                                  user_id=user.id, guild_id=guild.id, channel_id=channel.id)
+                                  user_id=user.id, guild_id=guild.id, channel_id=channel.id,
+                                  deadline_s=self.initial_deadline_s)
         self.by_id[interaction.id] = interaction
         self.by_token[interaction.token] = interaction
         return interaction
@@ -88,14 +104,17 @@ class Interactions:
         assert world.bot is not None
         member = world.member_json(guild, interaction.user_id)
         member["permissions"] = str(world.permissions_in(channel, interaction.user_id))
+        app_permissions = str(world.permissions_in(channel, world.bot.id))
+        # interactions/receiving-and-responding § Interaction Object: `channel` is a partial channel with the
+        # app's `permissions` there.
         channel_json = {"id": str(channel.id), "type": channel.type, "name": channel.name,
-                        "guild_id": str(guild.id), "position": channel.position}
+                        "guild_id": str(guild.id), "position": channel.position, "permissions": app_permissions}
         return {
             "id": str(interaction.id), "application_id": str(world.application_id), "type": interaction.type,
             "token": interaction.token, "version": 1, "guild_id": str(guild.id), "channel_id": str(channel.id),
             "channel": channel_json, "member": member,
-            "app_permissions": str(world.permissions_in(channel, world.bot.id)), "locale": "en-US",
-            "guild_locale": "en-US", "entitlements": [], "authorizing_integration_owners": {"0": str(guild.id)},
+            "app_permissions": app_permissions, "locale": "en-US", "guild_locale": guild.preferred_locale,
+            "entitlements": [], "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0, "attachment_size_limit": 10485760,
         }
 
@@ -130,22 +149,35 @@ class Interactions:
             "data": {"custom_id": custom_id, "component_type": 2}, "message": self.world.message_json(message)}
         return interaction, payload
 
-    def submit_modal(self, user: User, previous: Interaction, values: dict[str, str]) -> tuple[Interaction, dict]:
+    def submit_modal(self, user: User, previous: Interaction,
+                     values: dict[str, Any]) -> tuple[Interaction, dict[str, Any]]:
         if previous.modal is None:
             raise InteractionError(400, "that interaction did not open a modal")
         channel = self.world.channels[previous.channel_id]
         guild = self.world.guild_of(channel)
-        rows = []
-        for row in previous.modal.get("components", []):
-            inputs = []
-            for component in row.get("components", []):
-                cid = component["custom_id"]
-                inputs.append({"type": 4, "custom_id": cid, "value": str(values.get(cid, ""))})
-            rows.append({"type": 1, "components": inputs})
         interaction = self._new(MODAL_SUBMIT, user, guild, channel)
+        interaction.trigger = previous
+        interaction.source_message = previous.source_message  # a modal opened from a button may update its message
+        rows = [_submitted(component, values) for component in previous.modal.get("components", [])]
         payload = self._envelope(interaction, guild, channel) | {
             "data": {"custom_id": previous.modal["custom_id"], "components": rows}}
+        if previous.source_message is not None:
+            payload["message"] = self.world.message_json(previous.source_message)
         return interaction, payload
+
+    def metadata(self, interaction: Interaction, *, original: Message | None = None) -> dict[str, Any]:
+        """resources/message § Message Interaction Metadata Object, for the messages answering `interaction`
+        (`original` given: a followup, which names the original response)."""
+        data: dict[str, Any] = {"id": str(interaction.id), "type": interaction.type,
+                                "user": self.world.users[interaction.user_id].to_json(),
+                                "authorizing_integration_owners": {"0": str(interaction.guild_id)}}
+        if original is not None:
+            data["original_response_message_id"] = str(original.id)
+        if interaction.type == COMPONENT and interaction.source_message is not None:
+            data["interacted_message_id"] = str(interaction.source_message.id)
+        if interaction.type == MODAL_SUBMIT and interaction.trigger is not None:
+            data["triggering_interaction_metadata"] = self.metadata(interaction.trigger)
+        return data
 
     def _find_command(self, guild: Guild, name: str) -> Command:
         for scope in (guild.id, None):
@@ -240,8 +272,8 @@ class Interactions:
 
     # -- waiting for the bot ----------------------------------------------------------------------------
     async def wait_answer(self, interaction: Interaction, timeout: float) -> None:
-        """Wait for the initial response (3 s), then for a deferred one's first edit or followup."""
-        deadline = interaction.created + INITIAL_DEADLINE_S
+        """Wait for the initial response (3 s, its deadline), then for a deferred one's first edit or followup."""
+        deadline = interaction.created + interaction.deadline_s
         while interaction.response_type is None:
             if not await self._wait_change(interaction, deadline - time.monotonic()):
                 return
@@ -268,3 +300,27 @@ class Interactions:
         except asyncio.TimeoutError:
             return False
         return True
+
+
+# components/reference: each component of a modal comes back with its `id`; a Label (type 18) wraps one child.
+TEXT_INPUT, LABEL, TEXT_DISPLAY, ACTION_ROW = 4, 18, 10, 1
+SELECTS = (3, 5, 6, 7, 8)
+
+
+def _submitted(component: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """What a person's client sends back for one modal component, given their answers by custom_id."""
+    kind = component["type"]
+    out: dict[str, Any] = {"type": kind, "id": component["id"]}
+    if kind == ACTION_ROW:
+        out["components"] = [_submitted(c, values) for c in component.get("components", [])]
+    elif kind == LABEL:
+        out["component"] = _submitted(component["component"], values)
+    elif kind == TEXT_INPUT:
+        out |= {"custom_id": component["custom_id"], "value": str(values.get(component["custom_id"], ""))}
+    elif kind in SELECTS:
+        chosen = values.get(component["custom_id"], [])
+        out |= {"custom_id": component["custom_id"], "values": [str(v) for v in (
+            chosen if isinstance(chosen, list) else [chosen])]}
+    elif kind != TEXT_DISPLAY:
+        raise InteractionError(400, f"the sandbox does not simulate modal component type {kind}")
+    return out

@@ -79,7 +79,8 @@ class Role:
     def to_json(self) -> dict[str, Any]:
         return {
             "id": str(self.id), "name": self.name, "permissions": str(self.permissions), "position": self.position,
-            "color": self.color, "colors": {"primary_color": self.color, "secondary_color": None, "tertiary_color": None},
+            "color": self.color,
+            "colors": {"primary_color": self.color, "secondary_color": None, "tertiary_color": None},
             "hoist": self.hoist, "managed": self.managed, "mentionable": self.mentionable, "icon": None,
             "unicode_emoji": None, "flags": 0,
         }
@@ -230,7 +231,7 @@ class ScheduledEvent:
 
 def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Components as Discord returns them: each gets an integer `id` (depth first, from 1) unless it was sent
-    with one."""
+    with one (components/reference: the id "is generated sequentially if left empty")."""
     counter = 0
     used = set()
 
@@ -238,7 +239,7 @@ def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for item in items:
             if isinstance(item.get("id"), int):
                 used.add(item["id"])
-            walk(item.get("components", []))
+            walk(item.get("components", []) + ([item["component"]] if "component" in item else []))
 
     def assign(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         nonlocal counter
@@ -252,6 +253,8 @@ def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 copy["id"] = counter
             if "components" in copy:
                 copy["components"] = assign(copy["components"])
+            if "component" in copy:  # a Label (type 18) holds one child
+                copy["component"] = assign([copy["component"]])[0]
             result.append(copy)
         return result
 
@@ -273,6 +276,8 @@ class Message:
     webhook_id: int | None = None
     application_id: int | None = None
     interaction_id: int | None = None
+    # resources/message § Message Interaction Metadata Object: set on an interaction's response messages
+    interaction_metadata: dict[str, Any] | None = None
     created_at: datetime = field(default_factory=now)
     edited_at: datetime | None = None
     type: int = 0
@@ -293,6 +298,8 @@ class Message:
             data["webhook_id"] = str(self.webhook_id)
         if self.application_id:
             data["application_id"] = str(self.application_id)
+        if self.interaction_metadata is not None:
+            data["interaction_metadata"] = self.interaction_metadata
         return data
 
 
@@ -309,6 +316,7 @@ class Guild:
     stage_instances: dict[int, StageInstance] = field(default_factory=dict)
     scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
     system_channel_id: int | None = None
+    preferred_locale: str = "en-US"
 
     @property
     def everyone(self) -> Role:
@@ -325,7 +333,8 @@ class Guild:
             "mfa_level": 0, "application_id": None, "system_channel_id": sid(self.system_channel_id),
             "system_channel_flags": 0, "rules_channel_id": None, "max_presences": None, "max_members": 500000,
             "vanity_url_code": None, "description": None, "banner": None, "premium_tier": 0,
-            "premium_subscription_count": 0, "preferred_locale": "en-US", "public_updates_channel_id": None,
+            "premium_subscription_count": 0, "preferred_locale": self.preferred_locale,
+            "public_updates_channel_id": None,
             "max_video_channel_users": 25, "nsfw_level": 0, "stickers": [], "premium_progress_bar_enabled": False,
             "safety_alerts_channel_id": None, "hub_type": None, "incidents_data": None,
         }

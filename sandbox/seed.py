@@ -27,9 +27,13 @@ def bot_token(bot_id: int) -> str:
     return f"{first}.{secrets.token_urlsafe(4)}.{secrets.token_urlsafe(29)}"
 
 
-def new_world(seed: str = "demo", *, listeners: int = 50, bot_permissions: int = BOT_PERMISSIONS) -> World:
+def new_world(seed: str = "demo", *, listeners: int = 50, bot_permissions: int = BOT_PERMISSIONS,
+              guilds: int = 1) -> World:
+    """`guilds` > 1 (demo seed): more guilds like the first ("Podium Demo 2", ...), with the same people."""
     if seed not in ("demo", "empty"):
         raise ValueError(f"unknown seed {seed!r} (demo or empty)")
+    if guilds < 1:
+        raise ValueError("guilds must be at least 1")
     world = World()
     bot = User(id=snowflake(), username="podium", global_name="Podium", bot=True)
     world.token = bot_token(bot.id)
@@ -43,23 +47,37 @@ def new_world(seed: str = "demo", *, listeners: int = 50, bot_permissions: int =
         _channel(world, guild, "Stage", GUILD_STAGE_VOICE, 1)
         return world
 
-    guild = _guild(world, "Podium Demo", bot_permissions)
+    for number in range(1, guilds + 1):
+        _demo_guild(world, "Podium Demo" if number == 1 else f"Podium Demo {number}", bot_permissions, listeners)
+    return world
+
+
+def _demo_guild(world: World, name: str, bot_permissions: int, listeners: int) -> Guild:
+    guild = _guild(world, name, bot_permissions)
     guild.features.append("COMMUNITY")
     admin = _role(guild, "Admin", P.ADMINISTRATOR, 4)
     moderator = _role(guild, "Moderator", MODERATOR_PERMISSIONS, 3)
     member = _role(guild, "Member", 0, 1)
-    alice = world.add_user(guild, "alice", roles=[admin.id])
-    guild.owner_id = alice.id
-    world.add_user(guild, "bob", roles=[moderator.id, member.id])
-    for name in ("carol", "dave", "erin"):
-        world.add_user(guild, name, roles=[member.id])
-    for i in range(1, listeners + 1):
-        world.add_user(guild, f"listener{i:03d}", roles=[member.id])
+    people = [("alice", admin), ("bob", moderator), ("carol", member), ("dave", member), ("erin", member)]
+    people += [(f"listener{i:03d}", member) for i in range(1, listeners + 1)]
+    for username, role in people:
+        user = _person(world, guild, username)
+        guild.members[user.id].roles = [role.id, member.id] if role is moderator else [role.id]
+    guild.owner_id = world.user("alice").id
     _channel(world, guild, "announcements", GUILD_TEXT, 0)
     _channel(world, guild, "Town Hall", GUILD_STAGE_VOICE, 1)
     _channel(world, guild, "Backstage", GUILD_STAGE_VOICE, 2)
     guild.system_channel_id = next(iter(guild.channels))
-    return world
+    return guild
+
+
+def _person(world: World, guild: Guild, username: str) -> User:
+    """The same person in every demo guild: a new user the first time, a new membership after."""
+    existing = next((u for u in world.users.values() if u.username == username), None)
+    if existing is None:
+        return world.add_user(guild, username)
+    guild.members[existing.id] = Member(guild.id, existing.id)
+    return existing
 
 
 def _guild(world: World, name: str, bot_permissions: int) -> Guild:

@@ -10,12 +10,16 @@ from typing import Any
 from aiohttp import web
 
 from sandbox import control
+from sandbox.automation import Automations
 from sandbox.gateway import Gateway
-from sandbox.http import Faults, RateLimiter, RequestRecord, api_middleware
+from sandbox.http import SANDBOX, Faults, RequestRecord, api_middleware
 from sandbox.interactions import Interaction, Interactions
+from sandbox.models import Guild
 from sandbox.people import People
+from sandbox.rate_limits import RateLimiter
 from sandbox.rest import add_routes
 from sandbox.seed import new_world
+from sandbox.switches import Switches
 
 log = logging.getLogger(__name__)
 HOST = "127.0.0.1"  # never anything else: the sandbox is for this machine only
@@ -26,8 +30,11 @@ class Sandbox:
 
     def __init__(self, seed: str = "demo", *, port: int = 0, validate: bool = True, voice: bool = True,
                  rate_limits: dict[str, tuple[int, float]] | None = None, listeners: int = 50,
-                 workdir: Path | None = None) -> None:
-        self.world = new_world(seed, listeners=listeners)
+                 workdir: Path | None = None, stage_starts_event: bool = False,
+                 stage_end_returns_speakers: bool = False, guilds: int = 1) -> None:
+        self.world = new_world(seed, listeners=listeners, guilds=guilds)
+        self.world.switches = Switches(stage_starts_event, stage_end_returns_speakers)
+        self.automations = Automations(self.world)
         self.port = port
         self.contract = _contract() if validate else None
         self.gateway_violations: list[dict[str, str]] = []
@@ -50,7 +57,7 @@ class Sandbox:
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self) -> "Sandbox":
         app = web.Application(middlewares=[control.control_errors, api_middleware], client_max_size=32 * 2**20)
-        app["sandbox"] = self
+        app[SANDBOX] = self
         add_routes(app)
         app.add_routes(control.routes)
         app.router.add_get("/gateway", self.gateway.handle)
@@ -74,11 +81,13 @@ class Sandbox:
         self.voice = VoiceServer(self.tls, host=HOST)
         await self.voice.start()
         self.gateway.voice = self.voice
+        self.voice.watch(self.world)  # Discord's rules that follow the world: 4014 on leaving, 4022, DAVE
         self.voice.on_change = self.notify
         directory = self.workdir or Path(tempfile.mkdtemp(prefix="podium-sandbox-"))
         self.ca_path = self.tls.write_ca(directory / "sandbox-ca.pem")
 
     async def stop(self) -> None:
+        self.automations.close()
         await self.gateway.disconnect_all(1001)
         if self.voice is not None:
             await self.voice.stop()
@@ -174,10 +183,10 @@ class Sandbox:
         return result
 
     # -- inspection ---------------------------------------------------------------------------------
-    def state(self) -> dict[str, Any]:
+    def state(self, only: Guild | None = None) -> dict[str, Any]:
         world = self.world
         guilds = []
-        for guild in world.guilds.values():
+        for guild in ([only] if only is not None else world.guilds.values()):
             guilds.append({
                 "id": str(guild.id), "name": guild.name, "owner_id": str(guild.owner_id),
                 "roles": [r.to_json() for r in guild.roles.values()],
@@ -207,8 +216,9 @@ def _contract() -> Any:
     return Contract()
 
 
-async def serve(seed: str, port: int, env_file: Path | None, *, listeners: int = 50, validate: bool = True) -> None:
-    async with Sandbox(seed, port=port, listeners=listeners, validate=validate) as sandbox:
+async def serve(seed: str, port: int, env_file: Path | None, *, listeners: int = 50, validate: bool = True,
+                guilds: int = 1) -> None:
+    async with Sandbox(seed, port=port, listeners=listeners, validate=validate, guilds=guilds) as sandbox:
         lines = [f"{k}={v}" for k, v in sandbox.env().items()]
         if env_file is not None:
             env_file.write_text("\n".join(lines) + "\n")

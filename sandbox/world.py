@@ -6,6 +6,7 @@ control API both mutate the world only through these methods, so the rules live 
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any, Callable, Iterable
 
 from sandbox import permissions as P
@@ -15,6 +16,7 @@ from sandbox.models import (
     DM, GUILD_STAGE_VOICE, Channel, Command, Guild, Member, Message, Role, ScheduledEvent, StageInstance, User,
     VoiceState, now, snowflake,
 )
+from sandbox.switches import Switches
 
 Listener = Callable[[str, dict[str, Any], "int | None"], None]
 
@@ -33,6 +35,7 @@ class World:
         self.bot: User | None = None
         self.application_id: int = 0
         self.token: str = ""
+        self.switches = Switches()
         self._listeners: list[Listener] = []
 
     # -- dispatch -------------------------------------------------------------------------------------
@@ -99,12 +102,25 @@ class World:
         member = self.member(guild, user_id)
         return P.channel_permissions(
             self.guild_permissions(guild, user_id), guild_id=guild.id, member_id=user_id,
-            member_roles=member.roles, overwrites=channel.overwrites,
+            member_roles=member.roles, overwrites=channel.overwrites, voice=channel.is_voice,
         )
 
     def require(self, user_id: int, need: int, *, guild: Guild, channel: Channel | None = None) -> None:
         have = self.permissions_in(channel, user_id) if channel else self.guild_permissions(guild, user_id)
         if have & need != need:
+            raise DiscordError.missing_permissions()
+
+    def holds_manage_roles_overwrite(self, guild: Guild, channel: Channel, user_id: int) -> bool:
+        """Whether a channel overwrite (the member's own or one of their roles') allows Manage Roles there."""
+        targets = [user_id, *self.member(guild, user_id).roles]
+        return any(channel.overwrites.get(t, (0, 0, 0))[1] & P.MANAGE_ROLES for t in targets)
+
+    def require_may_write_manage_roles(self, guild: Guild, channel: Channel, user_id: int, bits: int) -> None:
+        """change-log § Change to Permission Checking when Creating Channels: "Setting MANAGE_ROLES permission in
+        channel overwrites is only possible for guild administrators or users with MANAGE_ROLES as a permission
+        overwrite in the channel" (topics/permissions, resources/channel § Edit Channel Permissions)."""
+        if bits & P.MANAGE_ROLES and not self.guild_permissions(guild, user_id) & P.ADMINISTRATOR \
+                and not self.holds_manage_roles_overwrite(guild, channel, user_id):
             raise DiscordError.missing_permissions()
 
     def top_role_position(self, guild: Guild, user_id: int) -> int:
@@ -149,6 +165,22 @@ class World:
             if role.id in member.roles:
                 member.roles.remove(role.id)
         self.emit("GUILD_ROLE_DELETE", {"guild_id": str(guild.id), "role_id": str(role.id)}, guild.id)
+
+    def set_role_permissions(self, guild: Guild, role: Role, permissions: int) -> None:
+        role.permissions = permissions
+        self.emit("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_json()}, guild.id)
+
+    def delete_channel(self, guild: Guild, channel: Channel) -> None:
+        """An admin deletes a channel. A stage's instance ends with it (STAGE_INSTANCE_DELETE, completing its
+        event as ending a stage does) and everyone in it is disconnected (VOICE_STATE_UPDATE, channel null),
+        then CHANNEL_DELETE (the docs give no order; this one lets a client see the stage end first)."""
+        for instance in [si for si in guild.stage_instances.values() if si.channel_id == channel.id]:
+            self.delete_stage_instance(guild, instance)
+        for state in [vs for vs in guild.voice_states.values() if vs.channel_id == channel.id]:
+            self._set_channel(guild, state.user_id, None)
+        del guild.channels[channel.id]
+        del self.channels[channel.id]
+        self.emit("CHANNEL_DELETE", channel.to_json(), guild.id)
 
     def set_member_roles(self, guild: Guild, user_id: int, roles: list[int]) -> None:
         member = self.member(guild, user_id)
@@ -234,13 +266,17 @@ class World:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
         return state
 
-    def set_hand(self, guild: Guild, user_id: int, raised: bool) -> VoiceState:
-        """The member's own request to speak (only on a stage, only from the audience)."""
+    def set_hand(self, guild: Guild, user_id: int, raised: bool, at: datetime | None = None) -> VoiceState:
+        """The member's own request to speak (only on a stage, only from the audience), made now or at `at`.
+
+        resources/voice § Modify Current User Voice State: REQUEST_TO_SPEAK is needed to request, never to
+        clear; the timestamp may be "any present or future time" and is kept as sent.
+        """
         state = self._stage_state(guild, user_id, None)
         channel = self.channels[state.channel_id or 0]
         if raised and not self.permissions_in(channel, user_id) & P.REQUEST_TO_SPEAK:
             raise DiscordError.missing_permissions()
-        state.request_to_speak_timestamp = now() if raised else None
+        state.request_to_speak_timestamp = (at or now()) if raised else None
         self._emit_voice(guild, state)
         return state
 
@@ -253,10 +289,10 @@ class World:
         """
         state = self._stage_state(guild, user_id, channel_id)
         channel = self.channels[state.channel_id or 0]
-        if actor_id != user_id or not suppress:
-            # Unsuppressing oneself also needs the moderator rights (a member raises a hand instead).
-            if self.permissions_in(channel, actor_id) & P.STAGE_MODERATOR != P.STAGE_MODERATOR:
-                raise DiscordError.missing_permissions()
+        # resources/voice § Modify User Voice State / Modify Current User Voice State: Mute Members, and nothing
+        # else, for anyone else's suppress and for unsuppressing oneself; one may always suppress oneself.
+        if (actor_id != user_id or not suppress) and not self.permissions_in(channel, actor_id) & P.MUTE_MEMBERS:
+            raise DiscordError.missing_permissions()
         user = self.users[user_id]
         if suppress:
             state.suppress = True
@@ -281,12 +317,22 @@ class World:
         self._emit_voice(guild, state)
         return state
 
-    def disconnect(self, guild: Guild, actor_id: int, user_id: int) -> None:
+    def move_member(self, guild: Guild, actor_id: int, user_id: int, channel: Channel | None) -> None:
+        """Someone drags a member to another voice channel, or disconnects them (channel None).
+
+        resources/guild § Modify Guild Member: channel_id needs MOVE_MEMBERS and moves a member "if they are
+        connected to voice" (40032 otherwise); the mover needs Connect to the destination.
+        """
         state = guild.voice_states.get(user_id)
         if state is None or state.channel_id is None:
-            return
-        self.require(actor_id, P.MOVE_MEMBERS, guild=guild, channel=self.channels[state.channel_id])
-        self._set_channel(guild, user_id, None)
+            raise DiscordError(400, 40032, "Target user is not connected to voice")
+        if channel is None:
+            self.require(actor_id, P.MOVE_MEMBERS, guild=guild, channel=self.channels[state.channel_id])
+        else:
+            if not channel.is_voice:
+                raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+            self.require(actor_id, P.MOVE_MEMBERS | P.CONNECT, guild=guild, channel=channel)
+        self._set_channel(guild, user_id, channel)
 
     # -- stage instances and scheduled events -----------------------------------------------------------------
     def create_stage_instance(self, guild: Guild, channel: Channel, topic: str, privacy_level: int,
@@ -298,7 +344,7 @@ class World:
         instance = StageInstance(snowflake(), guild.id, channel.id, topic, privacy_level, event_id)
         guild.stage_instances[instance.id] = instance
         self.emit("STAGE_INSTANCE_CREATE", instance.to_json(), guild.id)
-        if event_id is not None:
+        if event_id is not None and self.switches.stage_starts_event:
             event = guild.scheduled_events.get(event_id)
             if event and event.status == 1:
                 self.set_event_status(guild, event, 2)
@@ -307,6 +353,11 @@ class World:
     def delete_stage_instance(self, guild: Guild, instance: StageInstance) -> None:
         del guild.stage_instances[instance.id]
         self.emit("STAGE_INSTANCE_DELETE", instance.to_json(), guild.id)
+        if self.switches.stage_end_returns_speakers:
+            for state in list(guild.voice_states.values()):
+                if state.channel_id == instance.channel_id and not state.suppress:
+                    state.suppress, state.request_to_speak_timestamp = True, None
+                    self._emit_voice(guild, state)
         # Ending the stage completes the scheduled event it was started for.
         for event in list(guild.scheduled_events.values()):
             if event.channel_id == instance.channel_id and event.status == 2:

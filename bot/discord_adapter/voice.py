@@ -57,6 +57,9 @@ class CueVoiceClient(discord.VoiceClient):
 class StageVoice:
     def __init__(self, discord_adapter: DiscordAdapter) -> None:
         self.discord = discord_adapter
+        # The connection Podium made, per guild. discord.py forgets its voice clients when a new gateway session
+        # starts (READY clears its cache) but leaves them connected, so guild.voice_client alone can miss one.
+        self._made: dict[int, CueVoiceClient] = {}
 
     def missing_rights(self, guild_id: int, channel_id: int) -> list[str]:
         return self.discord.missing_in_stage(guild_id, channel_id, VOICE_PERMISSIONS)
@@ -88,6 +91,7 @@ class StageVoice:
         # Deafened: Podium never listens. discord.py retries the handshake itself within `timeout`.
         client = await channel.connect(cls=CueVoiceClient, timeout=timeout, reconnect=True, self_deaf=True)
         assert isinstance(client, CueVoiceClient)
+        self._made[guild_id] = client
         return client
 
     async def become_speaker(self, client: CueVoiceClient) -> None:
@@ -130,13 +134,15 @@ class StageVoice:
     async def leave(self, guild_id: int, channel_id: int | None = None) -> None:
         """Disconnect from the guild's stage (only that stage if given). Never raises."""
         guild = self.discord.bot.get_guild(guild_id)
-        client = guild.voice_client if guild is not None else None
-        if not isinstance(client, CueVoiceClient):
-            return
-        if channel_id is not None and (client.channel is None or client.channel.id != channel_id):
-            return
-        try:
-            await asyncio.wait_for(client.disconnect(force=True), 5.0)
-        except Exception:
-            log.warning("guild %s: could not leave voice cleanly", guild_id, exc_info=True)
-            client.cleanup()
+        known = guild.voice_client if guild is not None else None
+        # Also the one discord.py forgot: left connected, its keep-alive thread outlives the event loop.
+        for client in {c for c in (known, self._made.get(guild_id)) if isinstance(c, CueVoiceClient)}:
+            if channel_id is not None and (client.channel is None or client.channel.id != channel_id):
+                continue
+            if self._made.get(guild_id) is client:
+                del self._made[guild_id]
+            try:
+                await asyncio.wait_for(client.disconnect(force=True), 5.0)
+            except Exception:
+                log.warning("guild %s: could not leave voice cleanly", guild_id, exc_info=True)
+                client.cleanup()

@@ -7,6 +7,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeGuard, TypeVar
 
 from sqlite_utils import Database
 
@@ -15,6 +16,8 @@ from bot.core.hands import Hand
 from bot.core.live import StagePolicy
 from bot.store import audit as audit_repo
 from bot.store.codec import from_text, to_text
+
+E = TypeVar("E")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,29 +118,34 @@ def write(db: Database, room_id: int, records: Iterable[fx.Effect], presence: It
     conn = db.conn
     # Consecutive records of one kind go in one executemany: order is kept, and a burst costs per row, not per
     # statement.
-    for kind, run in itertools.groupby(records, key=type):
+    for _, run in itertools.groupby(records, key=type):
         group = list(run)
-        if kind is fx.SaveHand:
+        if _run_of(group, fx.SaveHand):
             conn.executemany(_SAVE_HAND, [
                 (room_id, r.hand.user_id, r.hand.source, r.hand.note, to_text(r.hand.raised_at),
                  to_text(r.hand.raised_at), r.hand.seq, r.hand.tier, int(r.hand.first_time))
-                for r in group])  # type: ignore[attr-defined]
-        elif kind is fx.CloseHand:
+                for r in group])
+        elif _run_of(group, fx.CloseHand):
             conn.executemany("UPDATE live_hands SET status = ?, closed_at = ? WHERE room_id = ? AND user_id = ? "
                              "AND status = 'open'",
-                             [(r.outcome, to_text(r.at), room_id, r.user_id) for r in group])  # type: ignore[attr-defined]
-        elif kind is fx.TurnStarted:
+                             [(r.outcome, to_text(r.at), room_id, r.user_id) for r in group])
+        elif _run_of(group, fx.TurnStarted):
             for r in group:
                 conn.execute("INSERT OR IGNORE INTO live_turns (room_id, user_id, started_at) VALUES (?, ?, ?)",
-                             [room_id, r.user_id, to_text(r.at)])  # type: ignore[attr-defined]
+                             [room_id, r.user_id, to_text(r.at)])
                 conn.execute("INSERT OR IGNORE INTO room_speakers (room_id, user_id) VALUES (?, ?)",
-                             [room_id, r.user_id])  # type: ignore[attr-defined]
-        elif kind is fx.TurnEnded:
+                             [room_id, r.user_id])
+        elif _run_of(group, fx.TurnEnded):
             conn.executemany("UPDATE live_turns SET ended_at = ?, reason = ? WHERE room_id = ? AND user_id = ? "
                              "AND ended_at IS NULL",
-                             [(to_text(r.at), r.reason, room_id, r.user_id) for r in group])  # type: ignore[attr-defined]
-        elif kind is fx.Audit:
-            audit_repo.record_room(db, room_id, group)  # type: ignore[arg-type]
+                             [(to_text(r.at), r.reason, room_id, r.user_id) for r in group])
+        elif _run_of(group, fx.Audit):
+            audit_repo.record_room(db, room_id, group)
+
+
+def _run_of(group: list[fx.Effect], kind: type[E]) -> TypeGuard[list[E]]:
+    """A run from groupby(key=type) holds one type: its first record says which (and types the whole run)."""
+    return type(group[0]) is kind
 
 
 _SAVE_HAND = """INSERT INTO live_hands (room_id, user_id, source, note, raised_at, order_at, seq, tier, first_time)
@@ -149,7 +157,7 @@ _SAVE_HAND = """INSERT INTO live_hands (room_id, user_id, source, note, raised_a
 
 def hands(db: Database, room_id: int) -> list[tuple[int, str, str]]:
     """(user_id, status, note) of every hand in the room, oldest first."""
-    return [tuple(row) for row in db.execute(  # type: ignore[misc]
+    return [(user_id, status, note) for user_id, status, note in db.execute(
         "SELECT user_id, status, note FROM live_hands WHERE room_id = ? ORDER BY id", [room_id])]
 
 

@@ -283,3 +283,16 @@ def m006_one_audit(db: Database) -> None:
     CREATE INDEX audit_guild ON audit (guild_id, id);
     CREATE INDEX audit_room ON audit (room_id, id)
     """)
+
+
+@migrations()
+def m007_command_sync(db: Database) -> None:
+    """What was last synced to Discord, per scope ('global' or a dev guild's id): the sha256 of the command tree's
+    payload (bot.command_sync). Podium syncs at start-up only when its commands changed."""
+    _run(db, f"""
+    CREATE TABLE command_sync (
+        scope     TEXT PRIMARY KEY,
+        digest    TEXT NOT NULL,
+        synced_at TEXT NOT NULL DEFAULT {_NOW}
+    )
+    """)

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import enum
 import functools
+import sys
 from pathlib import Path
 
 import discord
 from discord.oggparse import OggError, OggStream
 
-# bot/voice/cues.py -> the repository root, where data/ lives (independent of the working directory).
-CUES_DIR = Path(__file__).resolve().parents[2] / "data" / "cues"
+
+
+def _cues_dir() -> Path:
+    """data/cues/ of the source tree (a checkout, `pip install -e`), else where the wheel installs the same files
+    (setup.cfg's data_files: share/podium/cues under the environment's prefix). Never the working directory."""
+    source = Path(__file__).resolve().parents[2] / "data" / "cues"
+    return source if source.is_dir() else Path(sys.prefix) / "share" / "podium" / "cues"
+
+
+CUES_DIR = _cues_dir()
 
 FRAME_SAMPLES = 960  # 20 ms at 48 kHz: what discord.py sends per read() and per RTP packet
 

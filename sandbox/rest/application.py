@@ -73,6 +73,24 @@ async def list_commands(request: web.Request) -> web.Response:
     return json_response([c.to_json() for c in world.commands.get(scope, {}).values()])
 
 
+@routes.post(API_PREFIX + "/applications/{application_id}/commands")
+@routes.post(API_PREFIX + "/applications/{application_id}/guilds/{guild_id}/commands")
+async def create_command(request: web.Request) -> web.Response:
+    """interactions/application-commands § Create Guild Application Command: a name already used in that
+    scope is overwritten (200); a new one is 201."""
+    world = sandbox_of(request).world
+    scope = _scope(request)
+    data = await read_body(request) or {}
+    commands = world.commands.setdefault(scope, {})
+    old = commands.get(data.get("name", ""))
+    if old is None and sum(1 for c in commands.values() if c.type == int(data.get("type", 1))) >= 100:
+        raise DiscordError(400, 30032, "Maximum number of application commands reached (100)")
+    command = Command(id=old.id if old else snowflake(), application_id=world.application_id, guild_id=scope,
+                      data=data, version=snowflake())
+    commands[command.name] = command
+    return json_response(command.to_json(), 200 if old else 201)
+
+
 @routes.put(API_PREFIX + "/applications/{application_id}/commands")
 @routes.put(API_PREFIX + "/applications/{application_id}/guilds/{guild_id}/commands")
 async def bulk_overwrite_commands(request: web.Request) -> web.Response:

@@ -7,8 +7,10 @@ from aiohttp import web
 
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
-from sandbox.http import API_PREFIX, json_response, no_content, read_body, sandbox_of, snowflake_param
-from sandbox.models import DM, GUILD_TEXT, Channel, Guild, Message, now, numbered, snowflake
+from sandbox.message_rules import checked_components, echoed_embeds
+from sandbox.http import (API_PREFIX, FILES, json_response, limit_param, no_content, read_body, sandbox_of,
+                          snowflake_param)
+from sandbox.models import DM, GUILD_STAGE_VOICE, GUILD_TEXT, Channel, Message, now, numbered, snowflake
 from sandbox.world import World
 
 routes = web.RouteTableDef()
@@ -41,15 +43,16 @@ def message_from_body(body: dict[str, Any], **fields: Any) -> Message:
         raise DiscordError(400, 50006, "Cannot send an empty message")
     if len(body.get("content") or "") > 2000:
         raise DiscordError.invalid_form("content", "Must be 2000 or fewer in length.", "BASE_TYPE_MAX_LENGTH")
-    return Message(id=snowflake(), content=body.get("content") or "", embeds=body.get("embeds") or [],
-                   components=numbered(body.get("components") or []), flags=int(body.get("flags") or 0), **fields)
+    flags = int(body.get("flags") or 0)
+    return Message(id=snowflake(), content=body.get("content") or "", embeds=echoed_embeds(body.get("embeds")),
+                   components=numbered(checked_components(body.get("components"), flags)), flags=flags, **fields)
 
 
 def attachments_for(request: web.Request) -> list[dict[str, Any]]:
     return [{"id": str(snowflake()), "filename": f["filename"], "size": f["size"],
              "url": f"https://cdn.sandbox.invalid/{f['filename']}",
              "proxy_url": f"https://cdn.sandbox.invalid/{f['filename']}", "content": f["content"]}
-            for f in request.get("files", [])]
+            for f in request.get(FILES, [])]
 
 
 def public_attachments(message: Message) -> list[dict[str, Any]]:
@@ -63,6 +66,10 @@ def message_json(world: World, message: Message) -> dict[str, Any]:
 
 
 def edit_message(world: World, message: Message, body: dict[str, Any]) -> Message:
+    if body.get("embeds") is not None:
+        body = body | {"embeds": echoed_embeds(body["embeds"])}
+    if body.get("components") is not None:
+        body = body | {"components": checked_components(body["components"], int(body.get("flags") or message.flags))}
     for key in EDITABLE:
         if key in body and body[key] is not None and key != "attachments":
             value = int(body[key]) if key == "flags" else numbered(body[key]) if key == "components" else body[key]
@@ -80,6 +87,69 @@ async def get_channel(request: web.Request) -> web.Response:
     if channel.type != DM and not world.permissions_in(channel, _bot_id(world)) & P.VIEW_CHANNEL:
         raise DiscordError.missing_access()
     return json_response(channel.to_json(users=world.users))
+
+
+@routes.patch(API_PREFIX + "/channels/{channel_id}")
+async def modify_channel(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
+    channel = _channel(request)
+    if channel.type == DM:
+        raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+    _require_in(world, channel, P.VIEW_CHANNEL | P.MANAGE_CHANNELS)
+    body = await read_body(request) or {}
+    # resources/channel § Modify Channel, Json Params (Guild channel): the bounds of each field.
+    if "name" in body:
+        _bounded_length("name", body["name"], 1, 100)
+        channel.name = body["name"]
+    if "topic" in body and channel.type == GUILD_TEXT:
+        _bounded_length("topic", body["topic"] or "", 0, 1024)
+        channel.topic = body["topic"]
+    if body.get("position") is not None:
+        channel.position = int(body["position"])
+    if channel.is_voice and body.get("user_limit") is not None:
+        most = 10000 if channel.type == GUILD_STAGE_VOICE else 99
+        if not 0 <= int(body["user_limit"]) <= most:
+            raise DiscordError.invalid_form("user_limit", f"Int value should be less than or equal to {most}.",
+                                            "NUMBER_TYPE_MAX")
+        channel.user_limit = int(body["user_limit"])
+    if channel.is_voice and body.get("bitrate") is not None:
+        if int(body["bitrate"]) < 8000:
+            raise DiscordError.invalid_form("bitrate", "Int value should be greater than or equal to 8000.",
+                                            "NUMBER_TYPE_MIN")
+        channel.bitrate = int(body["bitrate"])
+    world.emit("CHANNEL_UPDATE", channel.to_json(), channel.guild_id)
+    return json_response(channel.to_json())
+
+
+def _bounded_length(field: str, value: object, least: int, most: int) -> None:
+    if not isinstance(value, str) or not least <= len(value) <= most:
+        raise DiscordError.invalid_form(field, f"Must be between {least} and {most} in length.",
+                                        "BASE_TYPE_BAD_LENGTH")
+
+
+@routes.get(API_PREFIX + "/channels/{channel_id}/messages")
+async def list_messages(request: web.Request) -> web.Response:
+    """resources/message § Get Channel Messages: newest first; before, after and around pick the page."""
+    world = sandbox_of(request).world
+    channel = _channel(request)
+    _require_in(world, channel, P.VIEW_CHANNEL | (P.CONNECT if channel.is_voice else 0))
+    limit = limit_param(request, default=50, most=100)
+    if channel.type != DM and not world.permissions_in(channel, _bot_id(world)) & P.READ_MESSAGE_HISTORY:
+        return json_response([])  # "If the current user is missing READ_MESSAGE_HISTORY ... no messages"
+    history = sorted((m for m in world.channel_messages(channel.id) if not m.ephemeral), key=lambda m: m.id)
+    query = request.query
+    if "around" in query:
+        around = int(query["around"])
+        middle = next((i for i, m in enumerate(history) if m.id >= around), len(history))
+        start = max(0, min(middle - limit // 2, len(history) - limit))
+        page = history[start:start + limit]
+    elif "before" in query:
+        page = [m for m in history if m.id < int(query["before"])][-limit:]
+    elif "after" in query:
+        page = [m for m in history if m.id > int(query["after"])][:limit]
+    else:
+        page = history[-limit:]
+    return json_response([message_json(world, m) for m in reversed(page)])
 
 
 @routes.post(API_PREFIX + "/channels/{channel_id}/messages")
@@ -164,19 +234,14 @@ async def put_overwrite(request: web.Request) -> web.Response:
     # a bot that denies @everyone a bit there can still set that bit for others.
     parent = world.channels.get(channel.parent_id) if channel.parent_id else None
     have = world.permissions_in(parent, bot_id) if parent else world.guild_permissions(guild, bot_id)
-    if (allow | deny) & ~have and not _manage_roles_overwrite(world, guild, channel, bot_id):
+    if (allow | deny) & ~have and not world.holds_manage_roles_overwrite(guild, channel, bot_id):
         raise DiscordError.missing_permissions()
+    world.require_may_write_manage_roles(guild, channel, bot_id, allow | deny)
     target = snowflake_param(request, "overwrite_id")
     if (kind == 0 and target not in guild.roles) or (kind == 1 and target not in guild.members):
         raise DiscordError.unknown("Role" if kind == 0 else "Member")
     world.set_overwrite(channel, target, kind, allow, deny)
     return no_content()
-
-
-def _manage_roles_overwrite(world: World, guild: Guild, channel: Channel, user_id: int) -> bool:
-    """Whether a channel overwrite (the member's own or one of their roles') allows Manage Roles."""
-    targets = [user_id, *world.member(guild, user_id).roles]
-    return any(channel.overwrites.get(t, (0, 0, 0))[1] & P.MANAGE_ROLES for t in targets)
 
 
 @routes.delete(API_PREFIX + "/channels/{channel_id}/permissions/{overwrite_id}")
@@ -200,9 +265,10 @@ async def create_thread(request: web.Request) -> web.Response:
     thread = Channel(id=snowflake(), type=kind, name=str(body.get("name", "thread"))[:100],
                      guild_id=parent.guild_id, parent_id=parent.id)
     world.channels[thread.id] = thread
-    data = thread.to_json() | {"owner_id": str(_bot_id(world)), "member_count": 1, "message_count": 0, "total_message_sent": 0,
-                               "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                                   "archive_timestamp": now().isoformat(), "locked": False}}
+    metadata = {"archived": False, "auto_archive_duration": 1440, "archive_timestamp": now().isoformat(),
+                "locked": False}
+    data = thread.to_json() | {"owner_id": str(_bot_id(world)), "member_count": 1, "message_count": 0,
+                               "total_message_sent": 0, "thread_metadata": metadata}
     return json_response(data, 201)
 
 

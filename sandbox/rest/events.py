@@ -9,10 +9,18 @@ from aiohttp import web
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
 from sandbox.http import API_PREFIX, json_response, no_content, read_body, sandbox_of, snowflake_param
-from sandbox.models import ENTITY_EXTERNAL, GUILD_STAGE_VOICE, VOICE_TYPES, Guild, ScheduledEvent, now, snowflake
+from sandbox.models import (
+    ENTITY_EXTERNAL, ENTITY_STAGE, EVENT_ACTIVE, EVENT_SCHEDULED, GUILD_STAGE_VOICE, VOICE_TYPES, Guild,
+    ScheduledEvent, now, snowflake,
+)
 from sandbox.world import World
 
 routes = web.RouteTableDef()
+
+
+def event_json(world: World, event: ScheduledEvent) -> dict[str, Any]:
+    """resources/guild-scheduled-event § Guild Scheduled Event Object: REST answers carry the `creator` user."""
+    return event.to_json(rest=True) | {"creator": world.users[event.creator_id].to_json()}
 
 
 def _guild(request: web.Request) -> Guild:
@@ -50,24 +58,46 @@ def _bot(world: World) -> int:
     return world.bot.id
 
 
-def _require_event_rights(world: World, guild: Guild, event: ScheduledEvent | None, channel_id: int | None) -> None:
-    # Since February 2026 bots need Create Events to create; Manage Events covers any event.
-    have = world.guild_permissions(guild, _bot(world))
-    own = event is None or event.creator_id == _bot(world)
-    if not (have & P.MANAGE_EVENTS or (own and have & P.CREATE_EVENTS)):
-        raise DiscordError.missing_permissions()
-    if channel_id is not None:
+# resources/guild-scheduled-event § Create Guild Scheduled Event: "A guild can have a maximum of 100 events with
+# SCHEDULED or ACTIVE status at any time."
+MAX_UNCOMPLETED_EVENTS = 100
+
+
+def require_event_rights(world: World, guild: Guild, actor_id: int, event: ScheduledEvent | None,
+                         entity_type: int, channel_id: int | None) -> None:
+    """resources/guild-scheduled-event § Guild Scheduled Event Permissions Requirements: computed in the event's
+    channel (guild-level for an external event). Creating needs CREATE_EVENTS (Manage Events alone no longer
+    suffices since 2026-02-23, change-log § Permission Changes Going into Effect February 2026); editing or
+    deleting one's own event needs either, anyone else's MANAGE_EVENTS."""
+    if entity_type == ENTITY_EXTERNAL or channel_id is None:
+        have, need = world.guild_permissions(guild, actor_id), 0
+    else:
         channel = world.channel(channel_id, guild)
-        need = P.VIEW_CHANNEL | P.CONNECT
-        if channel.type == GUILD_STAGE_VOICE:
-            need |= P.MUTE_MEMBERS | P.MOVE_MEMBERS | P.MANAGE_CHANNELS
-        world.require(_bot(world), need, guild=guild, channel=channel)
+        have = world.permissions_in(channel, actor_id)
+        need = (P.MANAGE_CHANNELS | P.MUTE_MEMBERS | P.MOVE_MEMBERS if entity_type == ENTITY_STAGE
+                else P.VIEW_CHANNEL | P.CONNECT)
+    if event is None:
+        need |= P.CREATE_EVENTS
+    elif event.creator_id == actor_id:
+        if not have & (P.CREATE_EVENTS | P.MANAGE_EVENTS):
+            raise DiscordError.missing_permissions()
+    else:
+        need |= P.MANAGE_EVENTS
+    if have & need != need:
+        raise DiscordError.missing_permissions()
+
+
+def _require_room_for_another(guild: Guild) -> None:
+    uncompleted = sum(1 for e in guild.scheduled_events.values() if e.status in (EVENT_SCHEDULED, EVENT_ACTIVE))
+    if uncompleted >= MAX_UNCOMPLETED_EVENTS:
+        raise DiscordError(400, 30038, "Maximum number of uncompleted guild scheduled events reached (100)")
 
 
 @routes.get(API_PREFIX + "/guilds/{guild_id}/scheduled-events")
 async def list_events(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
     guild = _guild(request)
-    return json_response([e.to_json(rest=True) for e in guild.scheduled_events.values()])
+    return json_response([event_json(world, e) for e in guild.scheduled_events.values()])
 
 
 @routes.post(API_PREFIX + "/guilds/{guild_id}/scheduled-events")
@@ -87,7 +117,8 @@ async def create_event(request: web.Request) -> web.Response:
     elif entity_type != ENTITY_EXTERNAL:
         raise DiscordError.invalid_form("entity_type", "Value must be one of (1, 2, 3).", "BASE_TYPE_CHOICES")
     _check_fields(body | {"name": body.get("name")}, None)
-    _require_event_rights(world, guild, None, channel_id)
+    require_event_rights(world, guild, _bot(world), None, entity_type, channel_id)
+    _require_room_for_another(guild)
     end = _time(body, "scheduled_end_time") if body.get("scheduled_end_time") else None
     start = _time(body, "scheduled_start_time")
     if end is not None and end <= start:
@@ -101,13 +132,14 @@ async def create_event(request: web.Request) -> web.Response:
     )
     guild.scheduled_events[event.id] = event
     world.emit("GUILD_SCHEDULED_EVENT_CREATE", event.to_json(rest=False), guild.id)
-    return json_response(event.to_json(rest=True))
+    return json_response(event_json(world, event))
 
 
 @routes.get(API_PREFIX + "/guilds/{guild_id}/scheduled-events/{event_id}")
 async def get_event(request: web.Request) -> web.Response:
+    world = sandbox_of(request).world
     guild = _guild(request)
-    return json_response(_event(request, guild).to_json(rest=True))
+    return json_response(event_json(world, _event(request, guild)))
 
 
 @routes.patch(API_PREFIX + "/guilds/{guild_id}/scheduled-events/{event_id}")
@@ -116,7 +148,9 @@ async def modify_event(request: web.Request) -> web.Response:
     guild = _guild(request)
     event = _event(request, guild)
     body = await read_body(request) or {}
-    _require_event_rights(world, guild, event, int(body["channel_id"]) if body.get("channel_id") else None)
+    channel_id = int(body["channel_id"]) if body.get("channel_id") else event.channel_id
+    require_event_rights(world, guild, _bot(world), event, int(body.get("entity_type") or event.entity_type),
+                         channel_id)
     _check_fields(body, event)
     if "name" in body:
         event.name = body["name"]
@@ -129,7 +163,7 @@ async def modify_event(request: web.Request) -> web.Response:
     if body.get("channel_id"):
         event.channel_id = int(body["channel_id"])
     world.set_event_status(guild, event, int(body.get("status") or event.status))
-    return json_response(event.to_json(rest=True))
+    return json_response(event_json(world, event))
 
 
 @routes.delete(API_PREFIX + "/guilds/{guild_id}/scheduled-events/{event_id}")
@@ -137,7 +171,7 @@ async def delete_event(request: web.Request) -> web.Response:
     world = sandbox_of(request).world
     guild = _guild(request)
     event = _event(request, guild)
-    _require_event_rights(world, guild, event, None)
+    require_event_rights(world, guild, _bot(world), event, event.entity_type, event.channel_id)
     del guild.scheduled_events[event.id]
     world.emit("GUILD_SCHEDULED_EVENT_DELETE", event.to_json(rest=False), guild.id)
     return no_content()

@@ -1,14 +1,15 @@
 """Guilds: the guild, members (incl. voice disconnect), member roles, roles, channels, voice states."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from aiohttp import web
 
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
-from sandbox.http import API_PREFIX, json_response, no_content, read_body, sandbox_of, snowflake_param
-from sandbox.models import Guild
+from sandbox.http import (API_PREFIX, json_response, limit_param, no_content, read_body, sandbox_of,
+                          snowflake_param)
+from sandbox.models import Guild, now
 from sandbox.world import World
 
 routes = web.RouteTableDef()
@@ -31,13 +32,31 @@ def _bot(world: World) -> int:
 @routes.get(API_PREFIX + "/guilds/{guild_id}")
 async def get_guild(request: web.Request) -> web.Response:
     guild = _guild(request)
-    return json_response(guild.summary_json())
+    return json_response(guild_json(guild))
+
+
+def guild_json(guild: Guild) -> dict[str, object]:
+    """The REST guild object: the spec's GuildResponse requires these beside what GUILD_CREATE shares."""
+    return guild.summary_json() | {
+        "home_header": None, "region": "deprecated", "max_stage_video_channel_users": 50,
+        "nsfw": False, "premium_progress_bar_enabled": False}
 
 
 @routes.get(API_PREFIX + "/guilds/{guild_id}/channels")
 async def get_channels(request: web.Request) -> web.Response:
     guild = _guild(request)
     return json_response([c.to_json() for c in guild.channels.values()])
+
+
+@routes.get(API_PREFIX + "/guilds/{guild_id}/members")
+async def list_members(request: web.Request) -> web.Response:
+    """resources/guild § List Guild Members: by user id, after `after`, at most `limit` (1-1000, default 1)."""
+    world = sandbox_of(request).world
+    guild = _guild(request)
+    limit = limit_param(request, default=1, most=1000)
+    after = int(request.query.get("after", "0"))
+    ids = sorted(uid for uid in guild.members if uid > after)[:limit]
+    return json_response([world.member_json(guild, uid) for uid in ids])
 
 
 @routes.get(API_PREFIX + "/guilds/{guild_id}/members/{user_id}")
@@ -58,13 +77,8 @@ async def modify_member(request: web.Request) -> web.Response:
     body = await read_body(request) or {}
     bot = _bot(world)
     if "channel_id" in body:
-        if body["channel_id"] is None:
-            world.disconnect(guild, bot, user_id)
-        else:
-            target = world.channel(int(body["channel_id"]), guild)
-            world.require(bot, P.MOVE_MEMBERS, guild=guild, channel=target)
-            world.require(bot, P.CONNECT, guild=guild, channel=target)
-            world._set_channel(guild, user_id, target)
+        target = world.channel(int(body["channel_id"]), guild) if body["channel_id"] is not None else None
+        world.move_member(guild, bot, user_id, target)
     if "roles" in body and body["roles"] is not None:
         world.require(bot, P.MANAGE_ROLES, guild=guild)
         wanted = [int(r) for r in body["roles"]]
@@ -167,8 +181,27 @@ async def modify_voice_state(request: web.Request) -> web.Response:
     if "suppress" in body and body["suppress"] is not None:
         world.set_suppress(guild, bot, user_id, bool(body["suppress"]), channel_id)
     if own and "request_to_speak_timestamp" in body:
-        ts = body["request_to_speak_timestamp"]
-        if ts is not None:
-            datetime.fromisoformat(ts)
-        world.set_hand(guild, bot, ts is not None)
+        at = _request_to_speak_time(body["request_to_speak_timestamp"])
+        world.set_hand(guild, bot, at is not None, at)
     return no_content()
+
+
+# A client stamps "now" before sending it: a timestamp this much in the past still counts as the present.
+PRESENT_SKEW = timedelta(seconds=10)
+
+
+def _request_to_speak_time(value: object) -> datetime | None:
+    """resources/voice § Modify Current User Voice State: "any present or future time"; else a 50035."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise DiscordError.invalid_form("request_to_speak_timestamp", "Could not interpret the value as a "
+                                        "timestamp.", "DATE_TIME_TYPE_PARSE") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    if at < now() - PRESENT_SKEW:
+        raise DiscordError.invalid_form("request_to_speak_timestamp", "Must be the present or a future time.",
+                                        "BASE_TYPE_INVALID")
+    return at

@@ -45,8 +45,17 @@ def test_unusable_codes_say_why(code: InviteCode, message: str) -> None:
         check_redeemable(code, NOW)
 
 
-def test_usable_code_passes() -> None:
-    check_redeemable(_code(), NOW)
+@given(revoked=st.booleans(), uses_left=st.integers(min_value=-1, max_value=3),
+       expires_in_s=st.integers(min_value=-60, max_value=60))
+def test_a_code_is_accepted_exactly_while_unrevoked_unexpired_and_not_used_up(revoked: bool, uses_left: int,
+                                                                               expires_in_s: int) -> None:
+    code = _code(revoked=revoked, uses_left=uses_left, expires_at=NOW + timedelta(seconds=expires_in_s))
+    try:
+        check_redeemable(code, NOW)
+        accepted = True
+    except ValidationError:
+        accepted = False
+    assert accepted == (not revoked and uses_left > 0 and expires_in_s > 0)
 
 
 def test_uses_and_lifetimes() -> None:

@@ -49,7 +49,8 @@ async def test_moderators_get_a_private_thread_alert_when_the_queue_fills_and_ha
         return [m.content for t in threads for m in sandbox.world.channel_messages(t.id)]
 
     await sandbox.until(lambda: len(alerts()) == 1)
-    assert f"<@{uid(sandbox, 'carol')}>" in alerts()[0] and "\\*\\*bold" in alerts()[0]  # once: only when the queue goes from empty to not
+    # once: only when the queue goes from empty to not
+    assert f"<@{uid(sandbox, 'carol')}>" in alerts()[0] and "\\*\\*bold" in alerts()[0]
     reply = await control.person("alice").command("stage hands", state="off")
     assert "off" in reply.text, reply
     await control.person("erin").joins(STAGE)

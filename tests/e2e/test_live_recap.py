@@ -12,7 +12,8 @@ from tests.e2e.live_story import STAGE, guild, is_speaker, queue_is, uid
 
 async def test_the_recap_counts_listeners_hands_and_talking_time(sandbox: Sandbox, control: Control,
                                                                   podium: BotRun) -> None:
-    reply = await control.person("alice").command("room schedule", title="Ask me anything", start="in 2 hours", stage=STAGE)
+    reply = await control.person("alice").command("room schedule", title="Ask me anything", start="in 2 hours",
+                                                  stage=STAGE)
     rid = int(re.search(r"#(\d+)", reply.first["content"]).group(1))  # type: ignore[union-attr]
     [event] = guild(sandbox).scheduled_events.values()
     for name in ("erin", "listener001", "listener002"):

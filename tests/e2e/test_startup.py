@@ -9,9 +9,9 @@ from sandbox import Sandbox
 from tests.e2e.harness import BotRun
 
 
-async def run_module(env: dict[str, str], timeout: float = 30) -> tuple[int, str]:
+async def run_module(env: dict[str, str], timeout: float = 30, module: str = "bot") -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", env={**os.environ, **env, "PYTHONWARNINGS": "ignore"},
+        sys.executable, "-m", module, env={**os.environ, **env, "PYTHONWARNINGS": "ignore"},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     _, stderr = await asyncio.wait_for(process.communicate(), timeout)
     return process.returncode or 0, stderr.decode()

@@ -6,7 +6,7 @@ from sandbox import permissions as P
 from sandbox.client import Control
 from tests.e2e.harness import BotRun
 from tests.e2e.test_rooms import STAGE, guild, schedule
-from tests.e2e.test_voice import TAIL, assert_silent, bot_state, cue, open_room, stage_id
+from tests.e2e.test_voice import FIRST_FRAMES_BEFORE_SPEAKING, TAIL, assert_silent, bot_state, cue, open_room, stage_id
 from bot.voice.cues import Cue
 
 
@@ -17,6 +17,7 @@ def cue_dms(sb: Sandbox, name: str = "alice") -> list:  # type: ignore[type-arg]
     return [m for m in sb.world.channel_messages(channel_id) if "audio cues" in m.content] if channel_id else []
 
 
+@FIRST_FRAMES_BEFORE_SPEAKING
 async def test_a_moderator_chimes_a_cue_and_others_cannot(sandbox: Sandbox, control: Control,
                                                           podium: BotRun) -> None:
     channel = stage_id(sandbox)
@@ -46,6 +47,7 @@ async def test_chime_needs_a_live_room(sandbox: Sandbox, control: Control, podiu
     assert await control.person("alice").autocomplete("stage chime", "room", "", cue="opening") == []
 
 
+@FIRST_FRAMES_BEFORE_SPEAKING
 async def test_cues_off_keeps_podium_off_the_stage_until_turned_on(sandbox: Sandbox, control: Control,
                                                                   podium: BotRun) -> None:
     channel = stage_id(sandbox)
@@ -94,6 +96,7 @@ async def test_without_speak_the_room_runs_and_the_host_is_told_once(sandbox: Sa
     await assert_silent(sandbox, stage.id, 0, seconds=0.3)
 
 
+@FIRST_FRAMES_BEFORE_SPEAKING
 async def test_two_live_rooms_share_the_servers_one_voice_connection(sandbox: Sandbox, control: Control,
                                                                       podium: BotRun) -> None:
     town_hall, backstage = stage_id(sandbox), stage_id(sandbox, "Backstage")

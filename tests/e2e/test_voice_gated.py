@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from bot.voice.cues import Cue
-from tests.e2e.test_voice import TAIL, assert_silent, bot_state, cue, open_room, stage_id
+from tests.e2e.test_voice import FIRST_FRAMES_BEFORE_SPEAKING, TAIL, assert_silent, bot_state, cue, open_room, stage_id
 
 
+@FIRST_FRAMES_BEFORE_SPEAKING
 async def test_podium_speaks_in_an_invite_only_room(sandbox, control, podium) -> None:  # type: ignore[no-untyped-def]
     channel = stage_id(sandbox)
     await open_room(control, sandbox, access="invite")

@@ -8,9 +8,10 @@ from sandbox import Sandbox
 from sandbox.client import Control
 from tests.e2e.harness import BotRun
 from tests.e2e.live_story import STAGE, is_speaker, live_room, uid, voice
-from tests.e2e.test_voice import TAIL, cue, stage_id
+from tests.e2e.test_voice import FIRST_FRAMES_BEFORE_SPEAKING, TAIL, cue, stage_id
 
 
+@FIRST_FRAMES_BEFORE_SPEAKING
 async def test_the_turn_limit_is_heard_on_the_stage(sandbox: Sandbox, control: Control, podium: BotRun) -> None:
     channel = stage_id(sandbox)
     rid = await live_room(control, podium)

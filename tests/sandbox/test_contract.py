@@ -74,3 +74,15 @@ def test_dispatches_are_checked_against_both_documents(contract: Contract) -> No
     assert "TYPING_START" in contract.uncovered
     report = contract.report()
     assert "STAGE_INSTANCE_CREATE" in report["events_checked"]
+
+
+def test_an_interactions_channel_may_carry_permissions_and_nothing_else_new() -> None:
+    from sandbox.contract import _documents
+
+    gateway = _documents()[2]
+    channels = [d["properties"]["channel"] for d in gateway["definitions"].values()
+                if d.get("properties", {}).get("channel", {}).get("description") == "The channel it was sent from"]
+    assert channels, "the interaction channel is no longer where relaxation 9 expects it"
+    for channel in channels:
+        assert channel["properties"]["permissions"]["type"] == "string"
+        assert channel["additionalProperties"] is False  # still closed to anything else

@@ -24,6 +24,7 @@ async def test_roles_overwrites_and_member_edits(sandbox: Sandbox, client: Clien
 
     stage = discord.utils.get(guild.stage_channels, name="Backstage")
     await stage.set_permissions(role, connect=True)
+    await stage.set_permissions(guild.me, connect=True)  # keeps Manage Roles there (Implicit Permissions)
     await stage.set_permissions(guild.default_role, connect=False)
     assert set(sandbox.world.channels[stage.id].overwrites) >= {role.id, guild.id}
     await stage.set_permissions(role, overwrite=None)
@@ -67,6 +68,7 @@ async def test_stage_instances_events_and_voice_states(sandbox: Sandbox, client:
     assert [u.id async for u in event.users()] == [sandbox.world.user("carol").id]
     await event.edit(name="AMA (renamed)")
     instance = await stage.create_instance(topic="AMA", scheduled_event=event)
+    await event.start()  # the bot's job (switch stage_starts_event is off by default)
     assert (await stage.fetch_instance()).id == instance.id
     await instance.edit(topic="AMA: round two")
     assert sandbox.world.guilds[guild.id].stage_instances[instance.id].topic == "AMA: round two"

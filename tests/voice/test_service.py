@@ -1,6 +1,7 @@
 """VoiceService's own logic (queue, back-off, telling the host once) with a stand-in for its Discord side.
 
-The Discord side itself (bot.discord_adapter.voice, discord.py's VoiceClient) is proven end to end in tests/e2e/test_voice*.
+The Discord side itself (bot.discord_adapter.voice, discord.py's VoiceClient) is proven end to end in
+tests/e2e/test_voice*.
 """
 from __future__ import annotations
 

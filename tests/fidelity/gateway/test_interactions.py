@@ -11,15 +11,6 @@ from sandbox import Sandbox
 from sandbox.client import Control
 from tests.fidelity.gateway.conftest import HikariBot
 
-# Found by hikari here, fixed on branch fid-rest (sandbox/http.py, sandbox/interactions.py): drop these markers
-# once it is merged.
-BUCKET_ON_CALLBACK = pytest.mark.xfail(
-    reason="fid-rest: the sandbox sends an X-RateLimit-Bucket on POST /interactions/{id}/{token}/callback, which "
-           "Discord does not (hikari logs 'unexpected bucket header')", strict=False)
-MODAL_COMPONENT_IDS = pytest.mark.xfail(
-    reason="fid-rest: a modal submit's components lack their numeric id (components/reference § Text Input "
-           "Interaction Response Structure); hikari cannot deserialise it", strict=False)
-
 Answer = Callable[[hikari.PartialInteraction], Awaitable[None]]
 
 
@@ -39,7 +30,6 @@ def answering(hikari_bot: HikariBot, answer: Answer) -> None:
     hikari_bot.bot.subscribe(hikari.InteractionCreateEvent, on_interaction)
 
 
-@BUCKET_ON_CALLBACK
 async def test_a_slash_command(sandbox: Sandbox, control: Control, with_room_command: HikariBot) -> None:
     async def answer(interaction: hikari.PartialInteraction) -> None:
         assert isinstance(interaction, hikari.CommandInteraction)
@@ -71,8 +61,6 @@ async def test_an_autocomplete(sandbox: Sandbox, control: Control, with_room_com
     assert event.interaction.command_name == "room" and event.interaction.user.username == "carol"
 
 
-@BUCKET_ON_CALLBACK
-@MODAL_COMPONENT_IDS
 async def test_a_button_then_a_modal_submit(sandbox: Sandbox, control: Control, hikari_bot: HikariBot) -> None:
     channel = sandbox.world.channel("announcements")
     row = hikari_bot.rest.build_message_action_row().add_interactive_button(

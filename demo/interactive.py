@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from bot.demo.scene import STAGE, readable
+from demo.scene import STAGE, readable
 
 if TYPE_CHECKING:
     from sandbox import Sandbox
     from sandbox.client import Control
 
-    from bot.demo.view import View
+    from demo.view import View
 
 HELP = __doc__.split("\n\n", 1)[1]
 
@@ -44,8 +44,9 @@ def _read() -> str | None:
         return None
 
 
-def parse_options(words: list[str]) -> dict[str, object]:
-    options: dict[str, object] = {}
+def parse_options(words: list[str]) -> dict[str, Any]:
+    """`key=value` words as a slash command's options (strings: the sandbox converts them as Discord would)."""
+    options: dict[str, Any] = {}
     for word in words:
         key, _, value = word.partition("=")
         options[key] = value

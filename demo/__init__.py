@@ -1,7 +1,8 @@
 """The offline demo: the local sandbox, the real bot against it, and a scripted (or interactive) community.
 
-`make run` without a token lands here. The bot runs exactly as in production (`bot.__main__.run_bot`); only its
-connection settings point at the sandbox. `--headless` prints plain lines and exits 0 after the recap.
+`make run` without a token lands here (`python -m demo`); the bot itself never imports the demo or the sandbox.
+The bot runs exactly as in production (`bot.__main__.run_bot`); only its connection settings point at the
+sandbox. `--headless` prints plain lines and exits 0 after the recap.
 """
 from __future__ import annotations
 
@@ -12,10 +13,15 @@ import logging
 import tempfile
 from pathlib import Path
 
-from bot.demo.scene import CueEar, look, name_users
-from bot.demo.story import Timing
-from bot.demo.view import PODIUM_LOGGERS, HeadlessView, LiveView, PodiumLogTap, View
+from bot.__main__ import run_bot  # the production entry point
 from bot.settings import Settings
+from demo import interactive as console
+from demo import story
+from demo.scene import CueEar, look, name_users
+from demo.story import Timing
+from demo.view import PODIUM_LOGGERS, HeadlessView, LiveView, PodiumLogTap, View
+from sandbox import Sandbox
+from sandbox.client import Control
 
 log = logging.getLogger(__name__)
 REFRESH_S = 0.25  # how often the view looks at the world again (display only; the script awaits events)
@@ -23,13 +29,6 @@ REFRESH_S = 0.25  # how often the view looks at the world again (display only; t
 
 async def run_demo(*, headless: bool = True, interactive: bool = False, db_dir: Path | None = None,
                    timing: Timing | None = None) -> int:
-    from sandbox import Sandbox
-    from sandbox.client import Control
-
-    from bot.__main__ import run_bot  # the production entry point (imported here: __main__ imports this module)
-    from bot.demo import interactive as console
-    from bot.demo import story
-
     workdir = Path(db_dir or tempfile.mkdtemp(prefix="podium-demo-"))
     view: View = HeadlessView() if headless or interactive else LiveView()
     try:

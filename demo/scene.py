@@ -126,12 +126,13 @@ def look(sandbox: "Sandbox", ear: CueEar) -> Scene:
     speakers = [name[s.user_id] for s in people if not s.suppress and s.request_to_speak_timestamp is None]
     invited = [name[s.user_id] for s in people if not s.suppress and s.request_to_speak_timestamp]
     hands = sorted((s for s in people if s.suppress and s.request_to_speak_timestamp),
-                   key=lambda s: s.request_to_speak_timestamp)
+                   key=lambda s: s.request_to_speak_timestamp or datetime.min)  # (always set here)
     instance = next((i for i in guild.stage_instances.values() if i.channel_id == stage.id), None)
 
     stage_chat = world.channel_messages(stage.id)
     cards = [m for m in stage_chat if m.author_id == (world.bot.id if world.bot else 0) and m.embeds]
-    card = tuple(embed_lines(sandbox, cards[-1].embeds[0], cards[-1].edited_at or cards[-1].created_at)) if cards else ()
+    last = cards[-1] if cards else None
+    card = tuple(embed_lines(sandbox, last.embeds[0], last.edited_at or last.created_at)) if last else ()
     announce = world.channel(ANNOUNCEMENTS, guild)
     announcements = tuple(post(sandbox, name[m.author_id], m)
                           for m in world.channel_messages(announce.id) if not m.ephemeral)

@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.demo.scene import ANNOUNCEMENTS, STAGE, readable
+from demo.scene import ANNOUNCEMENTS, STAGE, readable
 
 if TYPE_CHECKING:
     from sandbox import Sandbox
     from sandbox.client import Control, Reply
 
-    from bot.demo.view import View
+    from demo.view import View
 
 TITLE = "Town Hall: ask me anything"
 GUESTS = ("dave", "erin", "listener001", "listener002")

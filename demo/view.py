@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol, TextIO
 
-from bot.demo.scene import Post, Scene
+from demo.scene import Post, Scene
 
 LOG_LINES = 12
 PODIUM_LOGGERS = ("bot", "cogs")
