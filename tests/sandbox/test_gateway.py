@@ -9,7 +9,7 @@ import pytest
 
 from sandbox import Sandbox
 from sandbox.client import Control
-from sandbox.gateway import Session
+from sandbox.gateway_session import Session
 from tests.sandbox.conftest import Client
 
 
