@@ -90,6 +90,18 @@ class Control:
         """What the sandbox's voice server received in a channel (packets, senders, speaking)."""
         return await self.call("GET", f"/voice/{channel}")
 
+    async def invalidate_sessions(self, disconnect: bool = False) -> int:
+        """The next RESUME of every gateway session gets INVALID_SESSION; `disconnect` also drops the connections
+        (so the client tries to resume at once). Returns how many sessions were invalidated."""
+        spec: dict[str, Any] = {"invalidate_sessions": True}
+        if disconnect:
+            spec["gateway_disconnect"] = True
+        return (await self.fault(**spec))["invalidated"]
+
+    async def refuse_gateway(self, seconds: float) -> Any:
+        """New gateway connections are refused for `seconds`."""
+        return await self.fault(refuse_gateway_s=seconds)
+
     async def fault(self, **spec: Any) -> Any:
         return await self.call("POST", "/faults", spec)
 

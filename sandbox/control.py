@@ -348,6 +348,11 @@ async def faults(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)
     body = await _body(request)
     result: dict[str, Any] = {}
+    # Before any disconnect asked for in the same call, so the client's reconnection meets them.
+    if body.get("invalidate_sessions"):
+        result["invalidated"] = sandbox.gateway.invalidate_sessions()
+    if "refuse_gateway_s" in body:
+        sandbox.gateway.refuse_connections(float(body["refuse_gateway_s"]))
     if body.get("gateway_disconnect"):
         result["closed"] = await sandbox.gateway.disconnect_all(int(body.get("code", 4000)))
     if "kick_bot_voice" in body:

@@ -10,83 +10,43 @@ import asyncio
 import json
 import logging
 import secrets
-import zlib
-from collections import deque
-from dataclasses import dataclass, field
+import time
 from typing import Any, Callable
 
 from aiohttp import WSMsgType, web
 
+from sandbox import members as member_lists
+from sandbox.gateway_session import LARGE_THRESHOLD, Connection, Session
+from sandbox.intents import GUILD_VOICE_STATES, refusal
 from sandbox.models import Guild
 from sandbox.world import World
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_INTERVAL_MS = 41250
-RESUME_WINDOW_EVENTS = 100_000
+# A session left without a connection "will remain active and timeout after a few minutes" (events/gateway
+# § Initiating a Disconnect); Discord does not say how many: two minutes is an assumption.
+RESUME_WINDOW_S = 120.0
+API_VERSIONS = ("9", "10")  # reference § API Versioning: the versions still available
+# Asking for a guild's whole member list: "1 request per guild per bot every 30 seconds"; more get a RATE_LIMITED
+# dispatch (change-log § Introducing Rate Limit When Requesting All Guild Members; events/gateway-events
+# § Rate Limited).
+ALL_MEMBERS_WINDOW_S = 30.0
 
-# Gateway intents (https://discord.com/developers/docs/events/gateway#gateway-intents).
-GUILDS, GUILD_MEMBERS, GUILD_VOICE_STATES, GUILD_MESSAGES = 1 << 0, 1 << 1, 1 << 7, 1 << 9
-DIRECT_MESSAGES, GUILD_SCHEDULED_EVENTS = 1 << 12, 1 << 16
+# Opcodes (topics/opcodes-and-status-codes § Gateway Opcodes)
+DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE_UPDATE, VOICE_STATE, RESUME, RECONNECT, REQUEST_MEMBERS = (
+    0, 1, 2, 3, 4, 6, 7, 8)
+INVALID_SESSION, HELLO, ACK, REQUEST_SOUNDBOARD_SOUNDS, REQUEST_CHANNEL_INFO = 9, 10, 11, 31, 43
+CLIENT_OPCODES = {HEARTBEAT, IDENTIFY, PRESENCE_UPDATE, VOICE_STATE, RESUME, REQUEST_MEMBERS,
+                  REQUEST_SOUNDBOARD_SOUNDS, REQUEST_CHANNEL_INFO}
 
-EVENT_INTENTS: dict[str, int] = {
-    "GUILD_CREATE": GUILDS, "GUILD_UPDATE": GUILDS, "CHANNEL_UPDATE": GUILDS, "CHANNEL_CREATE": GUILDS,
-    "GUILD_ROLE_CREATE": GUILDS, "GUILD_ROLE_DELETE": GUILDS, "GUILD_ROLE_UPDATE": GUILDS,
-    "STAGE_INSTANCE_CREATE": GUILDS, "STAGE_INSTANCE_UPDATE": GUILDS, "STAGE_INSTANCE_DELETE": GUILDS,
-    "GUILD_MEMBER_ADD": GUILD_MEMBERS, "GUILD_MEMBER_UPDATE": GUILD_MEMBERS, "GUILD_MEMBER_REMOVE": GUILD_MEMBERS,
-    "VOICE_STATE_UPDATE": GUILD_VOICE_STATES,
-    "MESSAGE_CREATE": GUILD_MESSAGES, "MESSAGE_UPDATE": GUILD_MESSAGES, "MESSAGE_DELETE": GUILD_MESSAGES,
-    "GUILD_SCHEDULED_EVENT_CREATE": GUILD_SCHEDULED_EVENTS, "GUILD_SCHEDULED_EVENT_UPDATE": GUILD_SCHEDULED_EVENTS,
-    "GUILD_SCHEDULED_EVENT_DELETE": GUILD_SCHEDULED_EVENTS,
-    "GUILD_SCHEDULED_EVENT_USER_ADD": GUILD_SCHEDULED_EVENTS,
-    "GUILD_SCHEDULED_EVENT_USER_REMOVE": GUILD_SCHEDULED_EVENTS,
-}
-
-# Opcodes
-DISPATCH, HEARTBEAT, IDENTIFY, VOICE_STATE, RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, ACK = (
-    0, 1, 2, 4, 6, 7, 8, 9, 10, 11)
-
-
-@dataclass
-class Session:
-    id: str
-    user_id: int
-    intents: int
-    seq: int = 0
-    buffer: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=RESUME_WINDOW_EVENTS))
-    connection: "Connection | None" = None
-
-    def wants(self, event: str) -> bool:
-        needed = EVENT_INTENTS.get(event)
-        return needed is None or bool(self.intents & needed)
-
-
-class Connection:
-    """One websocket. Frames go through a queue so they leave in sequence order."""
-
-    def __init__(self, ws: web.WebSocketResponse, compress: bool) -> None:
-        self.ws = ws
-        self.queue: asyncio.Queue[str | None] = asyncio.Queue()
-        self._zlib = zlib.compressobj() if compress else None
-        self.writer = asyncio.create_task(self._write())
-
-    def send(self, frame: str) -> None:
-        self.queue.put_nowait(frame)
-
-    async def _write(self) -> None:
-        while (frame := await self.queue.get()) is not None:
-            try:
-                if self._zlib is not None:
-                    data = self._zlib.compress(frame.encode()) + self._zlib.flush(zlib.Z_SYNC_FLUSH)
-                    await self.ws.send_bytes(data)
-                else:
-                    await self.ws.send_str(frame)
-            except (ConnectionError, RuntimeError):
-                return
-
-    async def close(self, code: int) -> None:
-        self.queue.put_nowait(None)
-        await self.ws.close(code=code)
+# Close codes (topics/opcodes-and-status-codes § Gateway Close Event Codes)
+UNKNOWN_OPCODE, DECODE_ERROR, NOT_AUTHENTICATED, AUTHENTICATION_FAILED, ALREADY_AUTHENTICATED = (
+    4001, 4002, 4003, 4004, 4005)
+INVALID_SEQ, RATE_LIMITED, INVALID_SHARD, INVALID_API_VERSION = 4007, 4008, 4010, 4012
+# "When you close the connection ... with close code 1000 or 1001, your session will be invalidated"
+# (events/gateway § Initiating a Disconnect).
+ENDING_CLOSE_CODES = (1000, 1001)
 
 
 DispatchCheck = Callable[[str, dict[str, Any]], None]
@@ -94,14 +54,27 @@ DispatchCheck = Callable[[str, dict[str, Any]], None]
 
 class Gateway:
     def __init__(self, world: World, *, public_url: Callable[[], str], check: DispatchCheck | None = None,
-                 voice: Any = None) -> None:
+                 voice: Any = None, resume_window_s: float = RESUME_WINDOW_S) -> None:
         self.world = world
         self.public_url = public_url
         self.check = check
         self.voice = voice  # sandbox.voice.VoiceServer, when voice is enabled
+        self.resume_window_s = resume_window_s
         self.sessions: dict[str, Session] = {}
         self.identified = asyncio.Event()
+        # What happened on the gateway, in order, for tests: ("identify"|"resume"|"invalid_session", session id)
+        # and ("close", code) for every connection the server closed.
+        self.history: list[tuple[str, Any]] = []
+        self.on_change: Callable[[], None] | None = None  # wakes `Sandbox.until` on what is not a dispatch
+        self._refuse_until = 0.0
+        self.all_members_window_s = ALL_MEMBERS_WINDOW_S
+        self._all_members_asked: dict[tuple[int, int], float] = {}  # (user, guild) -> when (monotonic)
         world.subscribe(self.on_world_event)
+
+    def _record(self, what: str, detail: Any) -> None:
+        self.history.append((what, detail))
+        if self.on_change is not None:
+            self.on_change()
 
     # -- fan-out --------------------------------------------------------------------------------------
     def on_world_event(self, event: str, data: dict[str, Any], guild_id: int | None) -> None:
@@ -123,56 +96,110 @@ class Gateway:
             session.connection.send(frame)
 
     # -- websocket handler ----------------------------------------------------------------------------------
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if time.monotonic() < self._refuse_until:
+            raise web.HTTPServiceUnavailable(text="the gateway is refusing connections (a sandbox fault)")
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
         conn = Connection(ws, compress=request.query.get("compress") == "zlib-stream")
-        conn.send(json.dumps({"op": HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": None,
-                              "t": None}))
+        if request.query.get("v", "10") not in API_VERSIONS:
+            await self._close(conn, INVALID_API_VERSION)
+            return ws
+        conn.send_op(HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS})
         session: Session | None = None
         try:
             async for msg in ws:
                 if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
                     continue
-                # Discord takes a payload in a text or a binary frame (hikari sends binary) and closes with 4002
-                # "Decode error" on one it cannot read (topics/opcodes-and-status-codes § Gateway Close Event Codes).
-                try:
-                    payload = json.loads(msg.data)
-                    op, d = payload.get("op"), payload.get("d")
-                except (ValueError, UnicodeDecodeError, AttributeError):
-                    await conn.close(4002)
+                session, go_on = await self._receive(conn, session, msg.data)
+                if not go_on:
                     break
-                if op == HEARTBEAT:
-                    conn.send(json.dumps({"op": ACK, "d": None, "s": None, "t": None}))
-                elif op == IDENTIFY:
-                    session = await self._identify(conn, d)
-                    if session is None:
-                        break
-                elif op == RESUME:
-                    session = self._resume(conn, d)
-                elif op == VOICE_STATE and session is not None:
-                    self._voice_state(session, d)
-                elif op == REQUEST_MEMBERS and session is not None:
-                    self._members_chunk(session, d)
         finally:
             if session is not None and session.connection is conn:
                 session.connection = None
+                session.disconnected_at = time.monotonic()
+                if not conn.closed_by_server and ws.close_code in ENDING_CLOSE_CODES:
+                    self.sessions.pop(session.id, None)
             conn.queue.put_nowait(None)
         return ws
 
+    async def _receive(self, conn: Connection, session: Session | None,
+                       data: str | bytes) -> tuple[Session | None, bool]:
+        """Handle one payload; returns the connection's session and whether to keep reading."""
+        # Discord takes a payload in a text or a binary frame (hikari sends binary) and closes with 4002
+        # "Decode error" on one it cannot read (topics/opcodes-and-status-codes § Gateway Close Event Codes).
+        try:
+            payload = json.loads(data)
+            op, d = payload.get("op"), payload.get("d")
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            await self._close(conn, DECODE_ERROR)
+            return session, False
+        if conn.over_send_limit():
+            await self._close(conn, RATE_LIMITED)
+            return session, False
+        if op not in CLIENT_OPCODES:  # "You sent an invalid Gateway opcode" (ibid.)
+            await self._close(conn, UNKNOWN_OPCODE)
+            return session, False
+        if op == HEARTBEAT:  # allowed before IDENTIFY: the client heartbeats from HELLO on (events/gateway)
+            if session is not None:
+                session.heartbeats += 1
+            conn.send_op(ACK)
+            if self.on_change is not None:
+                self.on_change()
+        elif op == IDENTIFY:
+            if session is not None:  # "You sent more than one identify payload" (ibid.)
+                await self._close(conn, ALREADY_AUTHENTICATED)
+                return session, False
+            session = await self._identify(conn, d if isinstance(d, dict) else {})
+            return session, session is not None
+        elif op == RESUME:
+            return await self._resume(conn, d if isinstance(d, dict) else {})
+        elif session is None:  # "You sent us a payload prior to identifying" (ibid.)
+            await self._close(conn, NOT_AUTHENTICATED)
+            return None, False
+        else:
+            try:
+                if op == VOICE_STATE:
+                    self._voice_state(session, d)
+                elif op == REQUEST_MEMBERS:
+                    self._members_chunk(session, d)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                # 4001 is also "an invalid payload for an opcode" (ibid.)
+                await self._close(conn, UNKNOWN_OPCODE)
+                return session, False
+        return session, True
+
+    async def _close(self, conn: Connection, code: int) -> None:
+        self._record("close", code)
+        await conn.close(code)
+
     async def _identify(self, conn: Connection, d: dict[str, Any]) -> Session | None:
         if d.get("token") != self.world.token:
-            await conn.close(4004)  # Authentication failed
+            await self._close(conn, AUTHENTICATION_FAILED)
             return None
-        assert self.world.bot is not None
-        session = Session(id=secrets.token_hex(16), user_id=self.world.bot.id, intents=int(d.get("intents", 0)))
+        intents = d.get("intents")
+        if (code := refusal(intents, self.world.privileged_intents)) is not None:
+            await self._close(conn, code)
+            return None
+        shard = d.get("shard")
+        if shard is not None and not (isinstance(shard, list) and len(shard) == 2 and 0 <= shard[0] < shard[1]):
+            await self._close(conn, INVALID_SHARD)  # events/gateway § Sharding: shard_id < num_shards
+            return None
+        low, high, default = LARGE_THRESHOLD
+        asked = d.get("large_threshold")
+        threshold = min(max(asked if isinstance(asked, int) else default, low), high)
+        assert self.world.bot is not None and isinstance(intents, int)
+        session = Session(id=secrets.token_hex(16), user_id=self.world.bot.id, intents=intents,
+                          large_threshold=threshold)
+        self._forget_expired()
         self.sessions[session.id] = session
         session.connection = conn
+        self._record("identify", session.id)
         guilds = [g for g in self.world.guilds.values() if session.user_id in g.members]
         self.dispatch(session, "READY", {
             "v": 10, "user": self.world.bot.to_json() | {"bot": True, "verified": True, "mfa_enabled": False},
             "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
-            "session_id": session.id, "resume_gateway_url": self.public_url(), "shard": [0, 1],
+            "session_id": session.id, "resume_gateway_url": self.public_url(), "shard": shard or [0, 1],
             "application": {"id": str(self.world.application_id), "flags": 0, "flags_new": "0"},
         })
         for guild in guilds:
@@ -180,32 +207,53 @@ class Gateway:
         self.identified.set()
         return session
 
-    def _resume(self, conn: Connection, d: dict[str, Any]) -> Session | None:
-        session = self.sessions.get(d.get("session_id", ""))
+    async def _resume(self, conn: Connection, d: dict[str, Any]) -> tuple[Session | None, bool]:
+        """events/gateway § Resuming: replay what the session missed, then RESUMED; or INVALID_SESSION (d: false)
+        when the session is gone, expired, invalidated or its missed events are no longer kept."""
+        if d.get("token") != self.world.token:
+            await self._close(conn, AUTHENTICATION_FAILED)
+            return None, False
+        session = self.sessions.get(str(d.get("session_id", "")))
         last = int(d.get("seq") or 0)
-        if (session is None or d.get("token") != self.world.token
-                or (session.buffer and session.buffer[0][0] > last + 1)):
-            conn.send(json.dumps({"op": INVALID_SESSION, "d": False, "s": None, "t": None}))
-            return None
+        if session is not None and last > session.seq:  # "The sequence sent when resuming ... was invalid"
+            await self._close(conn, INVALID_SEQ)
+            return None, False
+        if session is None or session.invalidated or self._expired(session) or (
+                session.buffer and session.buffer[0][0] > last + 1):
+            if session is not None:
+                self.sessions.pop(session.id, None)
+            conn.send_op(INVALID_SESSION, False)
+            self._record("invalid_session", d.get("session_id"))
+            return None, True  # the client may IDENTIFY on this connection, or reconnect
         if session.connection is not None:
             session.connection.queue.put_nowait(None)
         session.connection = conn
+        session.disconnected_at = None
         for seq, frame in session.buffer:
             if seq > last:
                 conn.send(frame)
+        self._record("resume", session.id)
         self.dispatch(session, "RESUMED", {})  # discord.py writes into d, so an object, not null
-        return session
+        return session, True
+
+    def _expired(self, session: Session) -> bool:
+        return (session.connection is None and session.disconnected_at is not None
+                and time.monotonic() - session.disconnected_at > self.resume_window_s)
+
+    def _forget_expired(self) -> None:
+        for session in [s for s in self.sessions.values() if self._expired(s)]:
+            del self.sessions[session.id]
 
     def guild_create(self, guild: Guild, session: Session) -> dict[str, Any]:
         world = self.world
-        members = guild.members
-        if not session.intents & GUILD_MEMBERS:
-            # Without the members intent Discord sends only the bot and members in voice.
-            members = {uid: m for uid, m in members.items() if uid == session.user_id or uid in guild.voice_states}
+        shown = member_lists.in_guild_create(world, guild, session.user_id, session.intents,
+                                             session.large_threshold)
         data = guild.summary_json() | {
-            "joined_at": "2024-01-01T00:00:00.000000+00:00", "large": len(guild.members) > 250,
+            "joined_at": "2024-01-01T00:00:00.000000+00:00",
+            # "large": more members than the session's large_threshold (events/gateway-events § Identify)
+            "large": len(guild.members) > session.large_threshold,
             "unavailable": False, "member_count": len(guild.members),
-            "members": [m.to_json(world.users[uid]) for uid, m in members.items()],
+            "members": [guild.members[uid].to_json(world.users[uid]) for uid in shown],
             "channels": [c.to_json() for c in guild.channels.values()], "threads": [], "presences": [],
             "stage_instances": [s.to_json() for s in guild.stage_instances.values()],
             "guild_scheduled_events": [e.to_json(rest=False) for e in guild.scheduled_events.values()],
@@ -219,12 +267,20 @@ class Gateway:
 
     def _members_chunk(self, session: Session, d: dict[str, Any]) -> None:
         guild = self.world.guilds.get(int(d.get("guild_id", 0)))
-        if guild is None:
+        if guild is None or session.user_id not in guild.members:
             return
-        self.dispatch(session, "GUILD_MEMBERS_CHUNK", {
-            "guild_id": str(guild.id), "chunk_index": 0, "chunk_count": 1, "nonce": d.get("nonce"),
-            "members": [m.to_json(self.world.users[uid]) for uid, m in guild.members.items()],
-        })
+        if member_lists.asks_for_everyone(d):
+            key, now = (session.user_id, guild.id), time.monotonic()
+            last = self._all_members_asked.get(key)
+            if last is not None and now - last < self.all_members_window_s:
+                meta = {"guild_id": str(guild.id)} | ({"nonce": d["nonce"]} if member_lists.valid_nonce(d) else {})
+                self.dispatch(session, "RATE_LIMITED", {
+                    "opcode": REQUEST_MEMBERS, "retry_after": round(self.all_members_window_s - (now - last), 3),
+                    "meta": meta})
+                return
+            self._all_members_asked[key] = now
+        for chunk in member_lists.chunks(self.world, guild, d, session.intents):
+            self.dispatch(session, "GUILD_MEMBERS_CHUNK", chunk)
 
     def _voice_state(self, session: Session, d: dict[str, Any]) -> None:
         """The bot's own client joining or leaving voice (op 4)."""
@@ -259,16 +315,41 @@ class Gateway:
                               {"token": token, "guild_id": str(guild.id), "endpoint": self.voice.endpoint})
         return True
 
-    # -- faults --------------------------------------------------------------------------------------------
+    # -- faults and server requests --------------------------------------------------------------------------
     async def disconnect_all(self, code: int = 4000) -> int:
         """Close every live connection (the client should resume)."""
         closed = 0
         for session in self.sessions.values():
             if session.connection is not None:
                 conn, session.connection = session.connection, None
-                await conn.close(code)
+                session.disconnected_at = time.monotonic()
+                await self._close(conn, code)
                 closed += 1
         return closed
+
+    def invalidate_sessions(self) -> int:
+        """The next RESUME of every session gets INVALID_SESSION (d: false); returns how many were invalidated."""
+        for session in self.sessions.values():
+            session.invalidated = True
+        return len(self.sessions)
+
+    def refuse_connections(self, seconds: float) -> None:
+        """New gateway connections fail (HTTP 503 before the websocket opens) for `seconds`."""
+        self._refuse_until = time.monotonic() + seconds
+
+    def request_heartbeat(self, session: Session) -> bool:
+        """Op 1 from the server: the client must heartbeat at once (events/gateway § Heartbeat Requests)."""
+        if session.connection is None:
+            return False
+        session.connection.send_op(HEARTBEAT)
+        return True
+
+    def request_reconnect(self, session: Session) -> bool:
+        """Op 7: the client should reconnect and resume (events/gateway-events § Reconnect)."""
+        if session.connection is None:
+            return False
+        session.connection.send_op(RECONNECT)
+        return True
 
     def session_voice_id(self, user_id: int) -> str | None:
         for session in self.sessions.values():

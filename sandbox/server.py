@@ -39,6 +39,7 @@ class Sandbox:
         self.contract = _contract() if validate else None
         self.gateway_violations: list[dict[str, str]] = []
         self.gateway = Gateway(self.world, public_url=lambda: self.gateway_url, check=self._on_dispatch)
+        self.gateway.on_change = self.notify
         self.interactions = Interactions(self.world)
         self.people = People(self.world)
         self.faults = Faults()

@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable
 
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
+from sandbox.intents import GUILD_MEMBERS
 from sandbox.models import (
     DM, GUILD_STAGE_VOICE, Channel, Command, Guild, Member, Message, Role, ScheduledEvent, StageInstance, User,
     VoiceState, now, snowflake,
@@ -28,6 +29,9 @@ class World:
         self.messages: dict[int, Message] = {}
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self.commands: dict[int | None, dict[str, Command]] = {}
+        # The application's "Privileged Gateway Intents" switches in the Developer Portal (events/gateway
+        # § Enabling Privileged Intents). Podium's README asks for Server Members only.
+        self.privileged_intents: int = GUILD_MEMBERS
         self.bot: User | None = None
         self.application_id: int = 0
         self.token: str = ""
