@@ -63,6 +63,8 @@ class Room:
     stage_instance_id: int | None = None
     opened_at: datetime | None = None
     closed_at: datetime | None = None
+    # Bumped by every write (the store's compare-and-set): which state of the room a decision was made from.
+    version: int = 0
 
     @property
     def end_at(self) -> datetime:

@@ -28,6 +28,9 @@ class Reminders:
         self.store = rooms.store
 
     async def remind(self, user_id: int, guild_id: int, room_id: int, before: str | None) -> tuple[Room, int]:
+        return await self.rooms.mailbox.call(room_id, lambda: self._remind(user_id, guild_id, room_id, before))
+
+    async def _remind(self, user_id: int, guild_id: int, room_id: int, before: str | None) -> tuple[Room, int]:
         room = await self.rooms.get(guild_id, room_id)
         if room.status != RoomStatus.SCHEDULED:
             raise ValidationError(f"Room #{room.id} is {room.status.value}; reminders are for upcoming rooms.")
@@ -78,7 +81,13 @@ class Reminders:
 
     async def on_event_interest(self, event_id: int, user_id: int, interested: bool) -> None:
         """A member marked (or unmarked) themselves interested in the room's event, in Discord's own UI."""
-        room = await self.store.run(room_repo.room_by_event, event_id)
+        found = await self.store.run(room_repo.room_by_event, event_id)
+        if found is not None and found.id is not None:
+            room_id = found.id
+            await self.rooms.mailbox.call(room_id, lambda: self._interest(room_id, user_id, interested))
+
+    async def _interest(self, room_id: int, user_id: int, interested: bool) -> None:
+        room = await self.store.run(room_repo.get_room, room_id)
         if room is None or room.status != RoomStatus.SCHEDULED or room.id is None:
             return
         if interested:

@@ -283,3 +283,11 @@ def m006_one_audit(db: Database) -> None:
     CREATE INDEX audit_guild ON audit (guild_id, id);
     CREATE INDEX audit_room ON audit (room_id, id)
     """)
+
+
+@migrations()
+def m008_room_version(db: Database) -> None:
+    """A version on each room, so a write is a compare-and-set (bot.store.rooms.update_room): a change decided
+    from a room read before an await cannot overwrite one made meanwhile. Numbered 8: m007 is command sync's;
+    migrations apply in the order they are defined and are recorded by name, so the gap is harmless."""
+    _run(db, "ALTER TABLE rooms ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
