@@ -10,7 +10,7 @@ from discord import app_commands
 from bot.ui.access_buttons import requests_view
 from bot.core.gating import MODE_TEXT
 from bot.core.when import discord_timestamp
-from bot.discord_adapter import caller_of
+from bot.ui.interaction import caller_of
 from cogs.common import room_autocomplete
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.ui import calendar
 from bot.ui.cards import human_duration
 from bot.core.when import discord_timestamp
-from bot.discord_adapter import caller_of
+from bot.ui.interaction import caller_of
 from bot.services.rooms import RoomChanges
 from cogs.common import room_autocomplete, timezone_autocomplete
 from cogs.guests import MODES, GuestCommands

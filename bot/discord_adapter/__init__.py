@@ -17,8 +17,6 @@ from bot.core.rooms import Room
 if TYPE_CHECKING:
     from discord.ext import commands
 
-    from bot.core.access import Caller
-
 log = logging.getLogger(__name__)
 # User text (titles, notes) shown in messages goes through this, so it cannot format or fake Podium's own text.
 escape_markdown = discord.utils.escape_markdown
@@ -222,13 +220,3 @@ class DiscordAdapter:
             return False
         return True
 
-
-def caller_of(interaction: discord.Interaction) -> "Caller":
-    """The plain facts the access rules need about whoever used a command."""
-    from bot.core.access import Caller  # noqa: F811 (runtime import for the dataclass)
-
-    member = interaction.user
-    perms = interaction.permissions
-    roles = frozenset(r.id for r in member.roles) if isinstance(member, discord.Member) else frozenset()
-    return Caller(user_id=member.id, role_ids=roles, manage_events=perms.manage_events,
-                  manage_guild=perms.manage_guild or perms.administrator)

@@ -8,8 +8,10 @@ from datetime import datetime
 
 import discord
 
-from bot.core.live import VoiceNow
+from bot.core.live import LiveRoom, VoiceNow
+from bot.core.rooms import Room
 from bot.discord_adapter import DiscordAdapter, has_stage_moderator_rights
+from bot.ui import live_card
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +72,18 @@ class LiveDiscord:
         except discord.HTTPException as exc:  # they left meanwhile, or a right is missing: the room goes on
             log.warning("could not set suppress=%s for %s on %s: %s", suppress, user_id, channel_id, exc)
 
-    async def edit_card(self, channel_id: int, message_id: int, embed: discord.Embed,
-                        view: discord.ui.View | None) -> None:
+    async def post_card(self, channel_id: int, room: Room, live: LiveRoom, now: datetime) -> int | None:
+        """The live card (bot.ui.live_card), posted in the stage's chat; its message id."""
+        embed, view = live_card.render(room, live, now)
+        return await self.adapter.post(channel_id, embed=embed, view=view)
+
+    async def show_card(self, channel_id: int, message_id: int, room: Room, live: LiveRoom, now: datetime) -> None:
+        """The live card as the room is now; an ended room's card loses its buttons."""
+        embed, view = live_card.render(room, live, now)
         try:
             await self.bot.get_partial_messageable(channel_id).get_partial_message(message_id).edit(
-                embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
+                embed=embed, view=view if room.closed_at is None else None,
+                allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as exc:
             log.warning("could not edit the live card %s: %s", message_id, exc)
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter.cards import CardService
 from bot.discord_adapter.live import VoiceChange
 from bot.services.access import AccessService
-from bot.services.cards import CardService
 from bot.services.guests import GuestService
 from bot.services.live import LiveService
 from bot.services.rooms import RoomService
@@ -30,14 +30,12 @@ class Services:
         self.clock = clock or Clock()
         self.discord = DiscordAdapter()
         self.cards = CardService(store, self.discord)
-        self.rooms = RoomService(store, self.clock, self.discord)
-        self.rooms.cards = self.cards
+        self.rooms = RoomService(store, self.clock, self.discord, self.cards)
         self.settings = SettingsService(store)
         self.live = LiveService(store, self.clock, self.discord, self.rooms.timers)
         self.stage = StageService(self.live, self.rooms)
         self.access = AccessService(store, self.clock, self.discord)
         self.guests = GuestService(self.rooms, self.access, self.discord, self.clock, self.live)
-        self.cards.card_items.append(self.guests.card_items)
         self.voice = VoiceService(store, self.discord, self.live)  # the live rooms' moderator rule
         self.live.play_cue = self.voice.play
         # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue

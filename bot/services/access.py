@@ -158,8 +158,10 @@ class AccessService:
 
     def on_voice(self, change: VoiceChange) -> None:
         """The watchdog's trigger, at dispatch time: only a move into a gated live stage starts a check (which
-        then reads where the member is *now*, since a later event may already have moved them)."""
-        if change.channel_id is None or change.channel_id not in self._gated or change.bot:
+        then reads where the member is *now*, since a later event may already have moved them). A change within
+        the stage (a hand, being invited up) does no store work."""
+        if (change.channel_id is None or change.channel_id == change.before_channel_id
+                or change.channel_id not in self._gated or change.bot):
             return
         task = asyncio.create_task(self.check(change.guild_id, change.user_id))
         self._checks.add(task)

@@ -312,11 +312,3 @@ class GuestService:
         else:
             require_host(caller, (await self.rooms.settings(guild_id)).host_role_id)
         return await self.store.run(audit_repo.log, guild_id, room_id, 25)
-
-    async def card_items(self, room: Room) -> list:
-        """The "Request access" button for an invite-only room's cards."""
-        if room.id is None or (await self.access.access_of(room)).mode is not AccessMode.INVITE:
-            return []
-        from bot.ui.access_buttons import KnockButton  # presentation: imported where it is used
-
-        return [KnockButton(room.id)]

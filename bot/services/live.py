@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.ui import live_card
 from bot.clock import Clock
 from bot.core import effects as fx
 from bot.core import plan
@@ -159,8 +158,8 @@ class LiveService:
 
     async def _post_card(self, running: Running) -> None:
         """The live card: one message per live room, in the stage's chat (posted once, even across restarts)."""
-        embed, view = live_card.render(running.room, running.live, self.clock.now())
-        message_id = await self.adapter.post(running.room.stage_channel_id, embed=embed, view=view)
+        message_id = await self.discord.post_card(running.room.stage_channel_id, running.room, running.live,
+                                                  self.clock.now())
         if message_id is not None:
             running.card = (running.room.stage_channel_id, message_id)
             await self.store.run(live_repo.set_card, running.id, running.room.stage_channel_id, message_id)
@@ -183,8 +182,7 @@ class LiveService:
             await running.pacer.stop()
         await self.store.run(live_repo.close_open, running.id, room.closed_at or self.clock.now())
         if running.card is not None:
-            embed, _ = live_card.render(room, running.live, self.clock.now())
-            await self.discord.edit_card(*running.card, embed, None)  # the buttons go with the room
+            await self.discord.show_card(*running.card, room, running.live, self.clock.now())  # without buttons
 
     async def stop(self) -> None:
         """Podium is shutting down: stop the rooms' workers and card edits (the store and timers hold the rest)."""
@@ -378,8 +376,7 @@ class LiveService:
     async def _render(self, running: Running) -> None:
         if running.card is None or running.id not in self._running:
             return
-        embed, view = live_card.render(running.room, running.live, self.clock.now())
-        await self.discord.edit_card(*running.card, embed, view)
+        await self.discord.show_card(*running.card, running.room, running.live, self.clock.now())
 
 
 def _load(db: Any, room_id: int) -> tuple[live_repo.LiveSetup, list, dict[int, datetime], set[int], set[int]]:

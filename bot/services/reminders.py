@@ -5,25 +5,41 @@ use cases (RoomService routes its reminder timers here; timers are planned from 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.core import plan
 from bot.core.errors import ValidationError
 from bot.core.guild_settings import GuildSettings
 from bot.core.rooms import Room, RoomStatus
 from bot.core.when import parse_duration
+from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter.cards import CardService
+from bot.services.mailbox import RoomMailbox
 from bot.store import ledger
 from bot.store import reminders as reminder_repo
 from bot.store import rooms as room_repo
-
-if TYPE_CHECKING:
-    from bot.services.rooms import RoomService
+from bot.store.db import Store
 
 log = logging.getLogger(__name__)
 
 
+class Rooms(Protocol):
+    """What reminders need of the room use cases (bot.services.rooms.RoomService; not imported: it owns us)."""
+
+    store: Store
+    discord: DiscordAdapter
+    cards: CardService | None
+    mailbox: RoomMailbox
+
+    async def get(self, guild_id: int, room_id: int) -> Room: ...
+
+    async def settings(self, guild_id: int) -> GuildSettings: ...
+
+    async def plan_room(self, room: Room) -> None: ...
+
+
 class Reminders:
-    def __init__(self, rooms: "RoomService") -> None:
+    def __init__(self, rooms: Rooms) -> None:
         self.rooms = rooms
         self.store = rooms.store
 
@@ -44,6 +60,7 @@ class Reminders:
 
     async def sync_interest(self, room: Room) -> None:
         """Members who marked themselves interested (or stopped) while Podium was down."""
+        assert room.id is not None
         try:
             interested = await self.rooms.discord.interested_users(room)
         except Exception:  # the event may be gone or Discord slow: reminders already recorded still go out

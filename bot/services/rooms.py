@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from bot.core.rooms import Room, RoomStatus, decide_start
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
 from bot.discord_adapter import DiscordAdapter, escape_markdown
+from bot.discord_adapter.cards import CardService
 from bot.schedule import Timers
 from bot.services.mailbox import RoomMailbox
 from bot.services.reminders import Reminders
@@ -67,12 +69,12 @@ class RoomChanges:
 
 
 class RoomService:
-    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter) -> None:
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, cards: CardService | None = None) -> None:
         self.store = store
         self.clock = clock
         self.discord = discord
         self.timers = Timers(clock, self.on_timer)
-        self.cards = None  # set by Services: bot.services.cards.CardService
+        self.cards = cards  # None: no cards posted (tests of the lifecycle alone)
         self._changed = asyncio.Event()  # set (and replaced) after every change to a room or its timers
         self.watchers: list[RoomWatcher] = []
         self.mailbox = RoomMailbox()  # one change per room at a time: our own Discord calls echo back as events
@@ -98,7 +100,7 @@ class RoomService:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def until(self, check: Callable[[], Awaitable[T]], timeout: float = 10.0) -> T:
+    async def until(self, check: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
         """Wait (bounded) until `await check()` is truthy; re-checked after every room or timer change."""
         async def wait() -> T:
             while True:
@@ -243,7 +245,7 @@ class RoomService:
         for room in await self.store.run(room_repo.active_rooms):
             assert room.id is not None
             try:
-                await self.mailbox.call(room.id, lambda room_id=room.id: self._catch_up(room_id, now))
+                await self.mailbox.call(room.id, functools.partial(self._catch_up, room.id, now))
             except Exception:  # one room's stage or event refused: the other rooms still get their timers
                 log.exception("room %s: could not catch up at start-up (tried again at the next start)", room.id)
 

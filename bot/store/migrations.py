@@ -84,7 +84,7 @@ def m001_initial(db: Database) -> None:
 
 @migrations()
 def m002_audience(db: Database) -> None:
-    """Who was on a live room's stage, for its recap (written by bot.store.live, read by bot.services.cards)."""
+    """Who was on a live room's stage, for its recap (written by bot.store.live, read by bot.discord_adapter.cards)."""
     _run(db, f"""
     CREATE TABLE room_audience (
         room_id        INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,

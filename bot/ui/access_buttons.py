@@ -6,7 +6,7 @@ from typing import Any
 
 import discord
 
-from bot.discord_adapter import caller_of
+from bot.ui.interaction import caller_of
 from bot.replies import send_error
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
@@ -13,8 +13,16 @@ from bot.core.rooms import Room
 from bot.core.when import discord_timestamp
 from bot.replies import send_error
 
-if TYPE_CHECKING:
-    from bot.services.live import LiveService
+class HandDesk(Protocol):
+    """What the card's buttons ask of the live rooms (bot.services.live.LiveService has it; bot.ui imports no
+    service)."""
+
+    def check_can_raise(self, guild_id: int, user_id: int, room_id: int | None) -> None: ...
+
+    async def lower_hand(self, guild_id: int, user_id: int, room_id: int | None) -> Room: ...
+
+    async def raise_hand(self, guild_id: int, user_id: int, room_id: int | None, *, note: str = "",
+                         source: str = "command") -> tuple[Room, int]: ...
 
 QUEUE_SHOWN = 10
 CARD_NOTE = 90  # characters of a note shown on the card (the moderators' /hand queue shows them whole)
@@ -84,7 +92,7 @@ class HandButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
             await send_error(interaction, error)
 
     async def _act(self, interaction: discord.Interaction) -> None:
-        live: LiveService = interaction.client.services.live  # type: ignore[attr-defined]
+        live: HandDesk = interaction.client.services.live  # type: ignore[attr-defined]
         assert interaction.guild_id is not None
         if self.act == "raise":
             live.check_can_raise(interaction.guild_id, interaction.user.id, self.room_id)
@@ -140,7 +148,7 @@ async def submit_raise_form(interaction: discord.Interaction) -> bool:
     if interaction.type != discord.InteractionType.modal_submit or match is None:
         return False
     try:
-        live: LiveService = interaction.client.services.live  # type: ignore[attr-defined]
+        live: HandDesk = interaction.client.services.live  # type: ignore[attr-defined]
         assert interaction.guild_id is not None
         room, position = await live.raise_hand(interaction.guild_id, interaction.user.id, int(match["room"]),
                                                note=_field(data.get("components", []), "note"), source="button")
