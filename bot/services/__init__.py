@@ -32,12 +32,13 @@ class Services:
         self.cards = CardService(store, self.discord)
         self.rooms = RoomService(store, self.clock, self.discord, self.cards)
         self.settings = SettingsService(store)
-        self.live = LiveService(store, self.clock, self.discord, self.rooms.timers)
+        # A live room's effects are carried out in the room's own turn (one mailbox for its whole lifecycle).
+        self.live = LiveService(store, self.clock, self.discord, self.rooms.timers, self.rooms.mailbox,
+                                play_cue=lambda room_id, cue: self.voice.play(room_id, cue))
         self.stage = StageService(self.live, self.rooms)
         self.access = AccessService(store, self.clock, self.discord)
         self.guests = GuestService(self.rooms, self.access, self.discord, self.clock, self.live)
         self.voice = VoiceService(store, self.discord, self.live)  # the live rooms' moderator rule
-        self.live.play_cue = self.voice.play
         # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue
         # plays last, while the stage still exists.
         for watcher in (self.access, self.live, self.voice):
@@ -78,5 +79,6 @@ class Services:
         if self._startup is not None:
             self._startup.cancel()
         await self.live.stop()
+        await self.rooms.mailbox.stop()
         self.rooms.timers.shutdown()
         await self.voice.stop()
