@@ -51,12 +51,10 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
                        timezone: str | None = None, access: str | None = None, roles: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
-        choice = self.bot.services.guests.choose(interaction.guild_id, access, roles, stage.id if stage else None)
         room = await self.rooms.schedule(
             caller_of(interaction), interaction.guild_id, title=title, start=start, duration=duration,
-            stage_channel_id=stage.id if stage else None, description=description, repeat=repeat, timezone=timezone)
-        await self.bot.services.guests.save_choice(caller_of(interaction), room, choice)
-        await self.cards.post_scheduled(room)
+            stage_channel_id=stage.id if stage else None, description=description, repeat=repeat, timezone=timezone,
+            access=access, roles=roles)
         await interaction.followup.send(
             f"Scheduled room #{room.id} for {discord_timestamp(room.start_at, 'F')} "
             f"({discord_timestamp(room.start_at, 'R')}).", embed=await self.cards.embed(room), ephemeral=True)

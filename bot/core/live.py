@@ -322,7 +322,7 @@ class LiveRoom:
                 out.append(fx.CloseHand(hand.user_id, at, "withdrawn"))
             else:
                 self._restore(hand)
-        for user_id, started in turns.items():
+        for user_id in turns:
             if not voice.get(user_id, VoiceNow(True, None)).speaking:
                 out.append(fx.TurnEnded(user_id, at, "ended while Podium was offline"))
         for user_id, state in voice.items():

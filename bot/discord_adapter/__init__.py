@@ -90,6 +90,16 @@ class DiscordAdapter:
         member = guild.get_member(user_id) if guild else None
         return channel is not None and member is not None and has_stage_moderator_rights(channel, member)
 
+    def check_can_post(self, channel_id: int) -> None:
+        """Raise a clear error if Podium cannot post its cards in this text channel."""
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise ValidationError(f"<#{channel_id}> is not a text channel Podium can see. Pick a text channel.")
+        perms = channel.permissions_for(channel.guild.me)
+        if not (perms.send_messages and perms.embed_links and perms.view_channel):
+            raise Forbidden(f"I can't post in {channel.mention}: give my role View Channel, Send Messages and "
+                            "Embed Links there, then try again.")
+
     def default_stage(self, guild_id: int) -> int | None:
         stages = self.guild(guild_id).stage_channels
         return stages[0].id if stages else None

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.cards import CardService
+from bot.discord_adapter.gate import StageGate
 from bot.discord_adapter.live import VoiceChange
 from bot.services.access import AccessService
 from bot.services.guests import GuestService
@@ -30,13 +31,14 @@ class Services:
         self.clock = clock or Clock()
         self.discord = DiscordAdapter()
         self.cards = CardService(store, self.discord)
-        self.rooms = RoomService(store, self.clock, self.discord, self.cards)
-        self.settings = SettingsService(store)
+        self.gate = StageGate(self.discord)
+        self.rooms = RoomService(store, self.clock, self.discord, self.cards, self.gate)
+        self.settings = SettingsService(store, self.discord)
         # A live room's effects are carried out in the room's own turn (one mailbox for its whole lifecycle).
         self.live = LiveService(store, self.clock, self.discord, self.rooms.timers, self.rooms.mailbox,
                                 play_cue=lambda room_id, cue: self.voice.play(room_id, cue))
         self.stage = StageService(self.live, self.rooms)
-        self.access = AccessService(store, self.clock, self.discord)
+        self.access = AccessService(store, self.clock, self.discord, self.gate)
         self.guests = GuestService(self.rooms, self.access, self.discord, self.clock, self.live)
         self.voice = VoiceService(store, self.discord, self.live)  # the live rooms' moderator rule
         # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue

@@ -31,11 +31,11 @@ log = logging.getLogger(__name__)
 
 
 class AccessService:
-    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter) -> None:
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, gate: StageGate) -> None:
         self.store = store
         self.clock = clock
         self.discord = discord
-        self.gate = StageGate(discord)
+        self.gate = gate
         # One overwrite change per room at a time (a guest added while the room opens, a close meanwhile).
         self._locks: dict[int, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
         # Stage channel -> its gated live room: the watchdog ignores every other voice event without I/O.

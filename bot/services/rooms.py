@@ -18,10 +18,13 @@ from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlite_utils import Database
+
 from bot.clock import Clock
 from bot.core import plan
 from bot.core.access import Caller, require_host, require_room_manager
 from bot.core.errors import NotFound, ValidationError
+from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.guild_settings import GuildSettings
 from bot.core.recurrence import next_start, parse_repeat
 from bot.core.rooms import Room, RoomStatus, decide_start
@@ -29,12 +32,16 @@ from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
 from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.discord_adapter.cards import CardService
+from bot.discord_adapter.gate import StageGate
 from bot.schedule import Timers
 from bot.services.mailbox import RoomMailbox
 from bot.services.reminders import Reminders
+from bot.store import access as access_repo
+from bot.store import audit as audit_repo
 from bot.store import rooms as room_repo
 from bot.store import reminders as reminder_repo
 from bot.store import settings as settings_repo
+from bot.store.audit import AuditEntry
 from bot.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -69,12 +76,14 @@ class RoomChanges:
 
 
 class RoomService:
-    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, cards: CardService | None = None) -> None:
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, cards: CardService | None = None,
+                 gate: StageGate | None = None) -> None:
         self.store = store
         self.clock = clock
         self.discord = discord
         self.timers = Timers(clock, self.on_timer)
         self.cards = cards  # None: no cards posted (tests of the lifecycle alone)
+        self.gate = gate  # the stage's overwrites: what a gated room's access options are checked against
         self._changed = asyncio.Event()  # set (and replaced) after every change to a room or its timers
         self.watchers: list[RoomWatcher] = []
         self.mailbox = RoomMailbox()  # one change per room at a time: our own Discord calls echo back as events
@@ -138,7 +147,10 @@ class RoomService:
     # -- scheduling ------------------------------------------------------------------------------------
     async def schedule(self, caller: Caller, guild_id: int, *, title: str, start: str, duration: str | None,
                        stage_channel_id: int | None, description: str | None, repeat: str | None,
-                       timezone: str | None) -> Room:
+                       timezone: str | None, access: str | None = None, roles: str | None = None) -> Room:
+        """/room schedule, with its access choice: everything is checked first, then the room, its access and
+        their audit entry are written in one transaction (a failure changes nothing; the event is removed)."""
+        choice = self._access_choice(guild_id, access, roles, stage_channel_id)
         settings = await self.settings(guild_id)
         require_host(caller, settings.host_role_id)
         tz = parse_timezone(timezone) if timezone else settings.timezone
@@ -157,14 +169,27 @@ class RoomService:
                     repeat=recurrence.to_text() if recurrence else None, timezone=tz)
         event_id = await self.discord.create_event(room)
         try:
-            room = await self.store.run(room_repo.insert_room, dataclasses.replace(room, event_id=event_id))
+            room = await self.store.run(_insert_scheduled, dataclasses.replace(room, event_id=event_id), choice,
+                                        caller.user_id, now)
         except Exception:
             await self.discord.delete_event(guild_id, event_id)
             raise
         await self.plan_room(room)
         log.info("room #%s scheduled for %s by user %s (event %s)", room.id, room.start_at.isoformat(),
                  caller.user_id, event_id)
+        if self.cards is not None:
+            await self.cards.post_scheduled(room)
         return room
+
+    def _access_choice(self, guild_id: int, mode: str | None, roles: str | None,
+                       stage_channel_id: int | None) -> RoomAccess | None:
+        """The access options of /room schedule, checked before anything is created (None: an open room)."""
+        parsed = parse_mode(mode) if mode else AccessMode.OPEN
+        role_ids = self.gate.resolve_roles(guild_id, roles) if roles and self.gate else []
+        choice = make_access(0, parsed, role_ids)
+        if choice.mode.gated and self.gate is not None:
+            self.gate.check_can_gate(guild_id, stage_channel_id)
+        return choice if choice.mode.gated or choice.guest_invites else None
 
     async def edit(self, caller: Caller, guild_id: int, room_id: int, changes: RoomChanges) -> Room:
         return await self.mailbox.call(room_id, lambda: self._edit(caller, guild_id, room_id, changes))
@@ -404,6 +429,17 @@ class RoomService:
                                       start_at=start, duration=duration)
         if updated != room:
             await self.plan_room(await self._save(updated))
+
+
+def _insert_scheduled(db: Database, room: Room, access: RoomAccess | None, actor_id: int, now: datetime) -> Room:
+    """A new room with its access choice and that choice's audit entry: one transaction."""
+    room = room_repo.insert_room(db, room)
+    assert room.id is not None
+    if access is not None:
+        access_repo.save_access(db, dataclasses.replace(access, room_id=room.id))
+        audit_repo.record(db, AuditEntry(room.guild_id, room.id, actor_id, "access", None, True, access.mode.value,
+                                         now))
+    return room
 
 
 def _local(when: datetime, tz: str) -> datetime:
