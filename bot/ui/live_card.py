@@ -42,24 +42,38 @@ def render(room: Room, live: LiveRoom, now: datetime) -> tuple[discord.Embed, di
     lines += speakers or ["nobody yet"]
     lines.append("")
     lines.append(f"**Hands raised ({len(live.queue)})**" + ("" if live.hands_enabled else " · hands are off"))
-    for place, hand in enumerate(live.queue.first(QUEUE_SHOWN), start=1):
-        note = discord.utils.escape_markdown(hand.note[:CARD_NOTE]) if hand.note else ""
-        away = " · away" if hand.user_id in live.away else ""
-        lines.append(f"{place}. <@{hand.user_id}>{away}" + (f" — {note}" if note else ""))
-    if len(live.queue) > QUEUE_SHOWN:
-        lines.append(f"… and {len(live.queue) - QUEUE_SHOWN} more")
-    if not len(live.queue):
-        lines.append("nobody")
+    lines += queue_lines(live, CARD_NOTE)
     embed.description = "\n".join(lines)[:4000]
+    turn = live.policy.turn_limit
     rules = ["Q&A mode" if live.policy.qa_mode else "",
-             f"turns of {int(live.policy.turn_limit.total_seconds() // 60)} min {int(live.policy.turn_limit.total_seconds() % 60)} s"
-             if live.policy.turn_limit else "", "first-time speakers first" if live.policy.first_timers_first else ""]
+             f"turns of {int(turn.total_seconds() // 60)} min {int(turn.total_seconds() % 60)} s" if turn else "",
+             "first-time speakers first" if live.policy.first_timers_first else ""]
     embed.set_footer(text=" · ".join([f"Room #{room.id}", *[r for r in rules if r]]))
     view = discord.ui.View(timeout=None)
     if not ended and room.id is not None:
         for act in ("raise", "lower", "next"):
             view.add_item(HandButton(room.id, act))
     return embed, view
+
+
+def queue_lines(live: LiveRoom, note_chars: int | None) -> list[str]:
+    """The hand queue as the card shows it (the first QUEUE_SHOWN hands), notes cut to `note_chars`."""
+    lines = []
+    for place, hand in enumerate(live.queue.first(QUEUE_SHOWN), start=1):
+        note = discord.utils.escape_markdown(hand.note[:note_chars]) if hand.note else ""
+        away = " · away" if hand.user_id in live.away else ""
+        lines.append(f"{place}. <@{hand.user_id}>{away}" + (f" — {note}" if note else ""))
+    if len(live.queue) > QUEUE_SHOWN:
+        lines.append(f"… and {len(live.queue) - QUEUE_SHOWN} more")
+    return lines or ["nobody"]
+
+
+def queue_reply(room: Room, live: LiveRoom, user_id: int) -> tuple[str, discord.Embed]:
+    """/hand queue: the card's queue (notes whole), and the caller's own place."""
+    position = live.queue.position(user_id)
+    mine = (f"You are **#{position}** of {len(live.queue)}." if position
+            else "Your hand is not raised: /hand raise or the card's ✋ button.")
+    return mine, discord.Embed(title=f"Queue: {room.title}"[:256], description="\n".join(queue_lines(live, None)))
 
 
 # Emoji in the label text: a unicode `emoji` object comes back from Discord with a null id, which its own spec
