@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.clock import Clock
 from bot.client import PodiumBot
 from bot.connection import configure
+from bot.__main__ import build_services
 from bot.services import Services
 from bot.settings import Settings
 from bot.store.db import Store
@@ -32,7 +33,7 @@ class BotRun:
 
     async def start(self) -> "BotRun":
         self.store = await Store.open(self.db_path)
-        self.services = Services(self.store, self.clock)
+        self.services = build_services(self.store, self.clock)
         self.bot = PodiumBot(self.settings, self.services, connector=configure(self.settings))
         self._task = asyncio.create_task(self.bot.start(self.settings.token))
         ready = asyncio.create_task(self.services.ready.wait())
