@@ -105,9 +105,6 @@ class LiveService:
         raise ValidationError("Several rooms are live: join the stage of the one you mean, or pick it with the "
                               "`room` option.")
 
-    def live_room_for(self, guild_id: int, user_id: int, room_id: int | None = None) -> Room:
-        return self.resolve(guild_id, user_id, room_id).room
-
     def is_moderator(self, room_id: int, user_id: int) -> bool:
         """Host, co-host, or Mute Members + Move Members in the room's stage (computed from Discord's rights)."""
         running = self._running.get(room_id)

@@ -105,7 +105,9 @@ class Reminders:
 
     async def _interest(self, room_id: int, user_id: int, interested: bool) -> None:
         room = await self.store.run(room_repo.get_room, room_id)
-        if room is None or room.status != RoomStatus.SCHEDULED or room.id is None:
+        # Interest marked just before the room opened may be applied just after (its event lookup comes first):
+        # it still counts (the recap's "interested"); only a scheduled room has reminder timers to plan.
+        if room is None or room.status not in (RoomStatus.SCHEDULED, RoomStatus.LIVE) or room.id is None:
             return
         if interested:
             settings = await self.rooms.settings(room.guild_id)
@@ -113,7 +115,8 @@ class Reminders:
                                  "interested")
         else:
             await self.store.run(reminder_repo.unsubscribe, room.id, user_id, "interested")
-        await self.rooms.plan_room(room)
+        if room.status is RoomStatus.SCHEDULED:
+            await self.rooms.plan_room(room)
 
 
 def default_lead(settings: GuildSettings) -> int:
