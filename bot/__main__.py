@@ -47,7 +47,7 @@ def build_services(store: Store, clock: Clock | None = None) -> Services:
     # A live room's effects are carried out in the room's own turn (one mailbox for its whole lifecycle).
     live = LiveService(store, clock, discord_adapter, rooms.timers, rooms.mailbox, play_cue=play_cue)
     voice = VoiceService(store, discord_adapter, live)
-    access = AccessService(store, clock, discord_adapter, gate)
+    access = AccessService(store, clock, discord_adapter, gate, rooms.mailbox)
     # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue plays
     # last, while the stage still exists.
     for watcher in (access, live, voice):
