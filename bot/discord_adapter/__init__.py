@@ -1,8 +1,10 @@
-"""Carries out the rooms' decisions with discord.py. With cogs and bot.ui, the only place that knows Discord.
+"""Carries out the rooms' decisions with discord.py, rendering through bot.ui. With cogs and bot.ui, the only
+place that knows Discord.
 
-This package: DiscordAdapter (guilds, stages, events, messages, DMs) here; gate.py (invite gating's
-overwrites and moves), live.py (live rooms' voice snapshots, suppress, card edits, threads) and voice.py (Podium's
-own voice connection on a stage) for the features.
+This package: DiscordAdapter (guilds, stages, events, messages, DMs) here; cards.py (room cards, reminders and
+recaps, remembered so nothing posts twice), gate.py (invite gating's overwrites and moves), live.py (live rooms'
+voice snapshots, suppress, the live card, threads) and voice.py (Podium's own voice connection on a stage).
+May import: discord.py, bot.core, bot.store, bot.ui, bot.voice. Never bot.services or cogs.
 """
 from __future__ import annotations
 
@@ -206,7 +208,8 @@ class DiscordAdapter:
         if not isinstance(channel, discord.abc.Messageable):
             return None
         try:
-            message = await channel.send(content=content, embed=embed, view=view or discord.utils.MISSING,
+            message = await channel.send(content=content, embed=embed or discord.utils.MISSING,
+                                         view=view or discord.utils.MISSING,
                                          allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as exc:
             log.warning("could not post in channel %s: %s", channel_id, exc)
@@ -217,7 +220,7 @@ class DiscordAdapter:
         channel = self.bot.get_channel(channel_id)
         if isinstance(channel, discord.abc.Messageable):
             try:
-                await channel.get_partial_message(message_id).edit(embed=embed)  # type: ignore[attr-defined]
+                await channel.get_partial_message(message_id).edit(embed=embed)
             except discord.HTTPException as exc:
                 log.warning("could not edit message %s: %s", message_id, exc)
 
@@ -225,7 +228,8 @@ class DiscordAdapter:
         """Send a DM; False if the person does not accept DMs from us (never fatal)."""
         try:
             user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(content=content, embed=embed, allowed_mentions=discord.AllowedMentions.none())
+            await user.send(content=content, embed=embed or discord.utils.MISSING,
+                            allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException:
             return False
         return True
