@@ -15,7 +15,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
@@ -46,7 +46,6 @@ from bot.store.db import Store
 
 log = logging.getLogger(__name__)
 DEFAULT_DURATION = timedelta(hours=1)
-T = TypeVar("T")
 
 
 class RoomWatcher(Protocol):
@@ -109,23 +108,9 @@ class RoomService:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def until(self, check: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
-        """Wait (bounded) until `await check()` is truthy; re-checked after every room or timer change."""
-        async def wait() -> T:
-            while True:
-                changed = self._changed  # taken before the check: a change during it wakes the wait at once
-                if result := await check():
-                    return result
-                await changed.wait()
-        return await asyncio.wait_for(wait(), timeout)
-
-    async def wait_for(self, guild_id: int, room_id: int, check: Callable[[Room], bool],
-                       timeout: float = 10.0) -> Room:
-        """Wait (bounded) until `check(room)` holds."""
-        async def current() -> Room | None:
-            room = await self.get(guild_id, room_id)
-            return room if check(room) else None
-        return await self.until(current, timeout)
+    def next_change(self) -> asyncio.Event:
+        """Set at the next change to a room or its timers (for whoever follows Podium from outside)."""
+        return self._changed
 
     # -- queries -------------------------------------------------------------------------------------
     async def get(self, guild_id: int, room_id: int) -> Room:

@@ -133,7 +133,7 @@ async def test_discords_own_event_update_mid_opening_leaves_the_room_consistent(
         await control.person("alice").edits_event(event.id, status=4)  # canceled in Discord's UI
     await opened
     gid = guild(sandbox).id
-    room = await podium.rooms.wait_for(gid, rid, lambda r: r.status is not RoomStatus.SCHEDULED)
+    room = await podium.wait_for(gid, rid, lambda r: r.status is not RoomStatus.SCHEDULED)
     room = await assert_consistent(sandbox, podium, rid)
     # A live room keeps its title; an event canceled in Discord before it went live cancels the room.
     assert room.status is (RoomStatus.LIVE if discord_change == "rename" else RoomStatus.CANCELLED)
