@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from bot.clock import Clock
 from bot.core import plan
 from bot.core.access import Caller, require_host, require_room_manager
-from bot.core.errors import NotFound, ValidationError
+from bot.core.errors import Conflict, NotFound, ValidationError
 from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.guild_settings import GuildSettings
 from bot.core.recurrence import next_start, parse_repeat
@@ -99,8 +99,15 @@ class RoomService:
                 log.exception("room %s: %s.%s failed", room.id, type(watcher).__name__, step)
 
     async def _save(self, room: Room) -> Room:
-        """Write the room decided from `room.version` (compare-and-set); returns it at its new version."""
-        saved = await self.store.run(room_repo.update_room, room)
+        """Write the room decided from `room.version` (compare-and-set); returns it at its new version. Every
+        change is made in the room's turn, so a conflict means a writer outside the mailbox: refused, not lost."""
+        try:
+            saved = await self.store.run(room_repo.update_room, room)
+        except room_repo.StaleRoom:
+            log.error("room %s changed outside its mailbox; a change decided from version %s was refused",
+                      room.id, room.version)
+            raise Conflict(f"Room #{room.id} changed while this was being done. Look at it again (/room info) "
+                           "and retry.") from None
         self._notify()
         return saved
 
