@@ -27,7 +27,7 @@ from bot.core.errors import Conflict, NotFound, ValidationError
 from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.guild_settings import GuildSettings
 from bot.core.recurrence import next_start, parse_repeat
-from bot.core.rooms import Room, RoomStatus, decide_start
+from bot.core.rooms import Room, RoomStatus, decide_start, on_event_update
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
 from bot.discord_adapter import DiscordAdapter, escape_markdown
@@ -406,21 +406,16 @@ class RoomService:
         room = await self.store.run(room_repo.get_room, room_id)
         if room is None:
             return
-        if status in ("cancelled", "canceled", "deleted") and room.status == RoomStatus.SCHEDULED:
-            cancelled = await self._save(room.cancel())
-            self.timers.cancel_room(room.id or 0)
+        step, after = on_event_update(room, name=name, description=description, start=start, end=end,
+                                      status=status)
+        if step == "cancel":
+            cancelled = await self._save(after)
+            self.timers.cancel_room(room_id)
             await self.schedule_next(cancelled)
-            return
-        if status == "completed" and room.status == RoomStatus.LIVE:
+        elif step == "close":
             await self._close(room)
-            return
-        if room.status != RoomStatus.SCHEDULED:
-            return
-        duration = (end - start) if end is not None and end > start else room.duration
-        updated = dataclasses.replace(room, title=name[:100], description=(description or "")[:1000],
-                                      start_at=start, duration=duration)
-        if updated != room:
-            await self.plan_room(await self._save(updated))
+        elif step == "update":
+            await self.plan_room(await self._save(after))
 
 
 def _insert_scheduled(db: Database, room: Room, access: RoomAccess | None, actor_id: int, now: datetime) -> Room:
