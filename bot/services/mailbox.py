@@ -8,12 +8,10 @@ and so does its entry (nothing here grows with the number of rooms ever seen).
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 Message = tuple[Callable[[], Awaitable[Any]], "asyncio.Future[Any]"]
 
@@ -36,10 +34,6 @@ class RoomMailbox:
             self._workers[room_id] = asyncio.create_task(self._drain(room_id, queue), name=f"room-{room_id}-mailbox")
         queue.append((message, future))
         return await asyncio.shield(future)  # a caller that gives up does not cancel the room's change
-
-    def busy(self, room_id: int) -> bool:
-        """The room has a change under way or waiting."""
-        return room_id in self._queues
 
     async def _drain(self, room_id: int, queue: deque[Message]) -> None:
         try:
