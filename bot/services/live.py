@@ -1,6 +1,7 @@
 """Live rooms: one LiveRoom (bot.core.live) per live room, fed by gateway voice states, commands, buttons and
-timers; its effects carried out through Discord, the store and the shared timers. What moderators do (/stage)
-is bot.services.stage, which hands its decisions to `submit`.
+timers. Its effects: timers and the card at once, records committed in one store hop, the rest handed to the
+executor in bot.discord_adapter.live (LiveDiscord.carry_out). What moderators do (/stage) is
+bot.services.stage, which hands its decisions to `submit`.
 
 Exactness: voice changes are applied to the core synchronously, in gateway order, from a snapshot taken when
 discord.py dispatches them (PodiumBot.dispatch), never from the cache a handler task sees later. What the core
@@ -25,7 +26,7 @@ from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.hands import Hand
 from bot.core.live import LiveRoom
 from bot.core.rooms import Room
-from bot.discord_adapter import DiscordAdapter, escape_markdown
+from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.live import LiveDiscord, VoiceChange
 from bot.schedule import Timers
 from bot.services.live_card import CardPacer
@@ -335,32 +336,10 @@ class LiveService:
     async def _carry_out(self, running: Running, effects: list[fx.Effect]) -> None:
         records = [e for e in effects if isinstance(e, RECORDS)]
         presence, running.presence = running.presence, []
-        if records or presence:
+        if records or presence:  # the commit: records first, so the room survives a restart
             await self.store.run(live_repo.write, running.id, records, presence)
-        room = running.room
-        for effect in effects:
-            if isinstance(effect, RECORDS):
-                continue
-            try:
-                if isinstance(effect, fx.InviteToSpeak):
-                    await self.discord.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, False)
-                    log.info("room #%s: invited user %s to speak", running.id, effect.user_id)
-                elif isinstance(effect, fx.ReturnToAudience):
-                    await self.discord.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, True)
-                    log.info("room #%s: returned user %s to the audience (%s)", running.id, effect.user_id,
-                             effect.reason)
-                    if effect.reason != "Q&A: next question":
-                        await self.adapter.dm(effect.user_id, content=f"You are back in the audience of "
-                                              f"**{escape_markdown(room.title)}**: {effect.reason}.")
-                elif isinstance(effect, fx.Notify):
-                    await self.adapter.dm(effect.user_id, content=effect.text)
-                elif isinstance(effect, fx.AlertModerators):
-                    quote = f": {escape_markdown(effect.quote)}" if effect.quote else ""
-                    await self._alert(running, effect.text + quote)
-                elif isinstance(effect, fx.PlayCue) and self.play_cue is not None:
-                    self.play_cue(running.id, effect.cue)  # queued: never waits for the audio
-            except Exception:
-                log.exception("room %s: %s failed", running.id, type(effect).__name__)
+        await self.discord.carry_out(running.room, [e for e in effects if not isinstance(e, RECORDS)],
+                                     alert=lambda text: self._alert(running, text), play_cue=self.play_cue)
 
     async def _alert(self, running: Running, text: str) -> None:
         if running.thread_id is None:
