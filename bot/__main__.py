@@ -18,10 +18,12 @@ from bot.connection import configure
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.cards import CardService
 from bot.discord_adapter.gate import StageGate
+from bot.schedule import Timers
 from bot.services import Services
 from bot.services.access import AccessService
 from bot.services.guests import GuestService
 from bot.services.live import LiveService
+from bot.services.mailbox import RoomMailbox
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.services.stage import StageService
@@ -38,16 +40,18 @@ def build_services(store: Store, clock: Clock | None = None) -> Services:
     discord_adapter = DiscordAdapter()
     cards = CardService(store, discord_adapter)
     gate = StageGate(discord_adapter)
-    rooms = RoomService(store, clock, discord_adapter, cards, gate)
+    timers = Timers(clock)  # every feature's timers, rebuilt from the database at start-up
+    mailbox = RoomMailbox()  # one per room: every change to a room, live rooms' effects included
+    rooms = RoomService(store, clock, discord_adapter, timers, mailbox, cards, gate)
     voice: VoiceService | None = None  # built below: it needs the live rooms' moderator rule
 
     def play_cue(room_id: int, cue: str) -> None:
         if voice is not None:
             voice.play(room_id, cue)
     # A live room's effects are carried out in the room's own turn (one mailbox for its whole lifecycle).
-    live = LiveService(store, clock, discord_adapter, rooms.timers, rooms.mailbox, play_cue=play_cue)
+    live = LiveService(store, clock, discord_adapter, timers, mailbox, play_cue=play_cue)
     voice = VoiceService(store, discord_adapter, live)
-    access = AccessService(store, clock, discord_adapter, gate, rooms.mailbox)
+    access = AccessService(store, clock, discord_adapter, gate, mailbox)
     # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue plays
     # last, while the stage still exists.
     for watcher in (access, live, voice):

@@ -27,11 +27,12 @@ MISFIRE_GRACE = timedelta(hours=12)
 
 class Timers:
     """All of Podium's timers. A timer's key starts with its owner ("room:12:open", "live:12:turn:34"), and
-    each owner registers its handler with `route`; the first handler given handles the "room" keys."""
+    each owner registers its handler with `route` when it is built (a handler given here handles the "room"
+    keys)."""
 
-    def __init__(self, clock: Clock, handler: TimerHandler) -> None:
+    def __init__(self, clock: Clock, handler: TimerHandler | None = None) -> None:
         self.clock = clock
-        self._handlers: dict[str, TimerHandler] = {"room": handler}
+        self._handlers: dict[str, TimerHandler] = {"room": handler} if handler is not None else {}
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._pending: dict[str, Timer] = {}
         self._firing: set[asyncio.Task[Any]] = set()  # timers being run now (by the scheduler or `advance`)

@@ -75,17 +75,18 @@ class RoomChanges:
 
 
 class RoomService:
-    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, cards: CardService | None = None,
-                 gate: StageGate | None = None) -> None:
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers, mailbox: RoomMailbox,
+                 cards: CardService | None = None, gate: StageGate | None = None) -> None:
         self.store = store
         self.clock = clock
         self.discord = discord
-        self.timers = Timers(clock, self.on_timer)
+        self.timers = timers  # shared: the live rooms route their own keys too
+        timers.route("room", self.on_timer)
+        self.mailbox = mailbox  # one change per room at a time: our own Discord calls echo back as events
         self.cards = cards  # None: no cards posted (tests of the lifecycle alone)
         self.gate = gate  # the stage's overwrites: what a gated room's access options are checked against
         self._changed = asyncio.Event()  # set (and replaced) after every change to a room or its timers
         self.watchers: list[RoomWatcher] = []
-        self.mailbox = RoomMailbox()  # one change per room at a time: our own Discord calls echo back as events
         self.reminders = Reminders(self)  # /room remind, reminder timers, interest marked in Discord
 
     def watch(self, watcher: RoomWatcher) -> None:
