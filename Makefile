@@ -19,7 +19,8 @@ $(STAMP): setup.cfg pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m demo $(ARGS)
 
-test: $(STAMP)
+# Type checks and lint first (seconds), then the suite.
+test: lint
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # Type checks (mypy: files in setup.cfg) and lint (ruff: pyproject.toml), both over the whole tree.

@@ -24,7 +24,7 @@ from typing import Any, ParamSpec, TypeVar
 from bot.client import PodiumBot
 from bot.connection import configure
 from bot.core.live import LiveRoom
-from bot.services import Services
+from bot.__main__ import build_services
 from bot.settings import Settings
 from bot.store import live as live_repo
 from bot.store.db import Store
@@ -94,7 +94,7 @@ async def run(listeners: int, hands: int) -> None:
         settings = Settings.from_env(sandbox.env() | {"PODIUM_DB": str(workdir / "podium.db"),
                                                       "PODIUM_GUILD_READY_TIMEOUT": "0.05"}, dotenv=False)
         store = await Store.open(settings.db_path)
-        services = Services(store)
+        services = build_services(store)
         bot = PodiumBot(settings, services, connector=configure(settings))
         task = asyncio.create_task(bot.start(settings.token))
         await asyncio.wait_for(services.ready.wait(), 120)

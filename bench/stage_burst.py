@@ -27,7 +27,7 @@ import discord
 
 from bot.client import PodiumBot, intents
 from bot.connection import configure
-from bot.services import Services
+from bot.__main__ import build_services
 from bot.settings import Settings
 from bot.store.db import Store
 from sandbox.client import Control
@@ -110,7 +110,7 @@ async def measure(listeners: int, raises: int, *, podium: bool, trace_memory: bo
             store = await Store.open(settings.db_path) if podium else None
             if podium:
                 assert store is not None
-                services = Services(store)
+                services = build_services(store)
                 client: _Counting = CountingPodium(settings, services, connector=connector)
             else:
                 client = CountingClient(intents=intents(), connector=connector, guild_ready_timeout=0.05,

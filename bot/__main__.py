@@ -16,18 +16,58 @@ import discord
 from bot.clock import Clock
 from bot.client import PodiumBot
 from bot.connection import configure
+from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter.cards import CardService
+from bot.discord_adapter.gate import StageGate
+from bot.schedule import Timers
 from bot.services import Services
+from bot.services.access import AccessService
+from bot.services.guests import GuestService
+from bot.services.live import LiveService
+from bot.services.mailbox import RoomMailbox
+from bot.services.rooms import RoomService
+from bot.services.settings import SettingsService
+from bot.services.stage import StageService
+from bot.services.voice import VoiceService
 from bot.settings import Settings
 from bot.store.db import Store
 
 log = logging.getLogger("bot")
 
 
+def build_services(store: Store, clock: Clock | None = None) -> Services:
+    """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards)."""
+    clock = clock or Clock()
+    discord_adapter = DiscordAdapter()
+    cards = CardService(store, discord_adapter)
+    gate = StageGate(discord_adapter)
+    timers = Timers(clock)  # every feature's timers, rebuilt from the database at start-up
+    mailbox = RoomMailbox()  # one per room: every change to a room, live rooms' effects included
+    rooms = RoomService(store, clock, discord_adapter, timers, mailbox, cards, gate)
+    voice: VoiceService | None = None  # built below: it needs the live rooms' moderator rule
+
+    def play_cue(room_id: int, cue: str) -> None:
+        if voice is not None:
+            voice.play(room_id, cue)
+    # A live room's effects are carried out in the room's own turn (one mailbox for its whole lifecycle).
+    live = LiveService(store, clock, discord_adapter, timers, mailbox, play_cue=play_cue)
+    voice = VoiceService(store, discord_adapter, live)
+    access = AccessService(store, clock, discord_adapter, gate, mailbox)
+    # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue plays
+    # last, while the stage still exists.
+    for watcher in (access, live, voice):
+        rooms.watch(watcher)
+    return Services(store=store, clock=clock, discord=discord_adapter, cards=cards, rooms=rooms,
+                    settings=SettingsService(store, discord_adapter), live=live,
+                    stage=StageService(store, clock, live, rooms), access=access,
+                    guests=GuestService(rooms, access, discord_adapter, clock, live), voice=voice)
+
+
 async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
     """Run Podium until it is closed. Raises discord.LoginFailure for a rejected token."""
     store = await Store.open(settings.db_path)
     try:
-        services = Services(store, clock)
+        services = build_services(store, clock)
         connector = configure(settings)
         async with PodiumBot(settings, services, connector=connector) as bot:
             await bot.start(settings.token)

@@ -5,9 +5,11 @@ start-up `reconcile` rebuilds them from the rooms table. Only this module import
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -25,13 +27,15 @@ MISFIRE_GRACE = timedelta(hours=12)
 
 class Timers:
     """All of Podium's timers. A timer's key starts with its owner ("room:12:open", "live:12:turn:34"), and
-    each owner registers its handler with `route`; the first handler given handles the "room" keys."""
+    each owner registers its handler with `route` when it is built (a handler given here handles the "room"
+    keys)."""
 
-    def __init__(self, clock: Clock, handler: TimerHandler) -> None:
+    def __init__(self, clock: Clock, handler: TimerHandler | None = None) -> None:
         self.clock = clock
-        self._handlers: dict[str, TimerHandler] = {"room": handler}
+        self._handlers: dict[str, TimerHandler] = {"room": handler} if handler is not None else {}
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._pending: dict[str, Timer] = {}
+        self._firing: set[asyncio.Task[Any]] = set()  # timers being run now (by the scheduler or `advance`)
 
     def route(self, prefix: str, handler: TimerHandler) -> None:
         """Send timers whose key starts with "{prefix}:" to `handler`."""
@@ -85,18 +89,28 @@ class Timers:
         if handler is None:
             log.error("timer %s has no handler", key)
             return
+        task = asyncio.current_task()
+        assert task is not None
+        self._firing.add(task)
         try:
             await handler(timer)
         except Exception:
             log.exception("timer %s failed", key)
+        finally:
+            self._firing.discard(task)
 
     async def advance(self, to: datetime) -> None:
-        """Move the clock to `to` and run, in order, every timer due by then (used by tests and the demo)."""
+        """Move the clock to `to` and run, in order, every timer due by then (used by tests and the demo). Also
+        waits for those the scheduler itself started meanwhile (a timer re-planned for a moment already past)."""
         self.clock.travel_to(to)
         while True:
             due = [t for t in self.pending() if t.at <= to]
             if not due:
-                return
+                others = self._firing - {asyncio.current_task()}
+                if not others:
+                    return
+                await asyncio.wait(others)
+                continue
             timer = due[0]
             if self._scheduler.get_job(timer.key) is not None:
                 self._scheduler.remove_job(timer.key)

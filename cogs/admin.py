@@ -7,6 +7,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.ui.interaction import caller_of
 from cogs.common import timezone_autocomplete
 from cogs.guests import AuditCommand
 
@@ -36,19 +37,8 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
                                announce_channel: discord.TextChannel | None = None,
                                host_role: discord.Role | None = None, reminders: str | None = None) -> None:
         assert interaction.guild_id is not None
-        if not (interaction.permissions.manage_guild or interaction.permissions.administrator):
-            await interaction.response.send_message(
-                "Only server admins (Manage Server) can change Podium's settings.", ephemeral=True)
-            return
-        if announce_channel is not None:
-            perms = announce_channel.permissions_for(announce_channel.guild.me)
-            if not (perms.send_messages and perms.embed_links and perms.view_channel):
-                await interaction.response.send_message(
-                    f"I can't post in {announce_channel.mention}: give my role View Channel, Send Messages and "
-                    "Embed Links there, then try again.", ephemeral=True)
-                return
         updated = await self.settings.update(
-            interaction.guild_id, timezone=timezone,
+            caller_of(interaction), interaction.guild_id, timezone=timezone,
             announce_channel_id=announce_channel.id if announce_channel else None,
             host_role_id=host_role.id if host_role else None, reminders=reminders)
         embed = discord.Embed(title="Podium settings")

@@ -10,18 +10,22 @@ from discord import app_commands
 from bot.ui.access_buttons import requests_view
 from bot.core.gating import MODE_TEXT
 from bot.core.when import discord_timestamp
-from bot.discord_adapter import caller_of
+from bot.ui.interaction import caller_of
 from cogs.common import room_autocomplete
 
 if TYPE_CHECKING:
+    from discord.ext.commands import Cog as _Mixin  # the commands below are bound to the group cog mixed into
+
     from bot.client import PodiumBot
     from bot.services.guests import GuestService
+else:
+    _Mixin = object
 
 MODES = [app_commands.Choice(name=f"{mode.value}: {text}"[:100], value=mode.value) for mode, text in MODE_TEXT.items()]
 _NO_PING = discord.AllowedMentions.none()
 
 
-class GuestCommands:
+class GuestCommands(_Mixin):
     """/room access, invite, uninvite, guests, code, codes, join, requests."""
 
     bot: "PodiumBot"
@@ -153,7 +157,7 @@ class GuestCommands:
             allowed_mentions=_NO_PING)
 
 
-class AuditCommand:
+class AuditCommand(_Mixin):
     """/podium audit [room]."""
 
     bot: "PodiumBot"

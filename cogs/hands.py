@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.hands import COMMAND
-from bot.ui.live_card import submit_raise_form
+from bot.ui.live_card import queue_reply, submit_raise_form
 from cogs.common import live_room_autocomplete
 
 if TYPE_CHECKING:
@@ -56,18 +56,7 @@ class Hands(commands.GroupCog, group_name="hand", group_description="Raise your 
     async def queue(self, interaction: discord.Interaction, room: int | None = None) -> None:
         assert interaction.guild_id is not None
         running = self.live.resolve(interaction.guild_id, interaction.user.id, room)
-        live = running.live
-        lines = []
-        for place, hand in enumerate(live.queue.first(10), start=1):
-            note = f" — {discord.utils.escape_markdown(hand.note)}" if hand.note else ""
-            lines.append(f"{place}. <@{hand.user_id}>{note}")
-        position = live.queue.position(interaction.user.id)
-        mine = (f"You are **#{position}** of {len(live.queue)}." if position
-                else "Your hand is not raised: /hand raise or the card's ✋ button.")
-        embed = discord.Embed(title=f"Queue: {running.room.title}"[:256],
-                              description="\n".join(lines) or "Nobody is waiting.")
-        if len(live.queue) > 10:
-            embed.set_footer(text=f"… and {len(live.queue) - 10} more")
+        mine, embed = queue_reply(running.room, running.live, interaction.user.id)
         await interaction.response.send_message(mine, embed=embed, ephemeral=True)
 
 

@@ -1,4 +1,5 @@
-"""Gateway events that matter to rooms: Discord-side event edits and interest (voice states: bot.services.live)."""
+"""Gateway events that matter to rooms: Discord-side event edits and interest. Voice states are followed by
+bot.services.live from a snapshot taken at dispatch (PodiumBot.dispatch)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -35,9 +36,6 @@ class Listeners(commands.Cog):
     async def on_scheduled_event_user_remove(self, event: discord.ScheduledEvent, user: discord.User) -> None:
         await self.rooms.reminders.on_event_interest(event.id, user.id, False)
 
-    # Who is on a stage (the recap's listeners and speakers) is followed by bot.services.live, from a snapshot
-    # of each VOICE_STATE_UPDATE taken at dispatch (PodiumBot.dispatch): exact, and O(1) per event where
-    # re-reading the whole stage per event cost O(listeners).
 
 async def setup(bot: "PodiumBot") -> None:
     await bot.add_cog(Listeners(bot))

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.ui import calendar
 from bot.ui.cards import human_duration
 from bot.core.when import discord_timestamp
-from bot.discord_adapter import caller_of
+from bot.ui.interaction import caller_of
 from bot.services.rooms import RoomChanges
 from cogs.common import room_autocomplete, timezone_autocomplete
 from cogs.guests import MODES, GuestCommands
@@ -51,12 +51,10 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
                        timezone: str | None = None, access: str | None = None, roles: str | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
-        choice = self.bot.services.guests.choose(interaction.guild_id, access, roles, stage.id if stage else None)
         room = await self.rooms.schedule(
             caller_of(interaction), interaction.guild_id, title=title, start=start, duration=duration,
-            stage_channel_id=stage.id if stage else None, description=description, repeat=repeat, timezone=timezone)
-        await self.bot.services.guests.save_choice(caller_of(interaction), room, choice)
-        await self.cards.post_scheduled(room)
+            stage_channel_id=stage.id if stage else None, description=description, repeat=repeat, timezone=timezone,
+            access=access, roles=roles)
         await interaction.followup.send(
             f"Scheduled room #{room.id} for {discord_timestamp(room.start_at, 'F')} "
             f"({discord_timestamp(room.start_at, 'R')}).", embed=await self.cards.embed(room), ephemeral=True)

@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_adapter import caller_of
+from bot.ui.interaction import caller_of
 from bot.voice.cues import Cue
 from cogs.common import live_or_upcoming_autocomplete, live_room_autocomplete
 

@@ -26,6 +26,12 @@ def require_host(caller: Caller, host_role_id: int | None) -> None:
                         "Ask a server admin (they can set a host role with /podium settings).")
 
 
+def require_admin(caller: Caller) -> None:
+    """Podium's server settings are the admins' (Manage Server, or Administrator)."""
+    if not caller.manage_guild:
+        raise Forbidden("Only server admins (Manage Server) can change Podium's settings.")
+
+
 def require_room_manager(caller: Caller, host_id: int, host_role_id: int | None) -> None:
     """A room's own host may manage it; so may anyone who can host in the guild."""
     if caller.user_id != host_id:

@@ -21,12 +21,6 @@ class ReturnToAudience:
 
 
 @dataclass(frozen=True, slots=True)
-class Disconnect:
-    user_id: int
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
 class PlayCue:
     cue: str  # a bot.voice.cues.Cue name
 
@@ -99,6 +93,5 @@ class TurnEnded:
     reason: str
 
 
-Record = SaveHand | CloseHand | TurnStarted | TurnEnded | Audit
-Effect = (InviteToSpeak | ReturnToAudience | Disconnect | PlayCue | RefreshCard | AlertModerators | Notify
+Effect = (InviteToSpeak | ReturnToAudience | PlayCue | RefreshCard | AlertModerators | Notify
           | StartTimer | CancelTimer | Audit | SaveHand | CloseHand | TurnStarted | TurnEnded)

@@ -22,6 +22,10 @@ class Forbidden(PodiumError):
     """The user (or the bot) lacks the right to do this."""
 
 
+class Conflict(PodiumError):
+    """The thing changed while the user's change was being made; nothing of theirs was written."""
+
+
 class InvalidTransition(PodiumError):
     def __init__(self, current: str, wanted: str) -> None:
         super().__init__(f"This room is {current}; it cannot become {wanted}.")

@@ -309,20 +309,20 @@ class LiveRoom:
             self.present[user_id] = at
             self.set_stage_moderator(user_id, state.stage_moderator)
         for hand in hands:
-            state = voice.get(hand.user_id)
-            if state is None:  # left while Podium was down: the usual grace from now
+            found = voice.get(hand.user_id)
+            if found is None:  # left while Podium was down: the usual grace from now
                 self._restore(hand)
                 self.away[hand.user_id] = at
                 out.append(fx.StartTimer(grace_key(self.room_id, hand.user_id), at + self.policy.grace))
-            elif state.invited:
+            elif found.invited:
                 out += self._invite(hand.user_id, at, hand, send=False)
-            elif state.speaking:
+            elif found.speaking:
                 out.append(fx.CloseHand(hand.user_id, at, "answered"))
-            elif hand.source == NATIVE and state.requested_at is None:
+            elif hand.source == NATIVE and found.requested_at is None:
                 out.append(fx.CloseHand(hand.user_id, at, "withdrawn"))
             else:
                 self._restore(hand)
-        for user_id, started in turns.items():
+        for user_id in turns:
             if not voice.get(user_id, VoiceNow(True, None)).speaking:
                 out.append(fx.TurnEnded(user_id, at, "ended while Podium was offline"))
         for user_id, state in voice.items():

@@ -14,6 +14,7 @@ import dataclasses
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from bot.core.errors import InvalidTransition
 
@@ -63,6 +64,8 @@ class Room:
     stage_instance_id: int | None = None
     opened_at: datetime | None = None
     closed_at: datetime | None = None
+    # Bumped by every write (the store's compare-and-set): which state of the room a decision was made from.
+    version: int = 0
 
     @property
     def end_at(self) -> datetime:
@@ -100,3 +103,25 @@ def decide_start(room: Room, now: datetime) -> str:
     if now < room.end_at:
         return "open_late"
     return "missed"
+
+
+EventStep = Literal["cancel", "close", "update", "none"]
+
+
+def on_event_update(room: Room, *, name: str, description: str | None, start: datetime, end: datetime | None,
+                    status: str) -> tuple[EventStep, Room]:
+    """What an update of the room's Discord event means (an edit or cancellation in Discord's own UI, or the
+    echo of Podium's own change, which changes nothing): the step to take and the room after it.
+
+    Only a scheduled room follows its event's details; a live room ends when its event completes.
+    """
+    if status in ("cancelled", "canceled", "deleted") and room.status is RoomStatus.SCHEDULED:
+        return "cancel", room.cancel()
+    if status == "completed" and room.status is RoomStatus.LIVE:
+        return "close", room
+    if room.status is not RoomStatus.SCHEDULED:
+        return "none", room
+    duration = (end - start) if end is not None and end > start else room.duration
+    updated = dataclasses.replace(room, title=name[:100], description=(description or "")[:1000], start_at=start,
+                                  duration=duration)
+    return ("update", updated) if updated != room else ("none", room)

@@ -72,7 +72,8 @@ def parse_start(text: str, tz: str, now: datetime) -> datetime:
         raise ValidationError(f"I could not read '{cleaned[:80]}' as a time. Try {START_FORMS}.")
     if parsed.tzinfo is None:  # defensive: dateparser should always honour RETURN_AS_TIMEZONE_AWARE
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(timezone.utc).replace(microsecond=0)  # Discord times are whole seconds
+    start: datetime = parsed.astimezone(timezone.utc).replace(microsecond=0)  # Discord times are whole seconds
+    return start
 
 
 def parse_duration(text: str) -> timedelta:

@@ -1,8 +1,10 @@
-"""Carries out the rooms' decisions with discord.py. With cogs and bot.ui, the only place that knows Discord.
+"""Carries out the rooms' decisions with discord.py, rendering through bot.ui. With cogs and bot.ui, the only
+place that knows Discord.
 
-This package: DiscordAdapter (guilds, stages, events, messages, DMs) here; gate.py (invite gating's
-overwrites and moves), live.py (live rooms' voice snapshots, suppress, card edits, threads) and voice.py (Podium's
-own voice connection on a stage) for the features.
+This package: DiscordAdapter (guilds, stages, events, messages, DMs) here; cards.py (room cards, reminders and
+recaps, remembered so nothing posts twice), gate.py (invite gating's overwrites and moves), live.py (live rooms'
+voice snapshots, suppress, the live card, threads) and voice.py (Podium's own voice connection on a stage).
+May import: discord.py, bot.core, bot.store, bot.ui, bot.voice. Never bot.services or cogs.
 """
 from __future__ import annotations
 
@@ -16,8 +18,6 @@ from bot.core.rooms import Room
 
 if TYPE_CHECKING:
     from discord.ext import commands
-
-    from bot.core.access import Caller
 
 log = logging.getLogger(__name__)
 # User text (titles, notes) shown in messages goes through this, so it cannot format or fake Podium's own text.
@@ -91,6 +91,16 @@ class DiscordAdapter:
         channel = guild.get_channel(channel_id) if guild else None
         member = guild.get_member(user_id) if guild else None
         return channel is not None and member is not None and has_stage_moderator_rights(channel, member)
+
+    def check_can_post(self, channel_id: int) -> None:
+        """Raise a clear error if Podium cannot post its cards in this text channel."""
+        channel = self.bot.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise ValidationError(f"<#{channel_id}> is not a text channel Podium can see. Pick a text channel.")
+        perms = channel.permissions_for(channel.guild.me)
+        if not (perms.send_messages and perms.embed_links and perms.view_channel):
+            raise Forbidden(f"I can't post in {channel.mention}: give my role View Channel, Send Messages and "
+                            "Embed Links there, then try again.")
 
     def default_stage(self, guild_id: int) -> int | None:
         stages = self.guild(guild_id).stage_channels
@@ -198,7 +208,8 @@ class DiscordAdapter:
         if not isinstance(channel, discord.abc.Messageable):
             return None
         try:
-            message = await channel.send(content=content, embed=embed, view=view or discord.utils.MISSING,
+            message = await channel.send(content=content, embed=embed or discord.utils.MISSING,
+                                         view=view or discord.utils.MISSING,
                                          allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as exc:
             log.warning("could not post in channel %s: %s", channel_id, exc)
@@ -209,7 +220,7 @@ class DiscordAdapter:
         channel = self.bot.get_channel(channel_id)
         if isinstance(channel, discord.abc.Messageable):
             try:
-                await channel.get_partial_message(message_id).edit(embed=embed)  # type: ignore[attr-defined]
+                await channel.get_partial_message(message_id).edit(embed=embed)
             except discord.HTTPException as exc:
                 log.warning("could not edit message %s: %s", message_id, exc)
 
@@ -217,18 +228,9 @@ class DiscordAdapter:
         """Send a DM; False if the person does not accept DMs from us (never fatal)."""
         try:
             user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            await user.send(content=content, embed=embed, allowed_mentions=discord.AllowedMentions.none())
+            await user.send(content=content, embed=embed or discord.utils.MISSING,
+                            allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException:
             return False
         return True
 
-
-def caller_of(interaction: discord.Interaction) -> "Caller":
-    """The plain facts the access rules need about whoever used a command."""
-    from bot.core.access import Caller  # noqa: F811 (runtime import for the dataclass)
-
-    member = interaction.user
-    perms = interaction.permissions
-    roles = frozenset(r.id for r in member.roles) if isinstance(member, discord.Member) else frozenset()
-    return Caller(user_id=member.id, role_ids=roles, manage_events=perms.manage_events,
-                  manage_guild=perms.manage_guild or perms.administrator)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import discord
 
@@ -37,7 +38,7 @@ class StageGate:
     async def overwrites(self, channel_id: int) -> dict[int, Overwrite] | None:
         """The channel's overwrites as Discord has them now; None if the channel is gone."""
         try:
-            data = await self.adapter.bot.http.get_channel(channel_id)
+            data: dict[str, Any] = await self.adapter.bot.http.get_channel(channel_id)  # type: ignore[assignment]
         except discord.NotFound:
             return None
         return {int(o["id"]): Overwrite(int(o["id"]), int(o["type"]), int(o["allow"]), int(o["deny"]))

@@ -3,13 +3,17 @@ rights, inviting and returning speakers, the live card message and the moderator
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import discord
 
-from bot.core.live import VoiceNow
-from bot.discord_adapter import DiscordAdapter, has_stage_moderator_rights
+from bot.core import effects as fx
+from bot.core.live import LiveRoom, VoiceNow
+from bot.core.rooms import Room
+from bot.discord_adapter import DiscordAdapter, escape_markdown, has_stage_moderator_rights
+from bot.ui import live_card
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +74,46 @@ class LiveDiscord:
         except discord.HTTPException as exc:  # they left meanwhile, or a right is missing: the room goes on
             log.warning("could not set suppress=%s for %s on %s: %s", suppress, user_id, channel_id, exc)
 
-    async def edit_card(self, channel_id: int, message_id: int, embed: discord.Embed,
-                        view: discord.ui.View | None) -> None:
+    async def carry_out(self, room: Room, effects: list[fx.Effect], *,
+                        alert: Callable[[str], Awaitable[None]],
+                        play_cue: Callable[[int, str], object] | None) -> None:
+        """The executor of a live room's effects, in order; one failing effect never stops the others. Alerts
+        go to `alert` (the room's moderators' thread), cues to `play_cue` (queued, never awaited)."""
+        assert room.id is not None
+        for effect in effects:
+            try:
+                if isinstance(effect, fx.InviteToSpeak):
+                    await self.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, False)
+                    log.info("room #%s: invited user %s to speak", room.id, effect.user_id)
+                elif isinstance(effect, fx.ReturnToAudience):
+                    await self.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, True)
+                    log.info("room #%s: returned user %s to the audience (%s)", room.id, effect.user_id,
+                             effect.reason)
+                    if effect.reason != "Q&A: next question":
+                        await self.adapter.dm(effect.user_id, content=f"You are back in the audience of "
+                                              f"**{escape_markdown(room.title)}**: {effect.reason}.")
+                elif isinstance(effect, fx.Notify):
+                    await self.adapter.dm(effect.user_id, content=effect.text)
+                elif isinstance(effect, fx.AlertModerators):
+                    quote = f": {escape_markdown(effect.quote)}" if effect.quote else ""
+                    await alert(effect.text + quote)
+                elif isinstance(effect, fx.PlayCue) and play_cue is not None:
+                    play_cue(room.id, effect.cue)
+            except Exception:
+                log.exception("room %s: %s failed", room.id, type(effect).__name__)
+
+    async def post_card(self, channel_id: int, room: Room, live: LiveRoom, now: datetime) -> int | None:
+        """The live card (bot.ui.live_card), posted in the stage's chat; its message id."""
+        embed, view = live_card.render(room, live, now)
+        return await self.adapter.post(channel_id, embed=embed, view=view)
+
+    async def show_card(self, channel_id: int, message_id: int, room: Room, live: LiveRoom, now: datetime) -> None:
+        """The live card as the room is now; an ended room's card loses its buttons."""
+        embed, view = live_card.render(room, live, now)
         try:
             await self.bot.get_partial_messageable(channel_id).get_partial_message(message_id).edit(
-                embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
+                embed=embed, view=view if room.closed_at is None else None,
+                allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as exc:
             log.warning("could not edit the live card %s: %s", message_id, exc)
 

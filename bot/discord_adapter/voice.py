@@ -151,7 +151,7 @@ class StageVoice:
 
         def after(error: Exception | None) -> None:  # called on discord.py's player thread
             try:
-                loop.call_soon_threadsafe(lambda: finished.done() or finished.set_result(error))
+                loop.call_soon_threadsafe(_settle, finished, error)
             except RuntimeError:  # the loop closed while the cue played (shutdown): nobody is waiting
                 pass
 
@@ -180,3 +180,8 @@ class StageVoice:
             except Exception:
                 log.warning("guild %s: could not leave voice cleanly", guild_id, exc_info=True)
                 client.cleanup()
+
+
+def _settle(finished: "asyncio.Future[Exception | None]", error: Exception | None) -> None:
+    if not finished.done():
+        finished.set_result(error)

@@ -1,4 +1,11 @@
-"""Podium's use cases, wired together. Built once in bot/__main__.py and handed to the bot."""
+"""Podium's use cases, one front door per feature: rooms (rooms.py, with reminders.py), live rooms (live.py),
+their moderators (stage.py), invite gating (access.py, guests.py), voice cues (voice.py), server settings
+(settings.py); and each room's mailbox (mailbox.py), through which every change to a room goes.
+
+Services are built once, from their parts, in bot/__main__.py (build_services) and handed to the bot.
+May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice's cue names. Never
+bot.ui (the adapter renders) or cogs.
+"""
 from __future__ import annotations
 
 import asyncio
@@ -7,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from bot.clock import Clock
 from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter.cards import CardService
 from bot.discord_adapter.live import VoiceChange
 from bot.services.access import AccessService
-from bot.services.cards import CardService
 from bot.services.guests import GuestService
 from bot.services.live import LiveService
 from bot.services.rooms import RoomService
@@ -25,25 +32,22 @@ log = logging.getLogger(__name__)
 
 
 class Services:
-    def __init__(self, store: Store, clock: Clock | None = None) -> None:
+    """The features, one front door each, built from their parts by bot.__main__.build_services."""
+
+    def __init__(self, *, store: Store, clock: Clock, discord: DiscordAdapter, cards: CardService,
+                 rooms: RoomService, settings: SettingsService, live: LiveService, stage: StageService,
+                 access: AccessService, guests: GuestService, voice: VoiceService) -> None:
         self.store = store
-        self.clock = clock or Clock()
-        self.discord = DiscordAdapter()
-        self.cards = CardService(store, self.discord)
-        self.rooms = RoomService(store, self.clock, self.discord)
-        self.rooms.cards = self.cards
-        self.settings = SettingsService(store)
-        self.live = LiveService(store, self.clock, self.discord, self.rooms.timers)
-        self.stage = StageService(self.live, self.rooms)
-        self.access = AccessService(store, self.clock, self.discord)
-        self.guests = GuestService(self.rooms, self.access, self.discord, self.clock, self.live)
-        self.cards.card_items.append(self.guests.card_items)
-        self.voice = VoiceService(store, self.discord, self.live)  # the live rooms' moderator rule
-        self.live.play_cue = self.voice.play
-        # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue
-        # plays last, while the stage still exists.
-        for watcher in (self.access, self.live, self.voice):
-            self.rooms.watch(watcher)
+        self.clock = clock
+        self.discord = discord
+        self.cards = cards
+        self.rooms = rooms
+        self.settings = settings
+        self.live = live
+        self.stage = stage
+        self.access = access
+        self.guests = guests
+        self.voice = voice
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
 
@@ -80,5 +84,6 @@ class Services:
         if self._startup is not None:
             self._startup.cancel()
         await self.live.stop()
+        await self.rooms.mailbox.stop()
         self.rooms.timers.shutdown()
         await self.voice.stop()

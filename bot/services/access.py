@@ -8,7 +8,6 @@ may touch, so a crash at any point is repaired at start-up (`recover`).
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 from collections.abc import Iterable
 
@@ -19,6 +18,7 @@ from bot.core.rooms import Room, RoomStatus
 from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.discord_adapter.gate import StageGate
 from bot.discord_adapter.live import VoiceChange
+from bot.services.mailbox import RoomMailbox
 from bot.store import access as access_repo
 from bot.store import rooms as room_repo
 from bot.store import settings as settings_repo
@@ -31,13 +31,15 @@ log = logging.getLogger(__name__)
 
 
 class AccessService:
-    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter) -> None:
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, gate: StageGate,
+                 mailbox: RoomMailbox) -> None:
         self.store = store
         self.clock = clock
         self.discord = discord
-        self.gate = StageGate(discord)
-        # One overwrite change per room at a time (a guest added while the room opens, a close meanwhile).
-        self._locks: dict[int, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
+        self.gate = gate
+        # One overwrite change per room at a time (a guest added while the room opens, a close meanwhile): each
+        # is made in the room's turn.
+        self.mailbox = mailbox
         # Stage channel -> its gated live room: the watchdog ignores every other voice event without I/O.
         self._gated: dict[int, int] = {}
         self._checks: set[asyncio.Task[bool]] = set()  # watchdog checks under way (kept from the GC)
@@ -91,47 +93,57 @@ class AccessService:
     async def converge(self, room: Room, access: RoomAccess | None = None) -> None:
         """Make the live gated room's stage match its access and guest list (idempotent, crash-safe)."""
         assert room.id is not None
-        access = access or await self.access_of(room)
-        if not access.mode.gated:
+        wanted = access or await self.access_of(room)
+        if not wanted.mode.gated:
             return
-        async with self._locks[room.id]:
-            snapshot = await self.store.run(access_repo.get_snapshot, room.id)
-            current = await self.gate.overwrites(room.stage_channel_id)
-            if current is None:
-                log.warning("room %s: its stage channel is gone; nothing to gate", room.id)
-                return
-            if snapshot is None:
-                # Save the prior state (and every target we may change) before changing anything.
-                plan = await self._plan(room, access, current)
-                snapshot = Snapshot(room.id, room.guild_id, room.stage_channel_id,
-                                    self.gate.everyone_id(room.guild_id), current, plan.touched)
-                await self.store.run(access_repo.save_snapshot, snapshot)
-            else:
-                plan = await self._plan(room, access, snapshot.prior)
-                if not plan.touched <= snapshot.touched:
-                    await self.store.run(access_repo.touch, room.id, plan.touched)
-            steps = gating.converge(snapshot.prior, current, plan, snapshot.touched | plan.touched,
-                                    everyone_id=snapshot.everyone_id)
-            await self._carry_out(snapshot.channel_id, steps, f"Podium room #{room.id} is {access.mode.value} only")
+        await self.mailbox.call(room.id, lambda: self._converge(room, wanted))
+
+    async def _converge(self, room: Room, access: RoomAccess) -> None:
+        assert room.id is not None
+        snapshot = await self.store.run(access_repo.get_snapshot, room.id)
+        current = await self.gate.overwrites(room.stage_channel_id)
+        if current is None:
+            log.warning("room %s: its stage channel is gone; nothing to gate", room.id)
+            return
+        if snapshot is None:
+            # Save the prior state (and every target we may change) before changing anything.
+            plan = await self._plan(room, access, current)
+            snapshot = Snapshot(room.id, room.guild_id, room.stage_channel_id,
+                                self.gate.everyone_id(room.guild_id), current, plan.touched)
+            await self.store.run(access_repo.save_snapshot, snapshot)
+        else:
+            plan = await self._plan(room, access, snapshot.prior)
+            if not plan.touched <= snapshot.touched:
+                await self.store.run(access_repo.touch, room.id, plan.touched)
+        steps = gating.converge(snapshot.prior, current, plan, snapshot.touched | plan.touched,
+                                everyone_id=snapshot.everyone_id)
+        await self._carry_out(snapshot.channel_id, steps, f"Podium room #{room.id} is {access.mode.value} only")
 
     async def restore(self, room_id: int) -> bool:
         """Put the stage's overwrites back exactly as they were before the room. True if there was work."""
-        async with self._locks[room_id]:
-            snapshot = await self.store.run(access_repo.get_snapshot, room_id)
-            if snapshot is None:
-                return False
-            current = await self.gate.overwrites(snapshot.channel_id)
-            if current is None:  # the stage was deleted: there is nothing left to put back
-                await self.store.run(access_repo.delete_snapshot, room_id)
-                return False
-            steps = gating.restore_plan(snapshot.prior, current, snapshot.touched, everyone_id=snapshot.everyone_id)
-            await self._carry_out(snapshot.channel_id, steps, f"Podium room #{room_id} ended")
-            await self.store.run(access_repo.delete_snapshot, room_id)
+        restored = await self.mailbox.call(room_id, lambda: self._restore(room_id))
+        if restored is None:
+            return False
+        snapshot, steps = restored
         await self.audit(snapshot.guild_id, room_id, self.gate.bot_id, "restored",
                          detail=f"{len(steps)} overwrite(s) put back")
         log.info("room #%s: stage permissions restored exactly as before the room (%d change(s))", room_id,
                  len(steps))
         return True
+
+    async def _restore(self, room_id: int) -> tuple[Snapshot, list[gating.RestoreStep]] | None:
+        """In the room's turn: the overwrites put back; the snapshot and the steps (None: no work)."""
+        snapshot = await self.store.run(access_repo.get_snapshot, room_id)
+        if snapshot is None:
+            return None
+        current = await self.gate.overwrites(snapshot.channel_id)
+        if current is None:  # the stage was deleted: there is nothing left to put back
+            await self.store.run(access_repo.delete_snapshot, room_id)
+            return None
+        steps = gating.restore_plan(snapshot.prior, current, snapshot.touched, everyone_id=snapshot.everyone_id)
+        await self._carry_out(snapshot.channel_id, steps, f"Podium room #{room_id} ended")
+        await self.store.run(access_repo.delete_snapshot, room_id)
+        return snapshot, steps
 
     async def _carry_out(self, channel_id: int, steps: Iterable[gating.RestoreStep], reason: str) -> None:
         for step in steps:
@@ -158,8 +170,10 @@ class AccessService:
 
     def on_voice(self, change: VoiceChange) -> None:
         """The watchdog's trigger, at dispatch time: only a move into a gated live stage starts a check (which
-        then reads where the member is *now*, since a later event may already have moved them)."""
-        if change.channel_id is None or change.channel_id not in self._gated or change.bot:
+        then reads where the member is *now*, since a later event may already have moved them). A change within
+        the stage (a hand, being invited up) does no store work."""
+        if (change.channel_id is None or change.channel_id == change.before_channel_id
+                or change.channel_id not in self._gated or change.bot):
             return
         task = asyncio.create_task(self.check(change.guild_id, change.user_id))
         self._checks.add(task)

@@ -32,15 +32,6 @@ _OPEN_FOR_GUESTS = (RoomStatus.SCHEDULED, RoomStatus.LIVE)
 
 
 @dataclass(frozen=True, slots=True)
-class AccessChoice:
-    """Validated access options given to /room schedule, saved once the room exists."""
-
-    mode: AccessMode
-    role_ids: frozenset[int]
-    guest_invites: int
-
-
-@dataclass(frozen=True, slots=True)
 class NewCode:
     code: str  # shown once, never stored
     stored: InviteCode
@@ -78,24 +69,6 @@ class GuestService:
             await self.access.converge(room)
 
     # -- access settings ---------------------------------------------------------------------------------
-    def choose(self, guild_id: int, mode: str | None, roles: str | None, stage_channel_id: int | None,
-               guest_invites: int = 0) -> AccessChoice:
-        """Validate /room schedule's access options before anything is created."""
-        parsed = parse_mode(mode) if mode else AccessMode.OPEN
-        role_ids = self.access.gate.resolve_roles(guild_id, roles) if roles else []
-        checked = make_access(0, parsed, role_ids, guest_invites)
-        if checked.mode.gated:
-            self.access.gate.check_can_gate(guild_id, stage_channel_id)
-        return AccessChoice(checked.mode, checked.role_ids, checked.guest_invites)
-
-    async def save_choice(self, caller: Caller, room: Room, choice: AccessChoice) -> None:
-        assert room.id is not None
-        if choice.mode is AccessMode.OPEN and not choice.guest_invites:
-            return
-        await self.store.run(access_repo.save_access,
-                             RoomAccess(room.id, choice.mode, choice.role_ids, choice.guest_invites))
-        await self.access.audit(room.guild_id, room.id, caller.user_id, "access", detail=choice.mode.value)
-
     async def set_access(self, caller: Caller, guild_id: int, room_id: int, mode: str | None, roles: str | None,
                          guest_invites: int | None) -> RoomAccess:
         room = await self._managed_room(caller, guild_id, room_id)
@@ -312,11 +285,3 @@ class GuestService:
         else:
             require_host(caller, (await self.rooms.settings(guild_id)).host_role_id)
         return await self.store.run(audit_repo.log, guild_id, room_id, 25)
-
-    async def card_items(self, room: Room) -> list:
-        """The "Request access" button for an invite-only room's cards."""
-        if room.id is None or (await self.access.access_of(room)).mode is not AccessMode.INVITE:
-            return []
-        from bot.ui.access_buttons import KnockButton  # presentation: imported where it is used
-
-        return [KnockButton(room.id)]

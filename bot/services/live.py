@@ -1,33 +1,36 @@
 """Live rooms: one LiveRoom (bot.core.live) per live room, fed by gateway voice states, commands, buttons and
-timers; its effects carried out through Discord, the store and the shared timers. What moderators do (/stage)
-is bot.services.stage, which hands its decisions to `submit`.
+timers. Its effects: timers and the card at once, records committed in one store hop, the rest handed to the
+executor in bot.discord_adapter.live (LiveDiscord.carry_out). What moderators do (/stage) is
+bot.services.stage, which hands its decisions to `submit`.
 
 Exactness: voice changes are applied to the core synchronously, in gateway order, from a snapshot taken when
 discord.py dispatches them (PodiumBot.dispatch), never from the cache a handler task sees later. What the core
-decides then goes through one worker per room, in order: records first (one store hop for everything that
-queued up meanwhile: a group commit), then Discord calls. Commands wait for their own batch, so a hand is
-durable before the member is told it is raised.
+decides is then carried out in the room's turn in its mailbox (bot.services.mailbox: the same one worker as the
+room's lifecycle, so no effect runs while the room opens or closes): records first (one store hop for
+everything that queued up meanwhile: a group commit), then Discord calls. Commands wait for their own batch,
+so a hand is durable before the member is told it is raised.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.ui import live_card
 from bot.clock import Clock
 from bot.core import effects as fx
 from bot.core import plan
 from bot.core.errors import Forbidden, NotFound, ValidationError
+from bot.core.hands import Hand
 from bot.core.live import LiveRoom
 from bot.core.rooms import Room
-from bot.discord_adapter import DiscordAdapter, escape_markdown
+from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.live import LiveDiscord, VoiceChange
 from bot.schedule import Timers
 from bot.services.live_card import CardPacer
+from bot.services.mailbox import RoomMailbox
 from bot.store import access as access_repo
 from bot.store import live as live_repo
 from bot.store import settings as settings_repo
@@ -45,13 +48,12 @@ class Running:
     room: Room
     live: LiveRoom
     pending: list[fx.Effect] = field(default_factory=list)  # decided, not yet carried out (in order)
-    waiters: list[asyncio.Future[None]] = field(default_factory=list)  # resolved once `pending` is carried out
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    drain_posted: bool = False  # a turn to carry `pending` out is already in the room's mailbox
+    draining: bool = False  # ... or under way
     presence: list[live_repo.Presence] = field(default_factory=list)
     thread_id: int | None = None
     card: tuple[int, int] | None = None  # (channel_id, message_id) of the live card in the stage chat
     pacer: CardPacer | None = None
-    worker: asyncio.Task[None] | None = None
 
     @property
     def id(self) -> int:
@@ -62,14 +64,17 @@ class Running:
 class LiveService:
     """A RoomWatcher (bot.services.rooms): follows every live room."""
 
-    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers) -> None:
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers, mailbox: RoomMailbox,
+                 play_cue: Callable[[int, str], object] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.adapter = discord
         self.discord = LiveDiscord(discord)
         self.timers = timers
         self.card_interval = 2.0  # seconds between two edits of one room's card (Discord's edit bucket is 5/5 s)
-        self.play_cue: Callable[[int, str], object] | None = None  # set by the voice feature: (room id, cue name)
+        self.play_cue = play_cue  # the voice feature's: (room id, cue name), queued, never awaited
+        self.mailbox = mailbox  # the rooms' mailbox: a live room's effects are carried out in its turn
+        self._drains: set[asyncio.Task[None]] = set()  # turns posted from dispatch time (kept from the GC)
         self._running: dict[int, Running] = {}
         self._by_stage: dict[tuple[int, int], int] = {}
         self._changed = asyncio.Condition()
@@ -100,9 +105,6 @@ class LiveService:
             raise NotFound("No room is live in this server right now. Start one with /room start.")
         raise ValidationError("Several rooms are live: join the stage of the one you mean, or pick it with the "
                               "`room` option.")
-
-    def live_room_for(self, guild_id: int, user_id: int, room_id: int | None = None) -> Room:
-        return self.resolve(guild_id, user_id, room_id).room
 
     def is_moderator(self, room_id: int, user_id: int) -> bool:
         """Host, co-host, or Mute Members + Move Members in the room's stage (computed from Discord's rights)."""
@@ -152,15 +154,14 @@ class LiveService:
             running.presence += [live_repo.Presence(u, now, True, live.listeners) for u in voice]
         self._running[room.id] = running
         self._by_stage[(room.guild_id, room.stage_channel_id)] = room.id
-        running.worker = asyncio.create_task(self._work(running), name=f"live-room-{room.id}")
         await self.submit(running, effects, wait=True)
         if running.card is None:
             await self._post_card(running)
 
     async def _post_card(self, running: Running) -> None:
         """The live card: one message per live room, in the stage's chat (posted once, even across restarts)."""
-        embed, view = live_card.render(running.room, running.live, self.clock.now())
-        message_id = await self.adapter.post(running.room.stage_channel_id, embed=embed, view=view)
+        message_id = await self.discord.post_card(running.room.stage_channel_id, running.room, running.live,
+                                                  self.clock.now())
         if message_id is not None:
             running.card = (running.room.stage_channel_id, message_id)
             await self.store.run(live_repo.set_card, running.id, running.room.stage_channel_id, message_id)
@@ -177,20 +178,18 @@ class LiveService:
         self._by_stage.pop((room.guild_id, room.stage_channel_id), None)
         self.timers.cancel_prefix(f"live:{running.id}:")
         await self.submit(running, [], wait=True)
-        if running.worker is not None:
-            running.worker.cancel()
         if running.pacer is not None:
             await running.pacer.stop()
         await self.store.run(live_repo.close_open, running.id, room.closed_at or self.clock.now())
         if running.card is not None:
-            embed, _ = live_card.render(room, running.live, self.clock.now())
-            await self.discord.edit_card(*running.card, embed, None)  # the buttons go with the room
+            await self.discord.show_card(*running.card, room, running.live, self.clock.now())  # without buttons
 
     async def stop(self) -> None:
-        """Podium is shutting down: stop the rooms' workers and card edits (the store and timers hold the rest)."""
+        """Podium is shutting down: stop the card edits (the store and timers hold the rest; the rooms' mailbox
+        is stopped by its owner)."""
+        for task in list(self._drains):
+            task.cancel()
         for running in self._running.values():
-            if running.worker is not None:
-                running.worker.cancel()
             if running.pacer is not None:
                 await running.pacer.stop()
 
@@ -279,19 +278,31 @@ class LiveService:
 
     # -- carrying effects out -------------------------------------------------------------------------------
     def _submit_now(self, running: Running, effects: list[fx.Effect]) -> None:
+        """From dispatch time (synchronous): queue the effects, and a turn to carry them out if none is queued."""
         running.pending += self._local(running, effects)
-        running.wake.set()
+        if not running.drain_posted:
+            running.drain_posted = True
+            task = asyncio.get_running_loop().create_task(self._drain_later(running))
+            self._drains.add(task)
+            task.add_done_callback(self._drains.discard)
 
     async def submit(self, running: Running, effects: list[fx.Effect], *, wait: bool) -> None:
-        self._submit_now(running, effects)
-        if wait:
-            done = asyncio.get_running_loop().create_future()
-            running.waiters.append(done)
-            await done
+        """Queue the effects; with wait=True, return once they are carried out (raising a store failure)."""
+        if not wait:
+            self._submit_now(running, effects)
+            return
+        running.pending += self._local(running, effects)
+        await self.mailbox.call(running.id, lambda: self._drain(running))
+
+    async def _drain_later(self, running: Running) -> None:
+        try:
+            await self.mailbox.call(running.id, lambda: self._drain(running))
+        except Exception:  # a store failure: logged, the room goes on (nobody waits on this turn)
+            log.exception("room %s: could not carry out effects", running.id)
 
     def _local(self, running: Running, effects: list[fx.Effect]) -> list[fx.Effect]:
-        """Timers and the card at once and in order (cheap, in memory); returns the rest, for the worker."""
-        rest = []
+        """Timers and the card at once and in order (cheap, in memory); returns the rest, for the room's turn."""
+        rest: list[fx.Effect] = []
         for effect in effects:
             if isinstance(effect, fx.RefreshCard):
                 if running.pacer is not None:
@@ -307,56 +318,28 @@ class LiveService:
     def idle(self, room_id: int) -> bool:
         """Everything decided for the room so far has been carried out."""
         running = self._running.get(room_id)
-        return running is None or not (running.pending or running.waiters or running.presence)
+        return running is None or not (running.pending or running.presence or running.drain_posted
+                                       or running.draining)
 
-    async def _work(self, running: Running) -> None:
-        while True:
-            await running.wake.wait()
-            running.wake.clear()
-            effects, running.pending = running.pending, []
-            waiters, running.waiters = running.waiters, []
-            try:
-                await self._carry_out(running, effects)
-            except Exception as exc:  # a store failure: whoever waits is told, the room goes on
-                log.exception("room %s: could not carry out effects", running.id)
-                for waiter in waiters:
-                    if not waiter.done():
-                        waiter.set_exception(exc)
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
+    async def _drain(self, running: Running) -> None:
+        """In the room's turn: carry out everything decided so far (a group commit of what queued up)."""
+        running.drain_posted = False
+        running.draining = True
+        effects, running.pending = running.pending, []
+        try:
+            await self._carry_out(running, effects)
+        finally:
+            running.draining = False
             async with self._changed:
                 self._changed.notify_all()
 
     async def _carry_out(self, running: Running, effects: list[fx.Effect]) -> None:
         records = [e for e in effects if isinstance(e, RECORDS)]
         presence, running.presence = running.presence, []
-        if records or presence:
+        if records or presence:  # the commit: records first, so the room survives a restart
             await self.store.run(live_repo.write, running.id, records, presence)
-        room = running.room
-        for effect in effects:
-            if isinstance(effect, RECORDS):
-                continue
-            try:
-                if isinstance(effect, fx.InviteToSpeak):
-                    await self.discord.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, False)
-                    log.info("room #%s: invited user %s to speak", running.id, effect.user_id)
-                elif isinstance(effect, fx.ReturnToAudience):
-                    await self.discord.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, True)
-                    log.info("room #%s: returned user %s to the audience (%s)", running.id, effect.user_id,
-                             effect.reason)
-                    if effect.reason != "Q&A: next question":
-                        await self.adapter.dm(effect.user_id, content=f"You are back in the audience of "
-                                              f"**{escape_markdown(room.title)}**: {effect.reason}.")
-                elif isinstance(effect, fx.Notify):
-                    await self.adapter.dm(effect.user_id, content=effect.text)
-                elif isinstance(effect, fx.AlertModerators):
-                    quote = f": {escape_markdown(effect.quote)}" if effect.quote else ""
-                    await self._alert(running, effect.text + quote)
-                elif isinstance(effect, fx.PlayCue) and self.play_cue is not None:
-                    self.play_cue(running.id, effect.cue)  # queued: never waits for the audio
-            except Exception:
-                log.exception("room %s: %s failed", running.id, type(effect).__name__)
+        await self.discord.carry_out(running.room, [e for e in effects if not isinstance(e, RECORDS)],
+                                     alert=lambda text: self._alert(running, text), play_cue=self.play_cue)
 
     async def _alert(self, running: Running, text: str) -> None:
         if running.thread_id is None:
@@ -378,11 +361,10 @@ class LiveService:
     async def _render(self, running: Running) -> None:
         if running.card is None or running.id not in self._running:
             return
-        embed, view = live_card.render(running.room, running.live, self.clock.now())
-        await self.discord.edit_card(*running.card, embed, view)
+        await self.discord.show_card(*running.card, running.room, running.live, self.clock.now())
 
 
-def _load(db: Any, room_id: int) -> tuple[live_repo.LiveSetup, list, dict[int, datetime], set[int], set[int]]:
+def _load(db: Any, room_id: int) -> tuple[live_repo.LiveSetup, list[Hand], dict[int, datetime], set[int], set[int]]:
     """What a live room is rebuilt from; guests invited as speakers (invite gating) are pre-approved speakers."""
     return (live_repo.get_setup(db, room_id), live_repo.open_hands(db, room_id), live_repo.open_turns(db, room_id),
             live_repo.spoken(db, room_id), {g.user_id for g in access_repo.guests(db, room_id) if g.as_speaker})

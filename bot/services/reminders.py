@@ -5,29 +5,48 @@ use cases (RoomService routes its reminder timers here; timers are planned from 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.core import plan
 from bot.core.errors import ValidationError
 from bot.core.guild_settings import GuildSettings
 from bot.core.rooms import Room, RoomStatus
 from bot.core.when import parse_duration
+from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter.cards import CardService
+from bot.services.mailbox import RoomMailbox
 from bot.store import ledger
 from bot.store import reminders as reminder_repo
 from bot.store import rooms as room_repo
-
-if TYPE_CHECKING:
-    from bot.services.rooms import RoomService
+from bot.store.db import Store
 
 log = logging.getLogger(__name__)
 
 
+class Rooms(Protocol):
+    """What reminders need of the room use cases (bot.services.rooms.RoomService; not imported: it owns us)."""
+
+    store: Store
+    discord: DiscordAdapter
+    cards: CardService | None
+    mailbox: RoomMailbox
+
+    async def get(self, guild_id: int, room_id: int) -> Room: ...
+
+    async def settings(self, guild_id: int) -> GuildSettings: ...
+
+    async def plan_room(self, room: Room) -> None: ...
+
+
 class Reminders:
-    def __init__(self, rooms: "RoomService") -> None:
+    def __init__(self, rooms: Rooms) -> None:
         self.rooms = rooms
         self.store = rooms.store
 
     async def remind(self, user_id: int, guild_id: int, room_id: int, before: str | None) -> tuple[Room, int]:
+        return await self.rooms.mailbox.call(room_id, lambda: self._remind(user_id, guild_id, room_id, before))
+
+    async def _remind(self, user_id: int, guild_id: int, room_id: int, before: str | None) -> tuple[Room, int]:
         room = await self.rooms.get(guild_id, room_id)
         if room.status != RoomStatus.SCHEDULED:
             raise ValidationError(f"Room #{room.id} is {room.status.value}; reminders are for upcoming rooms.")
@@ -41,6 +60,7 @@ class Reminders:
 
     async def sync_interest(self, room: Room) -> None:
         """Members who marked themselves interested (or stopped) while Podium was down."""
+        assert room.id is not None
         try:
             interested = await self.rooms.discord.interested_users(room)
         except Exception:  # the event may be gone or Discord slow: reminders already recorded still go out
@@ -78,8 +98,16 @@ class Reminders:
 
     async def on_event_interest(self, event_id: int, user_id: int, interested: bool) -> None:
         """A member marked (or unmarked) themselves interested in the room's event, in Discord's own UI."""
-        room = await self.store.run(room_repo.room_by_event, event_id)
-        if room is None or room.status != RoomStatus.SCHEDULED or room.id is None:
+        found = await self.store.run(room_repo.room_by_event, event_id)
+        if found is not None and found.id is not None:
+            room_id = found.id
+            await self.rooms.mailbox.call(room_id, lambda: self._interest(room_id, user_id, interested))
+
+    async def _interest(self, room_id: int, user_id: int, interested: bool) -> None:
+        room = await self.store.run(room_repo.get_room, room_id)
+        # Interest marked just before the room opened may be applied just after (its event lookup comes first):
+        # it still counts (the recap's "interested"); only a scheduled room has reminder timers to plan.
+        if room is None or room.status not in (RoomStatus.SCHEDULED, RoomStatus.LIVE) or room.id is None:
             return
         if interested:
             settings = await self.rooms.settings(room.guild_id)
@@ -87,7 +115,8 @@ class Reminders:
                                  "interested")
         else:
             await self.store.run(reminder_repo.unsubscribe, room.id, user_id, "interested")
-        await self.rooms.plan_room(room)
+        if room.status is RoomStatus.SCHEDULED:
+            await self.rooms.plan_room(room)
 
 
 def default_lead(settings: GuildSettings) -> int:

@@ -1,40 +1,51 @@
 """Room use cases: schedule, edit, cancel, open, close, and keeping Podium and Discord's events in sync.
 Reminders are bot.services.reminders (reached as `rooms.reminders`).
 
-Each use case: check the caller, validate with the core, do the Discord side, then write its changes in one
-store hop. The database is the source of truth; timers are derived from it (see `plan_room`).
+Every change to an existing room (commands, timers, Discord's events) is a message to the room's mailbox
+(bot.services.mailbox): applied one at a time, each from the room as it is in its turn, and written with a
+compare-and-set on the room's version. Each use case: check the caller, validate with the core, do the Discord
+side, then write its changes in one store hop. The database is the source of truth; timers are derived from it
+(see `plan_room`).
 """
 from __future__ import annotations
 
 import asyncio
-import collections
 import dataclasses
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Protocol
 from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
 
 from bot.clock import Clock
 from bot.core import plan
 from bot.core.access import Caller, require_host, require_room_manager
-from bot.core.errors import NotFound, ValidationError
+from bot.core.errors import Conflict, NotFound, ValidationError
+from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.guild_settings import GuildSettings
 from bot.core.recurrence import next_start, parse_repeat
-from bot.core.rooms import Room, RoomStatus, decide_start
+from bot.core.rooms import Room, RoomStatus, decide_start, on_event_update
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
 from bot.discord_adapter import DiscordAdapter, escape_markdown
+from bot.discord_adapter.cards import CardService
+from bot.discord_adapter.gate import StageGate
 from bot.schedule import Timers
+from bot.services.mailbox import RoomMailbox
 from bot.services.reminders import Reminders
+from bot.store import access as access_repo
+from bot.store import audit as audit_repo
 from bot.store import rooms as room_repo
 from bot.store import reminders as reminder_repo
 from bot.store import settings as settings_repo
+from bot.store.audit import AuditEntry
 from bot.store.db import Store
 
 log = logging.getLogger(__name__)
 DEFAULT_DURATION = timedelta(hours=1)
-T = TypeVar("T")
 
 
 class RoomWatcher(Protocol):
@@ -64,17 +75,19 @@ class RoomChanges:
 
 
 class RoomService:
-    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter) -> None:
+    def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers, mailbox: RoomMailbox,
+                 cards: CardService | None = None, gate: StageGate | None = None) -> None:
         self.store = store
         self.clock = clock
         self.discord = discord
-        self.timers = Timers(clock, self.on_timer)
-        self.cards = None  # set by Services: bot.services.cards.CardService
-        self.changed = asyncio.Condition()  # notified after every change to a room
+        self.timers = timers  # shared: the live rooms route their own keys too
+        timers.route("room", self.on_timer)
+        self.mailbox = mailbox  # one change per room at a time: our own Discord calls echo back as events
+        self.cards = cards  # None: no cards posted (tests of the lifecycle alone)
+        self.gate = gate  # the stage's overwrites: what a gated room's access options are checked against
+        self._changed = asyncio.Event()  # set (and replaced) after every change to a room or its timers
         self.watchers: list[RoomWatcher] = []
         self.reminders = Reminders(self)  # /room remind, reminder timers, interest marked in Discord
-        # One lifecycle step per room at a time: our own Discord calls echo back as gateway events.
-        self._locks: dict[int, asyncio.Lock] = collections.defaultdict(asyncio.Lock)
 
     def watch(self, watcher: RoomWatcher) -> None:
         self.watchers.append(watcher)
@@ -86,30 +99,26 @@ class RoomService:
             except Exception:
                 log.exception("room %s: %s.%s failed", room.id, type(watcher).__name__, step)
 
-    async def _save(self, room: Room) -> None:
-        await self.store.run(room_repo.update_room, room)
-        await self._notify()
+    async def _save(self, room: Room) -> Room:
+        """Write the room decided from `room.version` (compare-and-set); returns it at its new version. Every
+        change is made in the room's turn, so a conflict means a writer outside the mailbox: refused, not lost."""
+        try:
+            saved = await self.store.run(room_repo.update_room, room)
+        except room_repo.StaleRoom:
+            log.error("room %s changed outside its mailbox; a change decided from version %s was refused",
+                      room.id, room.version)
+            raise Conflict(f"Room #{room.id} changed while this was being done. Look at it again (/room info) "
+                           "and retry.") from None
+        self._notify()
+        return saved
 
-    async def _notify(self) -> None:
-        async with self.changed:
-            self.changed.notify_all()
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
 
-    async def until(self, check: Callable[[], Awaitable[T]], timeout: float = 10.0) -> T:
-        """Wait (bounded) until `await check()` is truthy; re-checked after every room or timer change."""
-        async def wait() -> T:
-            async with self.changed:
-                while not (result := await check()):
-                    await self.changed.wait()
-                return result
-        return await asyncio.wait_for(wait(), timeout)
-
-    async def wait_for(self, guild_id: int, room_id: int, check: Callable[[Room], bool],
-                       timeout: float = 10.0) -> Room:
-        """Wait (bounded) until `check(room)` holds."""
-        async def current() -> Room | None:
-            room = await self.get(guild_id, room_id)
-            return room if check(room) else None
-        return await self.until(current, timeout)
+    def next_change(self) -> asyncio.Event:
+        """Set at the next change to a room or its timers (for whoever follows Podium from outside)."""
+        return self._changed
 
     # -- queries -------------------------------------------------------------------------------------
     async def get(self, guild_id: int, room_id: int) -> Room:
@@ -131,7 +140,10 @@ class RoomService:
     # -- scheduling ------------------------------------------------------------------------------------
     async def schedule(self, caller: Caller, guild_id: int, *, title: str, start: str, duration: str | None,
                        stage_channel_id: int | None, description: str | None, repeat: str | None,
-                       timezone: str | None) -> Room:
+                       timezone: str | None, access: str | None = None, roles: str | None = None) -> Room:
+        """/room schedule, with its access choice: everything is checked first, then the room, its access and
+        their audit entry are written in one transaction (a failure changes nothing; the event is removed)."""
+        choice = self._access_choice(guild_id, access, roles, stage_channel_id)
         settings = await self.settings(guild_id)
         require_host(caller, settings.host_role_id)
         tz = parse_timezone(timezone) if timezone else settings.timezone
@@ -150,16 +162,32 @@ class RoomService:
                     repeat=recurrence.to_text() if recurrence else None, timezone=tz)
         event_id = await self.discord.create_event(room)
         try:
-            room = await self.store.run(room_repo.insert_room, dataclasses.replace(room, event_id=event_id))
+            room = await self.store.run(_insert_scheduled, dataclasses.replace(room, event_id=event_id), choice,
+                                        caller.user_id, now)
         except Exception:
             await self.discord.delete_event(guild_id, event_id)
             raise
         await self.plan_room(room)
         log.info("room #%s scheduled for %s by user %s (event %s)", room.id, room.start_at.isoformat(),
                  caller.user_id, event_id)
+        if self.cards is not None:
+            await self.cards.post_scheduled(room)
         return room
 
+    def _access_choice(self, guild_id: int, mode: str | None, roles: str | None,
+                       stage_channel_id: int | None) -> RoomAccess | None:
+        """The access options of /room schedule, checked before anything is created (None: an open room)."""
+        parsed = parse_mode(mode) if mode else AccessMode.OPEN
+        role_ids = self.gate.resolve_roles(guild_id, roles) if roles and self.gate else []
+        choice = make_access(0, parsed, role_ids)
+        if choice.mode.gated and self.gate is not None:
+            self.gate.check_can_gate(guild_id, stage_channel_id)
+        return choice if choice.mode.gated or choice.guest_invites else None
+
     async def edit(self, caller: Caller, guild_id: int, room_id: int, changes: RoomChanges) -> Room:
+        return await self.mailbox.call(room_id, lambda: self._edit(caller, guild_id, room_id, changes))
+
+    async def _edit(self, caller: Caller, guild_id: int, room_id: int, changes: RoomChanges) -> Room:
         room = await self.get(guild_id, room_id)
         settings = await self.settings(guild_id)
         require_room_manager(caller, room.host_id, settings.host_role_id)
@@ -177,17 +205,20 @@ class RoomService:
         updated = dataclasses.replace(room, title=title, description=description, start_at=start_at,
                                       duration=length, stage_channel_id=stage_id)
         await self.discord.update_event(updated)
-        await self._save(updated)
+        updated = await self._save(updated)
         await self.plan_room(updated)
         return updated
 
     async def cancel(self, caller: Caller, guild_id: int, room_id: int, *, whole_series: bool = False) -> Room:
+        return await self.mailbox.call(room_id, lambda: self._cancel(caller, guild_id, room_id, whole_series))
+
+    async def _cancel(self, caller: Caller, guild_id: int, room_id: int, whole_series: bool) -> Room:
         room = await self.get(guild_id, room_id)
         settings = await self.settings(guild_id)
         require_room_manager(caller, room.host_id, settings.host_role_id)
         cancelled = room.cancel()
         await self.discord.cancel_event(room)
-        await self._save(cancelled)
+        cancelled = await self._save(cancelled)
         self.timers.cancel_room(room_id)
         log.info("room #%s cancelled by user %s%s", room_id, caller.user_id, " (whole series)" if whole_series else "")
         if not whole_series:
@@ -195,20 +226,26 @@ class RoomService:
         return cancelled
 
     async def start_now(self, caller: Caller, guild_id: int, room_id: int) -> Room:
+        return await self.mailbox.call(room_id, lambda: self._start_now(caller, guild_id, room_id))
+
+    async def _start_now(self, caller: Caller, guild_id: int, room_id: int) -> Room:
         room = await self.get(guild_id, room_id)
         settings = await self.settings(guild_id)
         require_room_manager(caller, room.host_id, settings.host_role_id)
         if room.status != RoomStatus.SCHEDULED:
             raise ValidationError(f"Room #{room.id} is {room.status.value}; only a scheduled room can be started.")
-        return await self.open(room, early=True)
+        return await self._open(room, early=True)
 
     async def end_now(self, caller: Caller, guild_id: int, room_id: int) -> Room:
+        return await self.mailbox.call(room_id, lambda: self._end_now(caller, guild_id, room_id))
+
+    async def _end_now(self, caller: Caller, guild_id: int, room_id: int) -> Room:
         room = await self.get(guild_id, room_id)
         settings = await self.settings(guild_id)
         require_room_manager(caller, room.host_id, settings.host_role_id)
         if room.status != RoomStatus.LIVE:
             raise ValidationError(f"Room #{room.id} is {room.status.value}, not live: there is nothing to end.")
-        return await self.close(room)
+        return await self._close(room)
 
     # -- timers ----------------------------------------------------------------------------------------
     async def plan_room(self, room: Room) -> None:
@@ -218,69 +255,76 @@ class RoomService:
         self.timers.cancel_room(room.id)
         self.timers.set_all(plan.timers_for(room, settings.reminder_offsets,
                                             {s.lead_minutes for s in subscriptions}, self.clock.now()))
-        await self._notify()
+        self._notify()
 
     async def reconcile(self) -> None:
         """At start-up: rebuild every timer from the database, and catch up on what passed while down."""
         now = self.clock.now()
         for room in await self.store.run(room_repo.active_rooms):
+            assert room.id is not None
             try:
-                await self._catch_up(room, now)
+                await self.mailbox.call(room.id, functools.partial(self._catch_up, room.id, now))
             except Exception:  # one room's stage or event refused: the other rooms still get their timers
                 log.exception("room %s: could not catch up at start-up (tried again at the next start)", room.id)
 
-    async def _catch_up(self, room: Room, now: datetime) -> None:
-        if room.status == RoomStatus.SCHEDULED and room.start_at <= now:
-            await self.open(room, early=False)
-        elif room.status == RoomStatus.LIVE and room.end_at <= now:
-            await self.close(room)
-        else:
-            if room.status == RoomStatus.SCHEDULED:
-                await self.reminders.sync_interest(room)
-            else:
-                room = await self._resume(room)
-            await self.plan_room(room)
-
-    async def _resume(self, room: Room) -> Room:
-        """Tell the watchers a room is still live, under the room's lock: a /room end that comes in meanwhile
-        waits for them, so a watcher never sets a room up again (e.g. re-gates its stage) after it closed."""
-        async with self._locks[room.id or 0]:
-            room = await self._current(room)
-            if room.status == RoomStatus.LIVE:
-                await self._tell_watchers("room_opened", room, resumed=True)
-            return room
-
-    async def on_timer(self, timer: plan.Timer) -> None:
-        room_id = int(timer.key.split(":")[1])
+    async def _catch_up(self, room_id: int, now: datetime) -> None:
+        # In the room's turn: a /room end that comes in meanwhile waits, so a watcher never sets a room up
+        # again (e.g. re-gates its stage) after it closed.
         room = await self.store.run(room_repo.get_room, room_id)
         if room is None:
             return
-        if timer.action == "open" and room.status == RoomStatus.SCHEDULED:
-            await self.open(room, early=False)
+        if room.status == RoomStatus.SCHEDULED and room.start_at <= now:
+            await self._open(room, early=False)
+        elif room.status == RoomStatus.LIVE and room.end_at <= now:
+            await self._close(room)
+        elif room.status == RoomStatus.SCHEDULED:
+            await self.reminders.sync_interest(room)
+            await self.plan_room(room)
+        elif room.status == RoomStatus.LIVE:
+            await self._tell_watchers("room_opened", room, resumed=True)  # still live: the watchers resume
+            await self.plan_room(room)
+
+    async def on_timer(self, timer: plan.Timer) -> None:
+        room_id = int(timer.key.split(":")[1])
+        await self.mailbox.call(room_id, lambda: self._on_timer(room_id, timer))
+
+    async def _on_timer(self, room_id: int, timer: plan.Timer) -> None:
+        room = await self.store.run(room_repo.get_room, room_id)
+        if room is None:
+            return
+        # A timer that fired while an edit moved the start later is stale: the edit planned a new one.
+        if timer.action == "open" and room.status == RoomStatus.SCHEDULED and room.start_at <= self.clock.now():
+            await self._open(room, early=False)
         elif timer.action == "close" and room.status == RoomStatus.LIVE:
-            await self.close(room)
+            await self._close(room)
         elif timer.action == "announce" and room.status == RoomStatus.SCHEDULED:
             await self.reminders.announce(room, timer.minutes)
         elif timer.action == "dm" and room.status == RoomStatus.SCHEDULED:
             await self.reminders.send_dms(room, timer.minutes)
 
-    # -- lifecycle -------------------------------------------------------------------------------------
-    async def _current(self, room: Room) -> Room:
-        return await self.store.run(room_repo.get_room, room.id) or room
-
+    # -- lifecycle (each in the room's turn) -----------------------------------------------------------
     async def open(self, room: Room, *, early: bool) -> Room:
-        async with self._locks[room.id or 0]:
-            room = await self._current(room)
-            if room.status != RoomStatus.SCHEDULED:
-                return room
-            return await self._open(room, early=early)
+        """Open the room if it is still scheduled when its turn comes; returns it as it then is."""
+        assert room.id is not None
+        return await self.mailbox.call(room.id, lambda: self._in_turn(room.id or 0, RoomStatus.SCHEDULED,
+                                                                      lambda r: self._open(r, early=early)))
+
+    async def close(self, room: Room) -> Room:
+        """End the room if it is still live when its turn comes; returns it as it then is."""
+        assert room.id is not None
+        return await self.mailbox.call(room.id, lambda: self._in_turn(room.id or 0, RoomStatus.LIVE, self._close))
+
+    async def _in_turn(self, room_id: int, status: RoomStatus, step: Callable[[Room], Awaitable[Room]]) -> Room:
+        room = await self.store.run(room_repo.get_room, room_id)
+        if room is None:
+            raise NotFound(f"There is no room #{room_id}.")
+        return await step(room) if room.status == status else room
 
     async def _open(self, room: Room, *, early: bool) -> Room:
         now = self.clock.now()
         decision = "open" if early else decide_start(room, now)
         if decision == "missed":
-            missed = room.mark_missed()
-            await self._save(missed)
+            missed = await self._save(room.mark_missed())
             self.timers.cancel_room(room.id or 0)
             await self.discord.cancel_event(room)
             await self.discord.dm(room.host_id, content=(
@@ -290,8 +334,7 @@ class RoomService:
             log.info("room #%s missed: Podium was offline for its whole slot; the host was told", room.id)
             return missed
         instance_id = await self.discord.open_stage(room)
-        live = dataclasses.replace(room.open(now), stage_instance_id=instance_id)
-        await self._save(live)
+        live = await self._save(dataclasses.replace(room.open(now), stage_instance_id=instance_id))
         log.info("room #%s opened%s: stage instance %s, its event is live", room.id,
                  {"open": "", "open_late": " late (Podium was offline at the start)"}[decision], instance_id)
         note = None
@@ -304,13 +347,6 @@ class RoomService:
         await self.schedule_next(live)
         return live
 
-    async def close(self, room: Room) -> Room:
-        async with self._locks[room.id or 0]:
-            room = await self._current(room)
-            if room.status != RoomStatus.LIVE:
-                return room
-            return await self._close(room)
-
     async def _close(self, room: Room) -> Room:
         # The room ends now; the closing steps (the closing cue, restoring the stage) take a few seconds more.
         ended_at = self.clock.now()
@@ -322,8 +358,7 @@ class RoomService:
             # watchdog, the voice connection) and the caller is told.
             await self._tell_watchers("room_opened", room, resumed=True)
             raise
-        ended = room.close(ended_at)
-        await self._save(ended)
+        ended = await self._save(room.close(ended_at))
         self.timers.cancel_room(room.id or 0)
         log.info("room #%s closed: stage instance ended, event completed", room.id)
         await self._tell_watchers("room_closed", ended)
@@ -361,26 +396,38 @@ class RoomService:
     async def on_event_changed(self, event_id: int, *, name: str, description: str | None, start: datetime,
                                end: datetime | None, status: str) -> None:
         """An edit or cancellation made in Discord's own UI flows into Podium (our own echoes change nothing)."""
-        room = await self.store.run(room_repo.room_by_event, event_id)
+        found = await self.store.run(room_repo.room_by_event, event_id)
+        if found is None or found.id is None:
+            return
+        room_id = found.id
+        await self.mailbox.call(room_id, lambda: self._event_changed(room_id, name, description, start, end, status))
+
+    async def _event_changed(self, room_id: int, name: str, description: str | None, start: datetime,
+                             end: datetime | None, status: str) -> None:
+        room = await self.store.run(room_repo.get_room, room_id)
         if room is None:
             return
-        if status in ("cancelled", "canceled", "deleted") and room.status == RoomStatus.SCHEDULED:
-            cancelled = room.cancel()
-            await self._save(cancelled)
-            self.timers.cancel_room(room.id or 0)
+        step, after = on_event_update(room, name=name, description=description, start=start, end=end,
+                                      status=status)
+        if step == "cancel":
+            cancelled = await self._save(after)
+            self.timers.cancel_room(room_id)
             await self.schedule_next(cancelled)
-            return
-        if status == "completed" and room.status == RoomStatus.LIVE:
-            await self.close(room)
-            return
-        if room.status != RoomStatus.SCHEDULED:
-            return
-        duration = (end - start) if end is not None and end > start else room.duration
-        updated = dataclasses.replace(room, title=name[:100], description=(description or "")[:1000],
-                                      start_at=start, duration=duration)
-        if updated != room:
-            await self._save(updated)
-            await self.plan_room(updated)
+        elif step == "close":
+            await self._close(room)
+        elif step == "update":
+            await self.plan_room(await self._save(after))
+
+
+def _insert_scheduled(db: Database, room: Room, access: RoomAccess | None, actor_id: int, now: datetime) -> Room:
+    """A new room with its access choice and that choice's audit entry: one transaction."""
+    room = room_repo.insert_room(db, room)
+    assert room.id is not None
+    if access is not None:
+        access_repo.save_access(db, dataclasses.replace(access, room_id=room.id))
+        audit_repo.record(db, AuditEntry(room.guild_id, room.id, actor_id, "access", None, True, access.mode.value,
+                                         now))
+    return room
 
 
 def _local(when: datetime, tz: str) -> datetime:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from bot.core.access import Caller, require_admin
 from bot.core.errors import ValidationError
 from bot.core.guild_settings import GuildSettings
 from bot.core.when import parse_timezone
+from bot.discord_adapter import DiscordAdapter
 from bot.store import settings as settings_repo
 from bot.store.db import Store
 
@@ -26,14 +28,19 @@ def parse_offsets(text: str) -> list[int]:
 
 
 class SettingsService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, discord: DiscordAdapter) -> None:
         self.store = store
+        self.discord = discord
 
     async def get(self, guild_id: int) -> GuildSettings:
         return await self.store.run(settings_repo.get_settings, guild_id)
 
-    async def update(self, guild_id: int, *, timezone: str | None, announce_channel_id: int | None,
+    async def update(self, caller: Caller, guild_id: int, *, timezone: str | None, announce_channel_id: int | None,
                      host_role_id: int | None, reminders: str | None) -> GuildSettings:
+        """/podium settings: an admin changes the given settings (the others stay)."""
+        require_admin(caller)
+        if announce_channel_id is not None:
+            self.discord.check_can_post(announce_channel_id)
         current = await self.get(guild_id)
         changes: dict[str, object] = {}
         if timezone is not None:

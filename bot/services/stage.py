@@ -15,14 +15,20 @@ from bot.core.rooms import Room, RoomStatus
 from bot.core.when import parse_turn_limit
 from bot.services.live import LiveService, Running
 from bot.services.rooms import RoomService
+from bot.clock import Clock
 from bot.store import live as live_repo
+from bot.store.db import Store
 
 
 class StageService:
-    def __init__(self, live: LiveService, rooms: RoomService) -> None:
+    """The moderators' front door to a live room: decides with the room's LiveRoom, then hands the effects to
+    LiveService.submit (carried out in the room's turn). It uses LiveService's public API only."""
+
+    def __init__(self, store: Store, clock: Clock, live: LiveService, rooms: RoomService) -> None:
+        self.store = store
+        self.clock = clock
         self.live = live
         self.rooms = rooms
-        self.store = live.store
 
     async def moderate(self, guild_id: int, actor_id: int, room_id: int | None, action: str,
                        target_id: int | None = None, **options: Any) -> Running:
@@ -53,7 +59,7 @@ class StageService:
     async def _moderate(self, guild_id: int, actor_id: int, room_id: int | None, action: str,
                         target_id: int | None = None, **options: Any) -> tuple[Running, list[fx.Effect]]:
         running = self.live.resolve(guild_id, actor_id, room_id)
-        live, now = running.live, self.live.clock.now()
+        live, now = running.live, self.clock.now()
         self.live.refresh_moderator(running, actor_id)
         steps = {
             "next": lambda: live.next_speaker(actor_id, now),

@@ -84,7 +84,7 @@ def m001_initial(db: Database) -> None:
 
 @migrations()
 def m002_audience(db: Database) -> None:
-    """Who was on a live room's stage, for its recap (written by bot.store.live, read by bot.services.cards)."""
+    """Who was on a live room's stage, for its recap (written by bot.store.live, read by bot.discord_adapter.cards)."""
     _run(db, f"""
     CREATE TABLE room_audience (
         room_id        INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
@@ -296,3 +296,11 @@ def m007_command_sync(db: Database) -> None:
         synced_at TEXT NOT NULL DEFAULT {_NOW}
     )
     """)
+
+
+@migrations()
+def m008_room_version(db: Database) -> None:
+    """A version on each room, so a write is a compare-and-set (bot.store.rooms.update_room): a change decided
+    from a room read before an await cannot overwrite one made meanwhile. Numbered 8: m007 is command sync's;
+    migrations apply in the order they are defined and are recorded by name, so the gap is harmless."""
+    _run(db, "ALTER TABLE rooms ADD COLUMN version INTEGER NOT NULL DEFAULT 0")

@@ -14,7 +14,7 @@ from bot.store.codec import from_text, opt_from_text, opt_to_text, to_text
 _COLUMNS = (
     "id", "guild_id", "title", "description", "stage_channel_id", "host_id", "start_at", "duration_s",
     "status", "repeat", "timezone", "series_id", "occurrence", "event_id", "stage_instance_id",
-    "opened_at", "closed_at",
+    "opened_at", "closed_at", "version",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM rooms"
 _ACTIVE = (RoomStatus.SCHEDULED.value, RoomStatus.LIVE.value)
@@ -39,6 +39,7 @@ def _to_row(room: Room) -> dict[str, Any]:
         "stage_instance_id": room.stage_instance_id,
         "opened_at": opt_to_text(room.opened_at),
         "closed_at": opt_to_text(room.closed_at),
+        "version": room.version,
     }
 
 
@@ -61,6 +62,7 @@ def _from_row(row: dict[str, Any]) -> Room:
         stage_instance_id=row["stage_instance_id"],
         opened_at=opt_from_text(row["opened_at"]),
         closed_at=opt_from_text(row["closed_at"]),
+        version=row["version"],
     )
 
 
@@ -75,25 +77,35 @@ def _many(db: Database, sql: str, params: Iterable[Any]) -> list[Room]:
 
 
 def insert_room(db: Database, room: Room) -> Room:
-    """Insert and return the room with its id (an id already set on `room` is kept)."""
+    """Insert and return the room with its id (an id already set on `room` is kept), at version 0."""
     row = _to_row(room)
+    del row["version"]  # a new room starts at the column's default, 0
     if room.id is None:
         del row["id"]
     names = ", ".join(row)
     marks = ", ".join(f":{name}" for name in row)
     cursor = db.execute(f"INSERT INTO rooms ({names}) VALUES ({marks})", row)
-    return dataclasses.replace(room, id=cursor.lastrowid)
+    return dataclasses.replace(room, id=cursor.lastrowid, version=0)
 
 
-def update_room(db: Database, room: Room) -> None:
-    """Write every field of an existing room. Raises LookupError if there is no such room."""
+class StaleRoom(LookupError):
+    """The room changed since it was read (its version moved on): the write was not made."""
+
+
+def update_room(db: Database, room: Room) -> Room:
+    """Write every field of a room read at `room.version`, if it is still at that version (compare-and-set);
+    returns it at its new version. Raises StaleRoom if it changed meanwhile, LookupError if there is none."""
     if room.id is None:
         raise ValueError("update_room needs a room with an id")
     row = _to_row(room)
-    assignments = ", ".join(f"{name} = :{name}" for name in row if name != "id")
-    cursor = db.execute(f"UPDATE rooms SET {assignments} WHERE id = :id", row)
+    assignments = ", ".join(f"{name} = :{name}" for name in row if name not in ("id", "version"))
+    cursor = db.execute(f"UPDATE rooms SET {assignments}, version = version + 1 WHERE id = :id AND version = :version",
+                        row)
     if cursor.rowcount == 0:
-        raise LookupError(f"no room #{room.id}")
+        if _one(db, "id = ?", [room.id]) is None:
+            raise LookupError(f"no room #{room.id}")
+        raise StaleRoom(f"room #{room.id} changed since version {room.version}")
+    return dataclasses.replace(room, version=room.version + 1)
 
 
 def get_room(db: Database, room_id: int) -> Room | None:

@@ -2,23 +2,24 @@
 the DB): "Request access" on an invite-only room's card, and approve/deny on a host's list of requests."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
 
-from bot.discord_adapter import caller_of
+from bot.ui.interaction import caller_of
 from bot.replies import send_error
 
 
-class KnockButton(discord.ui.DynamicItem[discord.ui.Button], template=r"podium:room:(?P<room>\d+):knock"):
+class KnockButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"podium:room:(?P<room>\d+):knock"):
     def __init__(self, room_id: int) -> None:
         super().__init__(discord.ui.Button(label="🚪 Request access", style=discord.ButtonStyle.secondary,
                                            custom_id=f"podium:room:{room_id}:knock"))
         self.room_id = room_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
-                             match: Any) -> "KnockButton":
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> "KnockButton":
         return cls(int(match["room"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -36,7 +37,7 @@ class KnockButton(discord.ui.DynamicItem[discord.ui.Button], template=r"podium:r
             "I'll DM you their answer.", ephemeral=True)
 
 
-class KnockVerdict(discord.ui.DynamicItem[discord.ui.Button],
+class KnockVerdict(discord.ui.DynamicItem[discord.ui.Button[Any]],
                    template=r"podium:room:(?P<room>\d+):knock:(?P<user>\d+):(?P<verdict>approve|deny)"):
     def __init__(self, room_id: int, user_id: int, approve: bool) -> None:
         verdict = "approve" if approve else "deny"
@@ -47,8 +48,8 @@ class KnockVerdict(discord.ui.DynamicItem[discord.ui.Button],
         self.room_id, self.user_id, self.approve = room_id, user_id, approve
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
-                             match: Any) -> "KnockVerdict":
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> "KnockVerdict":
         return cls(int(match["room"]), int(match["user"]), match["verdict"] == "approve")
 
     async def callback(self, interaction: discord.Interaction) -> None:

@@ -35,7 +35,8 @@ def to_ics(rooms: Iterable[Room], *, guild_name: str) -> bytes:
             for exdate in skipped_starts(remaining, room.start_at, room.timezone):
                 event.add("exdate", exdate.astimezone(ZoneInfo(room.timezone)))
         calendar.add_component(event)
-    return calendar.to_ical()
+    data: bytes = calendar.to_ical()
+    return data
 
 
 def _one_per_series(rooms: Iterable[Room]) -> list[Room]:

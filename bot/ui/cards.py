@@ -6,7 +6,7 @@ Times are Discord timestamps (<t:…:F>) so every reader sees their own time zon
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -38,8 +38,8 @@ def human_duration(value: timedelta) -> str:
 def room_embed(room: Room, *, repeat_text: str | None = None, note: str | None = None,
                access_text: str | None = None) -> discord.Embed:
     embed = discord.Embed(title=room.title, description=room.description or None, colour=COLOURS[room.status])
-    embed.add_field(name="When", value=f"{discord_timestamp(room.start_at, 'F')} ({discord_timestamp(room.start_at, 'R')})",
-                    inline=False)
+    when = f"{discord_timestamp(room.start_at, 'F')} ({discord_timestamp(room.start_at, 'R')})"
+    embed.add_field(name="When", value=when, inline=False)
     embed.add_field(name="Duration", value=human_duration(room.duration))
     embed.add_field(name="Stage", value=f"<#{room.stage_channel_id}>")
     embed.add_field(name="Host", value=f"<@{room.host_id}>")
@@ -54,8 +54,8 @@ def room_embed(room: Room, *, repeat_text: str | None = None, note: str | None =
     return embed
 
 
-def room_view(items: list[discord.ui.Item]) -> discord.ui.View | None:
-    """The buttons other features put on a room's card (None: no buttons)."""
+def room_view(items: list[discord.ui.Item[Any]]) -> discord.ui.View | None:
+    """The buttons on a room's card (None: no buttons)."""
     if not items:
         return None
     view = discord.ui.View(timeout=None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 
@@ -13,8 +13,16 @@ from bot.core.rooms import Room
 from bot.core.when import discord_timestamp
 from bot.replies import send_error
 
-if TYPE_CHECKING:
-    from bot.services.live import LiveService
+class HandDesk(Protocol):
+    """What the card's buttons ask of the live rooms (bot.services.live.LiveService has it; bot.ui imports no
+    service)."""
+
+    def check_can_raise(self, guild_id: int, user_id: int, room_id: int | None) -> None: ...
+
+    async def lower_hand(self, guild_id: int, user_id: int, room_id: int | None) -> Room: ...
+
+    async def raise_hand(self, guild_id: int, user_id: int, room_id: int | None, *, note: str = "",
+                         source: str = "command") -> tuple[Room, int]: ...
 
 QUEUE_SHOWN = 10
 CARD_NOTE = 90  # characters of a note shown on the card (the moderators' /hand queue shows them whole)
@@ -34,24 +42,38 @@ def render(room: Room, live: LiveRoom, now: datetime) -> tuple[discord.Embed, di
     lines += speakers or ["nobody yet"]
     lines.append("")
     lines.append(f"**Hands raised ({len(live.queue)})**" + ("" if live.hands_enabled else " · hands are off"))
-    for place, hand in enumerate(live.queue.first(QUEUE_SHOWN), start=1):
-        note = discord.utils.escape_markdown(hand.note[:CARD_NOTE]) if hand.note else ""
-        away = " · away" if hand.user_id in live.away else ""
-        lines.append(f"{place}. <@{hand.user_id}>{away}" + (f" — {note}" if note else ""))
-    if len(live.queue) > QUEUE_SHOWN:
-        lines.append(f"… and {len(live.queue) - QUEUE_SHOWN} more")
-    if not len(live.queue):
-        lines.append("nobody")
+    lines += queue_lines(live, CARD_NOTE)
     embed.description = "\n".join(lines)[:4000]
+    turn = live.policy.turn_limit
     rules = ["Q&A mode" if live.policy.qa_mode else "",
-             f"turns of {int(live.policy.turn_limit.total_seconds() // 60)} min {int(live.policy.turn_limit.total_seconds() % 60)} s"
-             if live.policy.turn_limit else "", "first-time speakers first" if live.policy.first_timers_first else ""]
+             f"turns of {int(turn.total_seconds() // 60)} min {int(turn.total_seconds() % 60)} s" if turn else "",
+             "first-time speakers first" if live.policy.first_timers_first else ""]
     embed.set_footer(text=" · ".join([f"Room #{room.id}", *[r for r in rules if r]]))
     view = discord.ui.View(timeout=None)
     if not ended and room.id is not None:
         for act in ("raise", "lower", "next"):
             view.add_item(HandButton(room.id, act))
     return embed, view
+
+
+def queue_lines(live: LiveRoom, note_chars: int | None) -> list[str]:
+    """The hand queue as the card shows it (the first QUEUE_SHOWN hands), notes cut to `note_chars`."""
+    lines = []
+    for place, hand in enumerate(live.queue.first(QUEUE_SHOWN), start=1):
+        note = discord.utils.escape_markdown(hand.note[:note_chars]) if hand.note else ""
+        away = " · away" if hand.user_id in live.away else ""
+        lines.append(f"{place}. <@{hand.user_id}>{away}" + (f" — {note}" if note else ""))
+    if len(live.queue) > QUEUE_SHOWN:
+        lines.append(f"… and {len(live.queue) - QUEUE_SHOWN} more")
+    return lines or ["nobody"]
+
+
+def queue_reply(room: Room, live: LiveRoom, user_id: int) -> tuple[str, discord.Embed]:
+    """/hand queue: the card's queue (notes whole), and the caller's own place."""
+    position = live.queue.position(user_id)
+    mine = (f"You are **#{position}** of {len(live.queue)}." if position
+            else "Your hand is not raised: /hand raise or the card's ✋ button.")
+    return mine, discord.Embed(title=f"Queue: {room.title}"[:256], description="\n".join(queue_lines(live, None)))
 
 
 # Emoji in the label text: a unicode `emoji` object comes back from Discord with a null id, which its own spec
@@ -84,7 +106,7 @@ class HandButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
             await send_error(interaction, error)
 
     async def _act(self, interaction: discord.Interaction) -> None:
-        live: LiveService = interaction.client.services.live  # type: ignore[attr-defined]
+        live: HandDesk = interaction.client.services.live  # type: ignore[attr-defined]
         assert interaction.guild_id is not None
         if self.act == "raise":
             live.check_can_raise(interaction.guild_id, interaction.user.id, self.room_id)
@@ -140,7 +162,7 @@ async def submit_raise_form(interaction: discord.Interaction) -> bool:
     if interaction.type != discord.InteractionType.modal_submit or match is None:
         return False
     try:
-        live: LiveService = interaction.client.services.live  # type: ignore[attr-defined]
+        live: HandDesk = interaction.client.services.live  # type: ignore[attr-defined]
         assert interaction.guild_id is not None
         room, position = await live.raise_hand(interaction.guild_id, interaction.user.id, int(match["room"]),
                                                note=_field(data.get("components", []), "note"), source="button")

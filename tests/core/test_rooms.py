@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.core.errors import InvalidTransition
-from bot.core.rooms import Room, RoomStatus, decide_start
+from bot.core.rooms import Room, RoomStatus, decide_start, on_event_update
 
 START = datetime(2026, 12, 1, 20, tzinfo=timezone.utc)
 ROOM = Room(id=1, guild_id=1, title="T", stage_channel_id=2, host_id=3, start_at=START, duration=timedelta(hours=1))
@@ -46,3 +46,23 @@ def test_opening_and_closing_record_when() -> None:
 ])
 def test_decide_start_boundaries(offset: timedelta, decision: str) -> None:
     assert decide_start(ROOM, START + offset) == decision
+
+
+# -- what an update of the room's Discord event means ------------------------------------------------------
+
+def _event(room, **changes):  # type: ignore[no-untyped-def]
+    fields = {"name": room.title, "description": room.description, "start": room.start_at,
+              "end": room.end_at, "status": "scheduled"} | changes
+    return on_event_update(room, **fields)
+
+
+def test_an_event_update_is_followed_by_a_scheduled_room_only() -> None:
+    room = ROOM
+    assert _event(room) == ("none", room)  # Podium's own echo changes nothing
+    step, after = _event(room, name="Renamed", end=room.start_at + timedelta(minutes=90))
+    assert step == "update" and after.title == "Renamed" and after.duration == timedelta(minutes=90)
+    assert _event(room, status="canceled") == ("cancel", room.cancel())
+    live = room.open(room.start_at)
+    assert _event(live, name="Renamed in Discord") == ("none", live)  # a live room keeps its title
+    assert _event(live, status="canceled") == ("none", live)
+    assert _event(live, status="completed") == ("close", live)

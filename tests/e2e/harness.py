@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from bot.clock import Clock
+from bot.core.rooms import Room
 from bot.client import PodiumBot
 from bot.connection import configure
+from bot.__main__ import build_services
 from bot.services import Services
 from bot.settings import Settings
 from bot.store.db import Store
 from sandbox import Sandbox
 
 START_TIMEOUT = 20.0
+T = TypeVar("T")
 
 
 class BotRun:
@@ -32,7 +37,7 @@ class BotRun:
 
     async def start(self) -> "BotRun":
         self.store = await Store.open(self.db_path)
-        self.services = Services(self.store, self.clock)
+        self.services = build_services(self.store, self.clock)
         self.bot = PodiumBot(self.settings, self.services, connector=configure(self.settings))
         self._task = asyncio.create_task(self.bot.start(self.settings.token))
         ready = asyncio.create_task(self.services.ready.wait())
@@ -65,11 +70,29 @@ class BotRun:
         await self.stop()
         return await self.start()
 
+    async def until(self, check: Callable[[], Awaitable[T | None]], timeout: float = 10.0) -> T:
+        """Wait (bounded) until `await check()` is truthy; re-checked after every room or timer change."""
+        async def wait() -> T:
+            while True:
+                changed = self.rooms.next_change()  # taken before the check: a change during it wakes us at once
+                if result := await check():
+                    return result
+                await changed.wait()
+        return await asyncio.wait_for(wait(), timeout)
+
+    async def wait_for(self, guild_id: int, room_id: int, check: Callable[[Room], bool],
+                       timeout: float = 10.0) -> Room:
+        """Wait (bounded) until `check(room)` holds."""
+        async def current() -> Room | None:
+            room = await self.rooms.get(guild_id, room_id)
+            return room if check(room) else None
+        return await self.until(current, timeout)
+
     async def until_timers(self, predicate, timeout: float = 10.0):  # type: ignore[no-untyped-def]
         """Wait (bounded) until the pending timers satisfy `predicate`; re-checked whenever Podium plans."""
         async def check():  # type: ignore[no-untyped-def]
             return predicate(self.rooms.timers.pending())
-        return await self.rooms.until(check, timeout)
+        return await self.until(check, timeout)
 
     @property
     def rooms(self):  # type: ignore[no-untyped-def]

@@ -197,3 +197,26 @@ async def test_a_close_that_discord_refuses_leaves_the_room_guarded(sandbox: San
     assert (await podium.rooms.get(guild(sandbox).id, rid)).status.value == "live"
     await control.person("alice").joins(STAGE)  # the room goes on, and so does its watchdog
     await sandbox.until(lambda: not in_stage(sandbox, "alice"), timeout=2, what="alice moved out")
+
+
+async def test_scheduling_with_an_access_choice_is_one_step_that_a_failure_leaves_undone(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    """/room schedule with access is one use case: when Discord refuses the event, neither the room nor its
+    access choice (nor an audit entry for it) is kept; when it succeeds, the room and its access exist together."""
+    await control.fault(rest_status={"route": "POST /guilds/{guild_id}/scheduled-events", "status": 403})
+    reply = await control.person("bob").command("room schedule", title="Members only", start="in 2 hours",
+                                                stage=STAGE, access="role", roles="Member")
+    assert reply.ephemeral and "Scheduled room" not in reply.text, reply
+    gid = guild(sandbox).id
+
+    def kept(db):  # type: ignore[no-untyped-def]
+        return [list(db.query(f"SELECT count(*) AS n FROM {table}"))[0]["n"]
+                for table in ("rooms", "room_access", "audit")]
+    assert podium.store is not None
+    assert await podium.store.run(kept) == [0, 0, 0]
+    assert await podium.rooms.upcoming(gid, 10, 0) == []
+
+    rid, _ = await schedule(control, who="bob", title="Members only", access="role", roles="Member")
+    room = await podium.rooms.get(gid, rid)
+    access = await podium.services.access.access_of(room)  # type: ignore[union-attr]
+    assert access.mode.value == "role" and access.role_ids == {role_id(sandbox, "Member")}

@@ -26,6 +26,9 @@ async def test_hands_from_discord_buttons_and_commands_form_one_fair_queue(
     await sandbox.until(lambda: "about pricing" in card_text(sandbox, rid) and "story" in card_text(sandbox, rid))
     reply = await control.person("erin").command("hand queue")
     assert reply.ephemeral and "#3" in reply.text, reply
+    # The same queue as the card's (one rendering, bot.ui.live_card.queue_lines), notes escaped.
+    shown = reply.first["embeds"][0]["description"].splitlines()
+    assert shown == [f"1. <@{c}>", f"2. <@{d}> — about pricing", f"3. <@{e}> — a \\*story\\*"], shown
 
     reply = await control.person("bob").command("stage next")
     assert "Invited" in reply.text, reply

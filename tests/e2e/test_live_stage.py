@@ -57,8 +57,8 @@ async def test_which_room_a_command_means(sandbox: Sandbox, control: Control, po
     assert reply.ephemeral and "Join the stage first" in reply.text, reply
     choices = await control.person("carol").autocomplete("hand raise", "room", "town")
     assert [c["value"] for c in choices] == [rid], choices
-    assert podium.services.live.live_room_for(sandbox.world.guilds and next(iter(sandbox.world.guilds)),
-                                              uid(sandbox, "carol")).id == rid
+    assert podium.services.live.resolve(sandbox.world.guilds and next(iter(sandbox.world.guilds)),
+                                        uid(sandbox, "carol")).room.id == rid
 
 
 async def test_speakers_and_cohosts_named_ahead_of_a_scheduled_room(sandbox: Sandbox, control: Control,

@@ -79,3 +79,21 @@ async def test_settings_are_for_admins_and_checked(control: Control, podium: Bot
     rid, start = await schedule(control, start="in 3 hours")
     announce = {t.at for t in podium.rooms.timers.pending() if t.action == "announce" and f":{rid}:" in t.key}
     assert announce == {start - timedelta(minutes=30), start - timedelta(minutes=5)}
+
+
+async def test_settings_are_for_admins_and_an_announce_channel_podium_can_post_in(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    """The rule lives in the settings use case (not the cog): a moderator is refused, and so is a channel where
+    Podium cannot post; nothing changes either way."""
+    gid = guild(sandbox).id
+    before = await podium.services.settings.get(gid)  # type: ignore[union-attr]
+    reply = await control.person("bob").command("podium settings", timezone="Europe/Paris")
+    assert reply.ephemeral and "Only server admins" in reply.text, reply
+    g = guild(sandbox)
+    bot_role = next(r for r in g.roles.values() if r.name == "Podium")
+    sandbox.world.set_overwrite(sandbox.world.channel("announcements", g), bot_role.id, 0, 0, 1 << 11)  # no Send
+    # The overwrite's CHANNEL_UPDATE reaches Podium before the command does (one gateway connection, in order).
+    reply = await control.person("alice").command("podium settings", announce_channel="announcements")
+    assert reply.ephemeral and "can't post in" in reply.text, reply
+    assert await podium.services.settings.get(gid) == before  # type: ignore[union-attr]
+

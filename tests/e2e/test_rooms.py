@@ -224,9 +224,9 @@ async def test_edits_stay_in_sync_both_ways(sandbox: Sandbox, control: Control, 
     new_start = (event.scheduled_start_time + timedelta(days=1)).isoformat()
     await control.person("alice").edits_event(event.id, name="Renamed in Discord", scheduled_start_time=new_start)
     gid = guild(sandbox).id
-    room = await podium.rooms.wait_for(gid, rid, lambda r: r.title == "Renamed in Discord")
+    room = await podium.wait_for(gid, rid, lambda r: r.title == "Renamed in Discord")
     assert room.start_at == datetime.fromisoformat(new_start)
 
     await control.person("alice").edits_event(event.id, status=4)  # cancelled in Discord's UI
-    await podium.rooms.wait_for(gid, rid, lambda r: r.status.value == "cancelled")
+    await podium.wait_for(gid, rid, lambda r: r.status.value == "cancelled")
     assert not [t for t in podium.rooms.timers.pending() if t.key.startswith(f"room:{rid}:")]

@@ -66,7 +66,7 @@ async def test_crash_mid_opening_does_not_open_twice(sandbox: Sandbox, control: 
     await podium.crash()
     podium.clock.travel_to(room.start_at + timedelta(minutes=1))
     await podium.start()
-    await podium.rooms.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "live")
+    await podium.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "live")
     assert len(instances(sandbox)) == 1
     assert guild(sandbox).scheduled_events[room.event_id].status == EVENT_ACTIVE
 
@@ -78,7 +78,7 @@ async def test_down_through_the_start_opens_late_inside_the_slot(sandbox: Sandbo
     await podium.stop()
     podium.clock.travel_to(room.start_at + timedelta(minutes=20))
     await podium.start()
-    live = await podium.rooms.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "live")
+    live = await podium.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "live")
     assert live.opened_at is not None and len(instances(sandbox)) == 1
     cards = [m for m in channel_messages(sandbox, STAGE) if "Live now" in m.content]
     assert any("late" in f["value"] for f in cards[0].embeds[0]["fields"])
@@ -91,7 +91,7 @@ async def test_down_through_the_whole_slot_marks_missed_and_tells_the_host(sandb
     await podium.stop()
     podium.clock.travel_to(room.end_at + timedelta(minutes=1))
     await podium.start()
-    await podium.rooms.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "missed")
+    await podium.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "missed")
     assert instances(sandbox) == []
     dms = await control.person("alice").dms()
     assert len(dms) == 1 and "missed" in dms[0]["content"]

@@ -50,10 +50,22 @@ async def test_naive_datetimes_are_refused(store: Store) -> None:
 async def test_update_room(store: Store) -> None:
     room = await store.run(rooms.insert_room, make_room())
     live = dataclasses.replace(room.open(T0), stage_instance_id=5)
-    await store.run(rooms.update_room, live)
-    assert await store.run(rooms.get_room, room.id) == live
+    saved = await store.run(rooms.update_room, live)
+    assert saved == dataclasses.replace(live, version=1)
+    assert await store.run(rooms.get_room, room.id) == saved
     with pytest.raises(LookupError):
-        await store.run(rooms.update_room, dataclasses.replace(live, id=999))
+        await store.run(rooms.update_room, dataclasses.replace(live, id=999, version=1))
+
+
+async def test_update_room_is_a_compare_and_set_on_its_version(store: Store) -> None:
+    """A write decided from a room read before another write lands is refused, not applied over it."""
+    room = await store.run(rooms.insert_room, make_room())
+    await store.run(rooms.update_room, room.cancel())
+    with pytest.raises(rooms.StaleRoom):
+        await store.run(rooms.update_room, dataclasses.replace(room, title="Edited from the old read"))
+    current = await store.run(rooms.get_room, room.id)
+    assert current is not None and current.status is RoomStatus.CANCELLED and current.title == room.title
+    assert current.version == 1
 
 
 async def test_get_missing_and_by_event(store: Store) -> None:

@@ -1,10 +1,13 @@
-"""Room cards, reminders and recaps: what Podium posts, where, and remembering it so nothing posts twice."""
+"""Room cards, reminders and recaps: what Podium posts, where (rendered by bot.ui.cards), and remembering it so
+nothing posts twice."""
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Literal
+
+import discord
 
 from bot.ui import cards
+from bot.ui.access_buttons import KnockButton
 from bot.core.gating import MODE_TEXT, AccessMode, RoomAccess
 from bot.core.recurrence import parse_repeat
 from bot.core.rooms import Room
@@ -18,21 +21,20 @@ from bot.store import reminders as reminder_repo
 from bot.store import settings as settings_repo
 from bot.store.db import Store
 
-if TYPE_CHECKING:
-    import discord
-
 
 class CardService:
     def __init__(self, store: Store, discord: DiscordAdapter) -> None:
         self.store = store
         self.discord = discord
-        # Other features' buttons on a room's cards (e.g. invite gating's "Request access").
-        self.card_items: list[Callable[[Room], Awaitable[list["discord.ui.Item"]]]] = []
 
-    async def view(self, room: Room) -> "discord.ui.View | None":
-        return cards.room_view([item for provide in self.card_items for item in await provide(room)])
+    async def view(self, room: Room) -> discord.ui.View | None:
+        """An invite-only room's cards carry the "Request access" button."""
+        if room.id is None:
+            return None
+        access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
+        return cards.room_view([KnockButton(room.id)] if access.mode is AccessMode.INVITE else [])
 
-    async def embed(self, room: Room, note: str | None = None) -> "discord.Embed":
+    async def embed(self, room: Room, note: str | None = None) -> discord.Embed:
         repeat = None
         if room.repeat:
             recurrence = parse_repeat(room.repeat, room.start_at)
@@ -54,7 +56,7 @@ class CardService:
         assert room.id is not None
         settings = await self.store.run(settings_repo.get_settings, room.guild_id)
         existing = await self.store.run(card_repo.get_cards, room.id)
-        places = {"stage": room.stage_channel_id}
+        places: dict[Literal["announce", "stage"], int] = {"stage": room.stage_channel_id}
         if settings.announce_channel_id is not None:
             places["announce"] = settings.announce_channel_id
         for kind, channel_id in places.items():
@@ -74,7 +76,7 @@ class CardService:
         interested = len(await self.store.run(reminder_repo.subscriptions, room.id))
         embed = cards.recap_embed(room, peak_listeners=stats.peak_listeners, speakers=list(stats.speakers),
                                   live=live, interested=interested)
-        for kind, (channel_id, message_id) in (await self.store.run(card_repo.get_cards, room.id)).items():
+        for channel_id, message_id in (await self.store.run(card_repo.get_cards, room.id)).values():
             await self.discord.edit(channel_id, message_id, embed=await self.embed(room))
             await self.discord.post(channel_id, embed=embed)
 
