@@ -8,7 +8,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.ui.interaction import caller_of
-from cogs.common import timezone_autocomplete
+from cogs.common import ShortText, TimeText, timezone_autocomplete
 from cogs.guests import AuditCommand
 
 
@@ -33,9 +33,9 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    async def settings_command(self, interaction: discord.Interaction, timezone: str | None = None,
+    async def settings_command(self, interaction: discord.Interaction, timezone: ShortText | None = None,
                                announce_channel: discord.TextChannel | None = None,
-                               host_role: discord.Role | None = None, reminders: str | None = None) -> None:
+                               host_role: discord.Role | None = None, reminders: TimeText | None = None) -> None:
         assert interaction.guild_id is not None
         updated = await self.settings.update(
             caller_of(interaction), interaction.guild_id, timezone=timezone,

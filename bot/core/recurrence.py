@@ -21,6 +21,7 @@ _DAY_WORD = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*?s?$")
 REPEAT_FORMS = ('"daily", "weekdays", "weekly", "every 2 weeks", "mon,wed,fri", "every tue and thu", '
                 'optionally followed by "until 2027-03-01" or "10 times"')
 _HORIZON = 20 * 366  # days: no series is enumerated further than this
+REPEAT_MAX_CHARS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,8 @@ def parse_repeat(text: str, first_start_local: datetime) -> Recurrence | None:
     """The rule `text` describes, for a series whose first start is `first_start_local`. None: no repeat."""
     original = text
     text = " ".join(text.lower().split())
+    if len(text) > REPEAT_MAX_CHARS:
+        raise ValidationError(f"A repeat rule is at most {REPEAT_MAX_CHARS} characters. Try {REPEAT_FORMS}.")
     if text in ("", "none", "never", "no", "once"):
         return None
     changes: dict[str, object] = {}

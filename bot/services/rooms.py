@@ -143,9 +143,9 @@ class RoomService:
                        timezone: str | None, access: str | None = None, roles: str | None = None) -> Room:
         """/room schedule, with its access choice: everything is checked first, then the room, its access and
         their audit entry are written in one transaction (a failure changes nothing; the event is removed)."""
-        choice = self._access_choice(guild_id, access, roles, stage_channel_id)
         settings = await self.settings(guild_id)
-        require_host(caller, settings.host_role_id)
+        require_host(caller, settings.host_role_id)  # who may, before reading anything they typed
+        choice = self._access_choice(guild_id, access, roles, stage_channel_id)
         tz = parse_timezone(timezone) if timezone else settings.timezone
         now = self.clock.now()
         start_at = parse_start(start, tz, now)

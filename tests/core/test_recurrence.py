@@ -153,3 +153,8 @@ def test_rrule() -> None:
     assert to_rrule(rule) == {"FREQ": "WEEKLY", "INTERVAL": 2, "BYDAY": ["MO", "TH"],
                               "UNTIL": datetime(2027, 3, 1, 23, 59, 59, tzinfo=timezone.utc)}
     assert to_rrule(Recurrence("daily", count=4)) == {"FREQ": "DAILY", "INTERVAL": 1, "COUNT": 4}
+
+
+def test_a_long_repeat_rule_is_refused_before_it_is_read() -> None:
+    with pytest.raises(ValidationError, match="at most 100 characters"):
+        parse_repeat("mon " * 30, datetime(2026, 12, 1, 20, tzinfo=timezone.utc))
