@@ -137,6 +137,16 @@ def _parse_rule(text: str, first_weekday: int) -> Recurrence | None:
     return Recurrence("weekly", interval=interval, weekdays=days)
 
 
+def moved(rule: Recurrence, old_weekday: int, new_weekday: int) -> Recurrence:
+    """The rule of a series whose start moves from one weekday to another: a weekly rule's days move with it
+    (Tuesdays moved to a Wednesday are Wednesdays; Tue and Thu moved a day later are Wed and Fri). A rule that
+    already has the new day, and a daily rule, stay as they are."""
+    if rule.freq != "weekly" or new_weekday in rule.weekdays:
+        return rule
+    shift = new_weekday - old_weekday
+    return dataclasses.replace(rule, weekdays=tuple(sorted({(day + shift) % 7 for day in rule.weekdays})))
+
+
 def skip(rule: Recurrence, occurrence: int) -> Recurrence:
     return dataclasses.replace(rule, skipped=rule.skipped | {occurrence})
 
