@@ -60,7 +60,7 @@ class StageService:
                         target_id: int | None = None, **options: Any) -> tuple[Running, list[fx.Effect]]:
         running = self.live.resolve(guild_id, actor_id, room_id)
         live, now = running.live, self.clock.now()
-        self.live.refresh_moderator(running, actor_id)
+        await self.live.refresh_moderator(running, actor_id)
         steps = {
             "next": lambda: live.next_speaker(actor_id, now),
             "promote": lambda: live.promote(actor_id, _need(target_id), now),
