@@ -97,9 +97,11 @@ def is_moderator(who: Presence, host_id: int, host_role_id: int | None) -> bool:
 
 
 def removal_reason(access: RoomAccess, who: Presence, *, host_id: int, host_role_id: int | None,
-                   guests: Iterable[int] | frozenset[int]) -> str | None:
-    """Why this member may not be in the live room's stage, or None if they may."""
-    if not access.mode.gated or is_moderator(who, host_id, host_role_id) or who.user_id in guests:
+                   guests: Iterable[int] | frozenset[int], named: Iterable[int] = ()) -> str | None:
+    """Why this member may not be in the live room's stage, or None if they may. `named` are the room's
+    co-hosts and pre-approved speakers: the room cannot do without them, whatever its access."""
+    if not access.mode.gated or is_moderator(who, host_id, host_role_id) or who.user_id in guests \
+            or who.user_id in named:
         return None
     if access.mode is AccessMode.ROLE:
         if who.role_ids & access.role_ids:

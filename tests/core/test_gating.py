@@ -58,6 +58,13 @@ def test_who_may_stay() -> None:
     assert "roles" in removal_reason(role, presence(7, roles=[8]), guests=set(), **kw)
 
 
+def test_co_hosts_and_pre_approved_speakers_may_always_stay() -> None:
+    kw = dict(host_id=HOST, host_role_id=None, guests=set())
+    for access in (RoomAccess(1, AccessMode.INVITE), RoomAccess(1, AccessMode.ROLE, frozenset({9}))):
+        assert removal_reason(access, presence(7), named={7}, **kw) is None
+        assert removal_reason(access, presence(8), named={7}, **kw) is not None
+
+
 def test_moderator_roles() -> None:
     perms = {10: MUTE_MEMBERS | MOVE_MEMBERS, 11: MUTE_MEMBERS, 12: MANAGE_EVENTS, 13: 0}
     assert moderator_roles(perms, None) == {10, 12}
