@@ -82,18 +82,20 @@ class StageGate:
             result[role.id] = (role.permissions.value & ~deny.value) | allow.value
         return result
 
-    def presence(self, guild_id: int, channel_id: int, user_id: int) -> Presence | None:
-        """What the access rules need about a member in a stage. None if the member is unknown."""
-        guild = self.adapter.guild(guild_id)
-        member = guild.get_member(user_id)
-        channel = guild.get_channel(channel_id)
+    async def presence(self, guild_id: int, channel_id: int, user_id: int) -> Presence | None:
+        """What the access rules need about a member in a stage (fetched if the cache lacks them). None if the
+        member is unknown."""
+        channel = self.adapter.guild(guild_id).get_channel(channel_id)
+        member = await self.adapter.member(guild_id, user_id)
         if member is None or channel is None:
             return None
         return Presence(user_id, frozenset(r.id for r in member.roles if not r.is_default()),
                         explicit_permissions(member, channel), is_podium=user_id == self.bot_id)
 
     def members_in(self, guild_id: int, channel_id: int) -> list[int]:
-        return list(self.adapter.stage(guild_id, channel_id).voice_states)
+        """Who is in that stage of that guild, as the gateway's cache has it (nobody if it is not one)."""
+        channel = self.adapter.guild(guild_id).get_channel(channel_id)
+        return list(channel.voice_states) if isinstance(channel, discord.StageChannel) else []
 
     async def disconnect(self, guild_id: int, user_id: int, reason: str) -> bool:
         """Move the member out of voice (PATCH member channel_id null). False if Discord refused."""
