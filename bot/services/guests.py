@@ -184,19 +184,10 @@ class GuestService:
     async def redeem(self, user_id: int, guild_id: int, text: str) -> Room:
         """Redeem a code. Every try is recorded; wrong codes are limited per user."""
         now = self.clock.now()
-        wrong = await self.store.run(access_repo.wrong_tries_since, guild_id, user_id,
-                                     now - invites.WRONG_CODE_WINDOW)
-        if (until := invites.wrong_code_block(wrong, now)) is not None:
-            await self._try(guild_id, None, user_id, None, "blocked", now)
-            raise Forbidden(f"Too many wrong codes. You can try again {discord_timestamp(until, 'R')}.")
-        code = await self.store.run(access_repo.code_by_hash, invites.hash_code(text)) \
-            if invites.looks_like_code(text) else None
-        room = await self.store.run(room_repo.get_room, code.room_id) if code is not None else None
-        if code is None or room is None or room.guild_id != guild_id:
-            await self._try(guild_id, None, user_id, None, "wrong", now)
-            left = invites.WRONG_CODE_LIMIT - len(wrong) - 1
-            raise ValidationError("That code is not valid. Check it (it looks like `ABCD-EFGH-JKLM-NPQR`) and "
-                                  f"try again: {left} tr{'y' if left == 1 else 'ies'} left for now.")
+        found = await self.store.run(_find_code, guild_id, user_id, text, now)
+        if isinstance(found, Exception):
+            raise found
+        code, room = found
         try:
             invites.check_redeemable(code, now)
             self._require_open_for_guests(room)
@@ -225,11 +216,7 @@ class GuestService:
 
     async def _try(self, guild_id: int, room_id: int | None, user_id: int, code_id: int | None, outcome: str,
                    now: datetime, why: str = "") -> None:
-        def record(db: Database) -> None:
-            access_repo.record_attempt(db, guild_id, user_id, code_id, outcome, now)
-            audit_repo.record(db, AuditEntry(guild_id, room_id, user_id, "redeemed", user_id, False,
-                                             f"{outcome}: {why}".strip(": ")[:300], now))
-        await self.store.run(record)
+        await self.store.run(_record_try, guild_id, room_id, user_id, code_id, outcome, now, why)
 
     # -- knock requests ------------------------------------------------------------------------------------
     async def knock(self, user_id: int, guild_id: int, room_id: int) -> Room:
@@ -285,3 +272,29 @@ class GuestService:
         else:
             require_host(caller, (await self.rooms.settings(guild_id)).host_role_id)
         return await self.store.run(audit_repo.log, guild_id, room_id, 25)
+
+
+def _record_try(db: Database, guild_id: int, room_id: int | None, user_id: int, code_id: int | None, outcome: str,
+                now: datetime, why: str = "") -> None:
+    access_repo.record_attempt(db, guild_id, user_id, code_id, outcome, now)
+    audit_repo.record(db, AuditEntry(guild_id, room_id, user_id, "redeemed", user_id, False,
+                                     f"{outcome}: {why}".strip(": ")[:300], now))
+
+
+def _find_code(db: Database, guild_id: int, user_id: int, text: str,
+               now: datetime) -> tuple[InviteCode, Room] | Forbidden | ValidationError:
+    """The wrong-code limit, the look-up and the record of a wrong try, in one hop: concurrent tries are applied
+    one after another, so none slips past the limit. Returns the code and its room, or the refusal to raise
+    (returned, not raised, so the try it records is kept)."""
+    wrong = access_repo.wrong_tries_since(db, guild_id, user_id, now - invites.WRONG_CODE_WINDOW)
+    if (until := invites.wrong_code_block(wrong, now)) is not None:
+        _record_try(db, guild_id, None, user_id, None, "blocked", now)
+        return Forbidden(f"Too many wrong codes. You can try again {discord_timestamp(until, 'R')}.")
+    code = access_repo.code_by_hash(db, invites.hash_code(text)) if invites.looks_like_code(text) else None
+    room = room_repo.get_room(db, code.room_id) if code is not None else None
+    if code is None or room is None or room.guild_id != guild_id:
+        _record_try(db, guild_id, None, user_id, None, "wrong", now)
+        left = invites.WRONG_CODE_LIMIT - len(wrong) - 1
+        return ValidationError("That code is not valid. Check it (it looks like `ABCD-EFGH-JKLM-NPQR`) and "
+                               f"try again: {left} tr{'y' if left == 1 else 'ies'} left for now.")
+    return code, room
