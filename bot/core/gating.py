@@ -41,6 +41,7 @@ MODE_TEXT = {
 }
 MAX_ROLES = 10
 MAX_GUEST_INVITES = 50
+MAX_GUEST_DEPTH = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class RoomAccess:
     mode: AccessMode = AccessMode.OPEN
     role_ids: frozenset[int] = frozenset()
     guest_invites: int = 0  # how many others each guest may invite (0: only hosts invite)
+    guest_depth: int = 1  # how far guests of guests may chain (1: the host's guests invite, theirs do not)
 
 
 def parse_mode(text: str) -> AccessMode:
@@ -58,7 +60,8 @@ def parse_mode(text: str) -> AccessMode:
         raise ValidationError(f"'{text[:20]}' is not an access mode. Use open, role or invite.") from None
 
 
-def make_access(room_id: int, mode: AccessMode, role_ids: Iterable[int], guest_invites: int = 0) -> RoomAccess:
+def make_access(room_id: int, mode: AccessMode, role_ids: Iterable[int], guest_invites: int = 0,
+                guest_depth: int = 1) -> RoomAccess:
     """Validated access settings for a room."""
     roles = frozenset(role_ids)
     if mode is AccessMode.ROLE and not roles:
@@ -69,7 +72,9 @@ def make_access(room_id: int, mode: AccessMode, role_ids: Iterable[int], guest_i
         raise ValidationError(f"Choose at most {MAX_ROLES} roles.")
     if not 0 <= guest_invites <= MAX_GUEST_INVITES:
         raise ValidationError(f"Guests may invite between 0 and {MAX_GUEST_INVITES} others each.")
-    return RoomAccess(room_id, mode, roles, guest_invites)
+    if not 1 <= guest_depth <= MAX_GUEST_DEPTH:
+        raise ValidationError(f"Guests' invitations may chain between 1 and {MAX_GUEST_DEPTH} levels deep.")
+    return RoomAccess(room_id, mode, roles, guest_invites, guest_depth)
 
 
 # -- who may enter ---------------------------------------------------------------------------------------

@@ -70,17 +70,18 @@ class GuestService:
 
     # -- access settings ---------------------------------------------------------------------------------
     async def set_access(self, caller: Caller, guild_id: int, room_id: int, mode: str | None, roles: str | None,
-                         guest_invites: int | None) -> RoomAccess:
+                         guest_invites: int | None, guest_depth: int | None = None) -> RoomAccess:
         room = await self._managed_room(caller, guild_id, room_id)
         current = await self.access.access_of(room)
-        if mode is None and roles is None and guest_invites is None:
+        if mode is None and roles is None and guest_invites is None and guest_depth is None:
             return current
         self._require_open_for_guests(room)
         new_mode = parse_mode(mode) if mode else current.mode
         role_ids = self.access.gate.resolve_roles(guild_id, roles) if roles else (
             current.role_ids if new_mode is AccessMode.ROLE else frozenset())
         updated = make_access(room_id, new_mode, role_ids,
-                              current.guest_invites if guest_invites is None else guest_invites)
+                              current.guest_invites if guest_invites is None else guest_invites,
+                              current.guest_depth if guest_depth is None else guest_depth)
         if updated.mode.gated:
             self.access.gate.check_can_gate(guild_id, room.stage_channel_id)
         if room.status == RoomStatus.LIVE and (updated.mode, updated.role_ids) != (current.mode, current.role_ids):
@@ -88,7 +89,8 @@ class GuestService:
                                   "and change how many each may invite. Change the mode before the next room.")
         await self.store.run(access_repo.save_access, updated)
         await self.access.audit(guild_id, room_id, caller.user_id, "access",
-                                detail=f"{updated.mode.value}, guests invite {updated.guest_invites}")
+                                detail=f"{updated.mode.value}, guests invite {updated.guest_invites}, "
+                                       f"{updated.guest_depth} level(s) deep")
         return updated
 
     # -- the guest list ------------------------------------------------------------------------------------
@@ -109,11 +111,14 @@ class GuestService:
             via = invites.check_can_invite(
                 is_manager=manager, inviter_guest=inviter,
                 invited_so_far=access_repo.invited_by_count(db, room_id, caller.user_id),
-                guest_invites=room_access.guest_invites)
+                guest_invites=room_access.guest_invites, guest_depth=room_access.guest_depth)
             if user_id == room.host_id:
                 raise ValidationError("That's the room's host: they can always come in.")
-            if not access_repo.add_guest(db, Guest(room_id, user_id, caller.user_id, as_speaker, via)):
+            depth = inviter.depth + 1 if via == "guest" and inviter is not None else 0
+            if not access_repo.add_guest(db, Guest(room_id, user_id, caller.user_id, as_speaker, via, depth)):
                 raise ValidationError(f"<@{user_id}> is already on the guest list of room #{room_id}.")
+            if via == "guest":
+                access_repo.record_invitation(db, room_id, caller.user_id, user_id)
             audit_repo.record(db, AuditEntry(guild_id, room_id, caller.user_id, "granted", user_id, True,
                                              f"invited by {via}" + (" as speaker" if as_speaker else ""),
                                              self.clock.now()))
