@@ -179,14 +179,14 @@ class AccessService:
     async def sweep(self, room: Room) -> None:
         """Check everyone on the room's stage (each check goes on by itself: a refused move is retried)."""
         for user_id in self.gate.members_in(room.guild_id, room.stage_channel_id):
-            self._start_check(room.guild_id, user_id)
+            self.recheck(room.guild_id, user_id)
 
     def resync(self, guild_id: int) -> None:
         """After a new gateway session the voice changes missed meanwhile are gone for good (events/gateway §
         Resuming): whoever is on a gated live stage now is checked again at once."""
         for channel_id in list(self._gated):
             for user_id in self.gate.members_in(guild_id, channel_id):
-                self._start_check(guild_id, user_id)
+                self.recheck(guild_id, user_id)
 
     def on_voice(self, change: VoiceChange) -> None:
         """The watchdog's trigger, at dispatch time: only a move into a gated live stage starts a check (which
@@ -195,14 +195,15 @@ class AccessService:
         if (change.channel_id is None or change.channel_id == change.before_channel_id
                 or change.channel_id not in self._gated or change.bot):
             return
-        self._start_check(change.guild_id, change.user_id)
+        self.recheck(change.guild_id, change.user_id)
 
     def on_member_roles(self, guild_id: int, user_id: int) -> None:
         """A member's roles changed (GUILD_MEMBER_UPDATE): if they are on a gated live stage, check them now."""
         if self.discord.voice_channel_of(guild_id, user_id) in self._gated:
-            self._start_check(guild_id, user_id)
+            self.recheck(guild_id, user_id)
 
-    def _start_check(self, guild_id: int, user_id: int) -> None:
+    def recheck(self, guild_id: int, user_id: int) -> None:
+        """Check the member in the background (a refused move is retried: nobody waits for it)."""
         self._spawn(self.check(guild_id, user_id))
 
     def _spawn(self, work: Coroutine[Any, Any, object]) -> None:

@@ -149,7 +149,7 @@ class GuestService:
         await self.access.audit(guild_id, room_id, caller.user_id, "removed", user_id)
         await self._after_guest_change(room)
         if room.status == RoomStatus.LIVE:
-            await self.access.check(guild_id, user_id)
+            self.access.recheck(guild_id, user_id)  # moved out if on the stage now
         return room
 
     async def guest_list(self, caller: Caller, guild_id: int, room_id: int) -> tuple[Room, RoomAccess,
