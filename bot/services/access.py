@@ -211,6 +211,11 @@ class AccessService:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def drained(self) -> None:
+        """Return once no check or DM is under way (those started meanwhile included)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
     async def stop(self) -> None:
         for task in list(self._tasks):
             task.cancel()

@@ -3,6 +3,8 @@ refuses, a slow DM, a role taken away mid-room, and the people a room cannot do 
 speakers) always get in."""
 from __future__ import annotations
 
+import asyncio
+
 from sandbox import Sandbox
 from sandbox.client import Control
 from tests.e2e.harness import BotRun
@@ -37,6 +39,26 @@ async def test_a_move_out_discord_refuses_is_tried_again_until_the_member_is_gon
     assert moves[:2] == [503, 503] and len(moves) == 3 and moves[2] < 300, moves
     await sandbox.until(lambda: dm_texts(sandbox, "alice"), timeout=5, what="one DM to alice")
     assert len(dm_texts(sandbox, "alice")) == 1  # refused tries tell nobody anything
+
+
+async def test_a_move_out_that_keeps_failing_stops_once_the_member_leaves(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    rid = await live_room(control)
+    await control.fault(rest_status={"route": MOVE_OUT, "status": 503, "count": 1000})
+    await control.person("alice").joins(STAGE)
+    alice = str(uid(sandbox, "alice"))
+
+    def tries() -> int:
+        return sum(1 for r in sandbox.requests if r.route == MOVE_OUT and r.path.endswith(alice))
+    await sandbox.until(lambda: tries() >= 2, timeout=10, what="two refused move-outs")
+    await control.person("alice").leaves_voice()
+    assert podium.services is not None
+    await asyncio.wait_for(podium.services.access.drained(), 10)  # the check ends although Discord still refuses
+    settled = tries()
+    await control.person("alice").joins("Backstage")  # other channels are none of the watchdog's business
+    assert (await control.person("bob").command("room info", room=rid)).text
+    await asyncio.wait_for(podium.services.access.drained(), 10)
+    assert tries() == settled and dm_texts(sandbox, "alice") == []
 
 
 async def test_the_dm_never_holds_up_moving_a_repeat_intruder_out(sandbox: Sandbox, control: Control,
