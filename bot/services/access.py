@@ -182,8 +182,9 @@ class AccessService:
             self.recheck(room.guild_id, user_id)
 
     def resync(self, guild_id: int) -> None:
-        """After a new gateway session the voice changes missed meanwhile are gone for good (events/gateway §
-        Resuming): whoever is on a gated live stage now is checked again at once."""
+        """After a new gateway session the voice changes missed meanwhile are gone for good (only a resume replays
+        them: events/gateway § Resuming, events/gateway-events § Invalid Session): whoever is on a gated live
+        stage now is checked again at once."""
         for channel_id in list(self._gated):
             for user_id in self.gate.members_in(guild_id, channel_id):
                 self.recheck(guild_id, user_id)
@@ -198,7 +199,8 @@ class AccessService:
         self.recheck(change.guild_id, change.user_id)
 
     def on_member_roles(self, guild_id: int, user_id: int) -> None:
-        """A member's roles changed (GUILD_MEMBER_UPDATE): if they are on a gated live stage, check them now."""
+        """A member's roles changed (events/gateway-events § Guild Member Update): if they are on a gated live
+        stage, check them now."""
         if self.discord.voice_channel_of(guild_id, user_id) in self._gated:
             self.recheck(guild_id, user_id)
 
