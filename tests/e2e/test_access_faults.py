@@ -65,7 +65,7 @@ async def test_the_dm_never_holds_up_moving_a_repeat_intruder_out(sandbox: Sandb
                                                                   podium: BotRun) -> None:
     await live_room(control)
     # Discord is slow to deliver messages (as under the DM rate limit): the moves must not wait for them.
-    await control.fault(latency={"route": "POST /channels/{channel_id}/messages", "ms": 4000})
+    await control.fault(latency={"route": "POST /channels/{channel_id}/messages", "ms": 6000})
     await control.person("alice").joins(STAGE)
     await sandbox.until(lambda: not in_stage(sandbox, "alice"), timeout=3, what="alice moved out")
     await control.person("alice").joins(STAGE)
