@@ -115,10 +115,18 @@ def removal_reason(access: RoomAccess, who: Presence, *, host_id: int, host_role
     return "it is invite only and you are not on its guest list"
 
 
+def _moderates(perms: int) -> bool:
+    return perms & STAGE_MODERATOR == STAGE_MODERATOR or bool(perms & (MANAGE_EVENTS | MANAGE_GUILD))
+
+
+def moderator_members(member_permissions: Mapping[int, int]) -> set[int]:
+    """Members named in the stage's own overwrites who moderate it (member id -> their permissions there)."""
+    return {member for member, perms in member_permissions.items() if _moderates(perms)}
+
+
 def moderator_roles(role_permissions: Mapping[int, int], host_role_id: int | None) -> set[int]:
     """Roles whose members moderate (role id -> its permissions in the stage, overwrite applied)."""
-    found = {role for role, perms in role_permissions.items()
-             if perms & STAGE_MODERATOR == STAGE_MODERATOR or perms & (MANAGE_EVENTS | MANAGE_GUILD)}
+    found = {role for role, perms in role_permissions.items() if _moderates(perms)}
     if host_role_id is not None and host_role_id in role_permissions:
         found.add(host_role_id)
     return found

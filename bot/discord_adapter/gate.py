@@ -82,6 +82,18 @@ class StageGate:
             result[role.id] = (role.permissions.value & ~deny.value) | allow.value
         return result
 
+    async def named_member_permissions(self, guild_id: int, channel_id: int) -> dict[int, int]:
+        """Each member the stage's overwrites name: their own permissions there (no administrator short-cut)."""
+        channel = self.adapter.stage(guild_id, channel_id)
+        result = {}
+        for target in channel.overwrites:
+            if isinstance(target, discord.Role) or target.id == self.bot_id:
+                continue
+            member = await self.adapter.member(guild_id, target.id)
+            if member is not None:
+                result[member.id] = explicit_permissions(member, channel)
+        return result
+
     async def presence(self, guild_id: int, channel_id: int, user_id: int) -> Presence | None:
         """What the access rules need about a member in a stage (fetched if the cache lacks them). None if the
         member is unknown."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from sandbox import Sandbox
+from sandbox import permissions as P
 from sandbox.client import Control
 from tests.e2e.harness import BotRun
 from tests.e2e.test_access import STAGE, dm_texts, in_stage, live_room, refused, uid
@@ -122,3 +123,18 @@ async def test_a_co_host_dragged_into_a_role_room_by_a_moderator_stays(sandbox: 
     assert in_stage(sandbox, "visitor")
     assert (await control.person("bob").command("room info", room=rid)).text
     assert in_stage(sandbox, "visitor") and dm_texts(sandbox, "visitor") == []
+
+
+async def test_a_stage_moderator_named_in_the_stages_overwrites_gets_into_an_invite_only_room(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    stage = sandbox.world.channel(STAGE)
+    # An admin made erin a moderator of this stage (a member overwrite), long before the room.
+    sandbox.world.set_overwrite(stage, uid(sandbox, "erin"), 1, P.MUTE_MEMBERS | P.MOVE_MEMBERS, 0)
+    before = dict(stage.overwrites)
+    rid = await live_room(control)
+    await control.person("erin").joins(STAGE)  # not refused at the door
+    assert (await control.person("bob").command("room info", room=rid)).text
+    assert in_stage(sandbox, "erin") and dm_texts(sandbox, "erin") == []
+    await refused(control, "carol")  # everyone else still is
+    await control.person("bob").command("room end", room=rid)
+    await sandbox.until(lambda: dict(stage.overwrites) == before, timeout=5, what="overwrites restored")
