@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import discord
@@ -82,16 +83,14 @@ class StageGate:
             result[role.id] = (role.permissions.value & ~deny.value) | allow.value
         return result
 
-    async def named_member_permissions(self, guild_id: int, channel_id: int) -> dict[int, int]:
-        """Each member the stage's overwrites name: their own permissions there (no administrator short-cut)."""
+    async def member_permissions(self, guild_id: int, channel_id: int, member_ids: Iterable[int]) -> dict[int, int]:
+        """These members' own permissions in the stage (no administrator short-cut); members gone are left out."""
         channel = self.adapter.stage(guild_id, channel_id)
         result = {}
-        for target in channel.overwrites:
-            if isinstance(target, discord.Role) or target.id == self.bot_id:
-                continue
-            member = await self.adapter.member(guild_id, target.id)
+        for member_id in member_ids:
+            member = await self.adapter.member(guild_id, member_id)
             if member is not None:
-                result[member.id] = explicit_permissions(member, channel)
+                result[member_id] = explicit_permissions(member, channel)
         return result
 
     async def presence(self, guild_id: int, channel_id: int, user_id: int) -> Presence | None:

@@ -91,9 +91,12 @@ class AccessService:
         moderator_roles = gating.moderator_roles(
             self.gate.role_permissions(room.guild_id, room.stage_channel_id), settings.host_role_id)
         roles = set(moderator_roles) | (set(access.role_ids) if access.mode is AccessMode.ROLE else set())
-        # The stage's own moderators named in its overwrites keep their way in, like moderator roles do.
+        # The stage's own moderators, named in its overwrites before the room, keep their way in like moderator
+        # roles do (the overwrites Podium adds for guests name nobody new).
+        named_before = [o.target_id for o in prior.values()
+                        if o.kind == gating.MEMBER and o.target_id != self.gate.bot_id]
         moderators = gating.moderator_members(
-            await self.gate.named_member_permissions(room.guild_id, room.stage_channel_id))
+            await self.gate.member_permissions(room.guild_id, room.stage_channel_id, named_before))
         # Podium first: it must keep Connect to set the others (Discord lets it set only bits it has).
         members = [self.gate.bot_id, room.host_id, *sorted(named | moderators), *sorted(guests)]
         return gating.gate_plan(prior, everyone_id=self.gate.everyone_id(room.guild_id), member_ids=members,
