@@ -61,7 +61,7 @@ def build_services(store: Store, clock: Clock | None = None) -> Services:
         rooms.watch(watcher)
     return Services(store=store, clock=clock, discord=discord_adapter, cards=cards, rooms=rooms,
                     settings=SettingsService(store, discord_adapter), live=live,
-                    stage=StageService(store, clock, live, rooms), access=access,
+                    stage=StageService(store, clock, live, rooms, access), access=access,
                     guests=GuestService(rooms, access, discord_adapter, clock, live), voice=voice)
 
 

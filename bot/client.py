@@ -73,6 +73,9 @@ class PodiumBot(commands.Bot):
             self.services.on_voice(snapshot(member, before, after))
         elif event_name == "guild_available":
             self.services.live.resync(args[0].id)  # a new session's voice states (no-op at start-up)
+            self.services.access.resync(args[0].id)  # ... and whoever got onto a gated stage meanwhile
+        elif event_name == "member_update" and args[0].roles != args[1].roles:
+            self.services.access.on_member_roles(args[1].guild.id, args[1].id)  # an access role lost mid-room
         super().dispatch(event_name, *args, **kwargs)
 
     async def close(self) -> None:

@@ -37,21 +37,26 @@ class GuestCommands(_Mixin):
     @app_commands.command(name="access", description="Show or change who may enter a room")
     @app_commands.describe(mode="open, role (members with chosen roles) or invite (the guest list)",
                            roles="For mode role: the roles, by mention or name, separated by commas",
-                           guest_invites="How many others each guest may invite (0: only hosts invite)")
+                           guest_invites="How many others each guest may invite (0: only hosts invite)",
+                           guest_depth="How far guests of guests may invite in turn (1: only your own guests)")
     @app_commands.choices(mode=MODES)
     @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def access_command(self, interaction: discord.Interaction, room: int, mode: str | None = None,
                              roles: app_commands.Range[str, 1, 1000] | None = None,
-                             guest_invites: app_commands.Range[int, 0, 50] | None = None) -> None:
+                             guest_invites: app_commands.Range[int, 0, 50] | None = None,
+                             guest_depth: app_commands.Range[int, 1, 5] | None = None) -> None:
         assert interaction.guild_id is not None
         access = await self._guests.set_access(caller_of(interaction), interaction.guild_id, room, mode, roles,
-                                               guest_invites)
+                                               guest_invites, guest_depth)
         roles_text = " ".join(f"<@&{r}>" for r in sorted(access.role_ids))
         await interaction.response.send_message(
             f"Room #{room} is **{access.mode.value}**: {MODE_TEXT[access.mode]}"
             + (f" ({roles_text})" if roles_text else "")
-            + (f". Each guest may invite {access.guest_invites} other(s)." if access.guest_invites else "."),
+            + (f". Each guest may invite {access.guest_invites} other(s), "
+               + ("and their guests may not invite." if access.guest_depth == 1 else
+                  f"guests of guests too, up to {access.guest_depth} levels deep.")
+               if access.guest_invites else "."),
             ephemeral=True, allowed_mentions=_NO_PING)
 
     @app_commands.command(name="invite", description="Add someone to a room's guest list and DM them the details")

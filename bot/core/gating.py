@@ -41,6 +41,7 @@ MODE_TEXT = {
 }
 MAX_ROLES = 10
 MAX_GUEST_INVITES = 50
+MAX_GUEST_DEPTH = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,7 @@ class RoomAccess:
     mode: AccessMode = AccessMode.OPEN
     role_ids: frozenset[int] = frozenset()
     guest_invites: int = 0  # how many others each guest may invite (0: only hosts invite)
+    guest_depth: int = 1  # how far guests of guests may chain (1: the host's guests invite, theirs do not)
 
 
 def parse_mode(text: str) -> AccessMode:
@@ -58,7 +60,8 @@ def parse_mode(text: str) -> AccessMode:
         raise ValidationError(f"'{text[:20]}' is not an access mode. Use open, role or invite.") from None
 
 
-def make_access(room_id: int, mode: AccessMode, role_ids: Iterable[int], guest_invites: int = 0) -> RoomAccess:
+def make_access(room_id: int, mode: AccessMode, role_ids: Iterable[int], guest_invites: int = 0,
+                guest_depth: int = 1) -> RoomAccess:
     """Validated access settings for a room."""
     roles = frozenset(role_ids)
     if mode is AccessMode.ROLE and not roles:
@@ -69,7 +72,9 @@ def make_access(room_id: int, mode: AccessMode, role_ids: Iterable[int], guest_i
         raise ValidationError(f"Choose at most {MAX_ROLES} roles.")
     if not 0 <= guest_invites <= MAX_GUEST_INVITES:
         raise ValidationError(f"Guests may invite between 0 and {MAX_GUEST_INVITES} others each.")
-    return RoomAccess(room_id, mode, roles, guest_invites)
+    if not 1 <= guest_depth <= MAX_GUEST_DEPTH:
+        raise ValidationError(f"Guests' invitations may chain between 1 and {MAX_GUEST_DEPTH} levels deep.")
+    return RoomAccess(room_id, mode, roles, guest_invites, guest_depth)
 
 
 # -- who may enter ---------------------------------------------------------------------------------------
@@ -97,9 +102,11 @@ def is_moderator(who: Presence, host_id: int, host_role_id: int | None) -> bool:
 
 
 def removal_reason(access: RoomAccess, who: Presence, *, host_id: int, host_role_id: int | None,
-                   guests: Iterable[int] | frozenset[int]) -> str | None:
-    """Why this member may not be in the live room's stage, or None if they may."""
-    if not access.mode.gated or is_moderator(who, host_id, host_role_id) or who.user_id in guests:
+                   guests: Iterable[int] | frozenset[int], named: Iterable[int] = ()) -> str | None:
+    """Why this member may not be in the live room's stage, or None if they may. `named` are the room's
+    co-hosts and pre-approved speakers: the room cannot do without them, whatever its access."""
+    if not access.mode.gated or is_moderator(who, host_id, host_role_id) or who.user_id in guests \
+            or who.user_id in named:
         return None
     if access.mode is AccessMode.ROLE:
         if who.role_ids & access.role_ids:
@@ -108,10 +115,18 @@ def removal_reason(access: RoomAccess, who: Presence, *, host_id: int, host_role
     return "it is invite only and you are not on its guest list"
 
 
+def _moderates(perms: int) -> bool:
+    return perms & STAGE_MODERATOR == STAGE_MODERATOR or bool(perms & (MANAGE_EVENTS | MANAGE_GUILD))
+
+
+def moderator_members(member_permissions: Mapping[int, int]) -> set[int]:
+    """Members named in the stage's own overwrites who moderate it (member id -> their permissions there)."""
+    return {member for member, perms in member_permissions.items() if _moderates(perms)}
+
+
 def moderator_roles(role_permissions: Mapping[int, int], host_role_id: int | None) -> set[int]:
     """Roles whose members moderate (role id -> its permissions in the stage, overwrite applied)."""
-    found = {role for role, perms in role_permissions.items()
-             if perms & STAGE_MODERATOR == STAGE_MODERATOR or perms & (MANAGE_EVENTS | MANAGE_GUILD)}
+    found = {role for role, perms in role_permissions.items() if _moderates(perms)}
     if host_role_id is not None and host_role_id in role_permissions:
         found.add(host_role_id)
     return found

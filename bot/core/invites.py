@@ -26,6 +26,7 @@ class Guest:
     invited_by: int
     as_speaker: bool = False
     via: str = "host"  # host | guest | code | knock
+    depth: int = 0  # in the chain of invitations: 0 for the host's own (and codes, knocks), +1 per guest
 
 
 # -- invite codes ------------------------------------------------------------------------------------------
@@ -116,14 +117,19 @@ def wrong_code_block(wrong_tries: Iterable[datetime], now: datetime) -> datetime
 # -- who may invite --------------------------------------------------------------------------------------
 
 def check_can_invite(*, is_manager: bool, inviter_guest: Guest | None, invited_so_far: int,
-                     guest_invites: int) -> str:
-    """Who invites: hosts freely; guests up to the room's quota. Returns how the guest is invited."""
+                     guest_invites: int, guest_depth: int = 1) -> str:
+    """Who invites: hosts freely; guests up to the room's quota (every invitation they made counts, also one
+    withdrawn since), and only as deep as the host lets guests of guests chain. Returns how the guest is
+    invited."""
     if is_manager:
         return "host"
     if inviter_guest is None:
         raise Forbidden("Only the room's host (or its guests, if the host allows it) can invite people.")
     if guest_invites <= 0:
         raise Forbidden("Guests of this room cannot invite others. Ask the host to invite them.")
+    if inviter_guest.depth >= guest_depth:
+        raise Forbidden("You were invited by another guest, and this room's guests of guests cannot invite "
+                        "others. Ask the host to invite them.")
     if invited_so_far >= guest_invites:
         raise Forbidden(f"You have used all {guest_invites} of your invitations for this room.")
     return "guest"

@@ -85,12 +85,28 @@ class DiscordAdapter:
         member = guild.get_member(user_id) if guild else None
         return member.voice.channel.id if member and member.voice and member.voice.channel else None
 
-    def is_stage_moderator(self, guild_id: int, channel_id: int, user_id: int) -> bool:
+    async def member(self, guild_id: int, user_id: int) -> discord.Member | None:
+        """The member from the cache, or fetched over REST when the cache lacks them (a new process's member
+        request can be RATE_LIMITED: events/gateway-events § Rate Limited). None if they are not a member."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return None
+        member = guild.get_member(user_id)
+        if member is not None:
+            return member
+        try:
+            return await guild.fetch_member(user_id)
+        except discord.HTTPException:
+            return None
+
+    async def is_stage_moderator(self, guild_id: int, channel_id: int, user_id: int) -> bool:
         """Mute Members and Move Members in that stage: what Discord calls a stage moderator."""
         guild = self.bot.get_guild(guild_id)
         channel = guild.get_channel(channel_id) if guild else None
-        member = guild.get_member(user_id) if guild else None
-        return channel is not None and member is not None and has_stage_moderator_rights(channel, member)
+        if channel is None:
+            return False
+        member = await self.member(guild_id, user_id)
+        return member is not None and has_stage_moderator_rights(channel, member)
 
     def check_can_post(self, channel_id: int) -> None:
         """Raise a clear error if Podium cannot post its cards in this text channel."""

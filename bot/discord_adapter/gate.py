@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import discord
@@ -82,18 +83,30 @@ class StageGate:
             result[role.id] = (role.permissions.value & ~deny.value) | allow.value
         return result
 
-    def presence(self, guild_id: int, channel_id: int, user_id: int) -> Presence | None:
-        """What the access rules need about a member in a stage. None if the member is unknown."""
-        guild = self.adapter.guild(guild_id)
-        member = guild.get_member(user_id)
-        channel = guild.get_channel(channel_id)
+    async def member_permissions(self, guild_id: int, channel_id: int, member_ids: Iterable[int]) -> dict[int, int]:
+        """These members' own permissions in the stage (no administrator short-cut); members gone are left out."""
+        channel = self.adapter.stage(guild_id, channel_id)
+        result = {}
+        for member_id in member_ids:
+            member = await self.adapter.member(guild_id, member_id)
+            if member is not None:
+                result[member_id] = explicit_permissions(member, channel)
+        return result
+
+    async def presence(self, guild_id: int, channel_id: int, user_id: int) -> Presence | None:
+        """What the access rules need about a member in a stage (fetched if the cache lacks them). None if the
+        member is unknown."""
+        channel = self.adapter.guild(guild_id).get_channel(channel_id)
+        member = await self.adapter.member(guild_id, user_id)
         if member is None or channel is None:
             return None
         return Presence(user_id, frozenset(r.id for r in member.roles if not r.is_default()),
                         explicit_permissions(member, channel), is_podium=user_id == self.bot_id)
 
     def members_in(self, guild_id: int, channel_id: int) -> list[int]:
-        return list(self.adapter.stage(guild_id, channel_id).voice_states)
+        """Who is in that stage of that guild, as the gateway's cache has it (nobody if it is not one)."""
+        channel = self.adapter.guild(guild_id).get_channel(channel_id)
+        return list(channel.voice_states) if isinstance(channel, discord.StageChannel) else []
 
     async def disconnect(self, guild_id: int, user_id: int, reason: str) -> bool:
         """Move the member out of voice (PATCH member channel_id null). False if Discord refused."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
+from typing import Any
 
 from bot.clock import Clock
 from bot.core import gating
@@ -20,6 +21,7 @@ from bot.discord_adapter.gate import StageGate
 from bot.discord_adapter.live import VoiceChange
 from bot.services.mailbox import RoomMailbox
 from bot.store import access as access_repo
+from bot.store import live as live_repo
 from bot.store import rooms as room_repo
 from bot.store import settings as settings_repo
 from bot.store import audit as audit_repo
@@ -28,6 +30,10 @@ from bot.store.audit import AuditEntry
 from bot.store.db import Store
 
 log = logging.getLogger(__name__)
+
+# A move-out Discord refused is tried again, sooner first, until the member is gone or may stay.
+RETRY_FIRST_S = 0.5
+RETRY_MAX_S = 8.0
 
 
 class AccessService:
@@ -42,7 +48,7 @@ class AccessService:
         self.mailbox = mailbox
         # Stage channel -> its gated live room: the watchdog ignores every other voice event without I/O.
         self._gated: dict[int, int] = {}
-        self._checks: set[asyncio.Task[bool]] = set()  # watchdog checks under way (kept from the GC)
+        self._tasks: set[asyncio.Task[object]] = set()  # checks and DMs under way (kept from the GC)
         self._moving: set[tuple[int, int]] = set()  # (guild, member) being checked now
         self._again: set[tuple[int, int]] = set()  # ... and whose voice changed meanwhile
 
@@ -81,14 +87,26 @@ class AccessService:
     async def _plan(self, room: Room, access: RoomAccess, prior: gating.Overwrites) -> gating.GatePlan:
         assert room.id is not None
         settings = await self.store.run(settings_repo.get_settings, room.guild_id)
-        guests = await self.store.run(access_repo.guest_ids, room.id)
+        guests, named = await self._admitted(room.id)
         moderator_roles = gating.moderator_roles(
             self.gate.role_permissions(room.guild_id, room.stage_channel_id), settings.host_role_id)
         roles = set(moderator_roles) | (set(access.role_ids) if access.mode is AccessMode.ROLE else set())
+        # The stage's own moderators, named in its overwrites before the room, keep their way in like moderator
+        # roles do (the overwrites Podium adds for guests name nobody new).
+        named_before = [o.target_id for o in prior.values()
+                        if o.kind == gating.MEMBER and o.target_id != self.gate.bot_id]
+        moderators = gating.moderator_members(
+            await self.gate.member_permissions(room.guild_id, room.stage_channel_id, named_before))
         # Podium first: it must keep Connect to set the others (Discord lets it set only bits it has).
-        members = [self.gate.bot_id, room.host_id, *sorted(guests)]
+        members = [self.gate.bot_id, room.host_id, *sorted(named | moderators), *sorted(guests)]
         return gating.gate_plan(prior, everyone_id=self.gate.everyone_id(room.guild_id), member_ids=members,
                                 role_ids=sorted(roles))
+
+    async def _admitted(self, room_id: int) -> tuple[frozenset[int], frozenset[int]]:
+        """The room's guests, and its named people (co-hosts, pre-approved speakers), who are always let in."""
+        guests = await self.store.run(access_repo.guest_ids, room_id)
+        setup = await self.store.run(live_repo.get_setup, room_id)
+        return guests, setup.cohosts | setup.speakers
 
     async def converge(self, room: Room, access: RoomAccess | None = None) -> None:
         """Make the live gated room's stage match its access and guest list (idempotent, crash-safe)."""
@@ -165,8 +183,17 @@ class AccessService:
 
     # -- the watchdog -----------------------------------------------------------------------------------
     async def sweep(self, room: Room) -> None:
+        """Check everyone on the room's stage (each check goes on by itself: a refused move is retried)."""
         for user_id in self.gate.members_in(room.guild_id, room.stage_channel_id):
-            await self.check(room.guild_id, user_id)
+            self.recheck(room.guild_id, user_id)
+
+    def resync(self, guild_id: int) -> None:
+        """After a new gateway session the voice changes missed meanwhile are gone for good (only a resume replays
+        them: events/gateway § Resuming, events/gateway-events § Invalid Session): whoever is on a gated live
+        stage now is checked again at once."""
+        for channel_id in list(self._gated):
+            for user_id in self.gate.members_in(guild_id, channel_id):
+                self.recheck(guild_id, user_id)
 
     def on_voice(self, change: VoiceChange) -> None:
         """The watchdog's trigger, at dispatch time: only a move into a gated live stage starts a check (which
@@ -175,29 +202,62 @@ class AccessService:
         if (change.channel_id is None or change.channel_id == change.before_channel_id
                 or change.channel_id not in self._gated or change.bot):
             return
-        task = asyncio.create_task(self.check(change.guild_id, change.user_id))
-        self._checks.add(task)
-        task.add_done_callback(self._checks.discard)
+        self.recheck(change.guild_id, change.user_id)
+
+    def on_member_roles(self, guild_id: int, user_id: int) -> None:
+        """A member's roles changed (events/gateway-events § Guild Member Update): if they are on a gated live
+        stage, check them now."""
+        if self.discord.voice_channel_of(guild_id, user_id) in self._gated:
+            self.recheck(guild_id, user_id)
+
+    def recheck(self, guild_id: int, user_id: int) -> None:
+        """Check the member in the background (a refused move is retried: nobody waits for it)."""
+        self._spawn(self.check(guild_id, user_id))
+
+    def _spawn(self, work: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drained(self) -> None:
+        """Return once no check or DM is under way (those started meanwhile included)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def check(self, guild_id: int, user_id: int) -> bool:
-        """Move the member out of a gated live stage they may not be in. True if they were moved out."""
+        """Move the member out of a gated live stage they may not be in. True if they were moved out.
+
+        A move Discord refuses is tried again (backing off) until it succeeds, or the member leaves, or may stay.
+        """
         key = (guild_id, user_id)
         if key in self._moving:  # a check is under way: it looks again once done (one move, one DM)
             self._again.add(key)
             return False
         self._moving.add(key)
         moved = False
+        delay = RETRY_FIRST_S
         try:
             while True:
                 self._again.discard(key)
-                moved = await self._check(guild_id, user_id) or moved
+                outcome = await self._check(guild_id, user_id)
+                if outcome is None:  # refused: look again (they may have left, or been let in) after a pause
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, RETRY_MAX_S)
+                    continue
+                moved = outcome or moved
                 if key not in self._again:
                     return moved
         finally:
             self._moving.discard(key)
             self._again.discard(key)
 
-    async def _check(self, guild_id: int, user_id: int) -> bool:
+    async def _check(self, guild_id: int, user_id: int) -> bool | None:
+        """True: moved out; False: nothing to do; None: Discord refused the move."""
         channel_id = self.discord.voice_channel_of(guild_id, user_id)
         if channel_id is None or channel_id not in self._gated:
             return False
@@ -207,24 +267,25 @@ class AccessService:
         access = await self.access_of(room)
         if not access.mode.gated:
             return False
-        presence = self.gate.presence(guild_id, channel_id, user_id)
+        presence = await self.gate.presence(guild_id, channel_id, user_id)
         if presence is None:
             return False
         settings = await self.store.run(settings_repo.get_settings, guild_id)
-        guests = await self.store.run(access_repo.guest_ids, room.id)
+        guests, named = await self._admitted(room.id)
         reason = gating.removal_reason(access, presence, host_id=room.host_id,
-                                       host_role_id=settings.host_role_id, guests=guests)
+                                       host_role_id=settings.host_role_id, guests=guests, named=named)
         if reason is None:
             return False
         # Re-read: they may have left (or moved) while we looked them up.
         if self.discord.voice_channel_of(guild_id, user_id) != channel_id:
             return False
         if not await self.gate.disconnect(guild_id, user_id, f"Podium room #{room.id}: not allowed in"):
-            return False
+            return None
         await self.audit(guild_id, room.id, self.gate.bot_id, "removed", user_id, detail=f"watchdog: {reason}")
         log.info("room #%s: moved user %s off the stage: %s", room.id, user_id, reason)
-        await self.discord.dm(user_id, content=(
+        # The DM goes on its own: its rate limit must never hold up the next move-out.
+        self._spawn(self.discord.dm(user_id, content=(
             f"I moved you out of <#{channel_id}>: the room **{escape_markdown(room.title)}** (#{room.id}) "
             "is live there, "
-            f"and {reason}. Ask the host for an invite, or use `/room join` with an invite code."))
+            f"and {reason}. Ask the host for an invite, or use `/room join` with an invite code.")))
         return True

@@ -70,17 +70,18 @@ class GuestService:
 
     # -- access settings ---------------------------------------------------------------------------------
     async def set_access(self, caller: Caller, guild_id: int, room_id: int, mode: str | None, roles: str | None,
-                         guest_invites: int | None) -> RoomAccess:
+                         guest_invites: int | None, guest_depth: int | None = None) -> RoomAccess:
         room = await self._managed_room(caller, guild_id, room_id)
         current = await self.access.access_of(room)
-        if mode is None and roles is None and guest_invites is None:
+        if mode is None and roles is None and guest_invites is None and guest_depth is None:
             return current
         self._require_open_for_guests(room)
         new_mode = parse_mode(mode) if mode else current.mode
         role_ids = self.access.gate.resolve_roles(guild_id, roles) if roles else (
             current.role_ids if new_mode is AccessMode.ROLE else frozenset())
         updated = make_access(room_id, new_mode, role_ids,
-                              current.guest_invites if guest_invites is None else guest_invites)
+                              current.guest_invites if guest_invites is None else guest_invites,
+                              current.guest_depth if guest_depth is None else guest_depth)
         if updated.mode.gated:
             self.access.gate.check_can_gate(guild_id, room.stage_channel_id)
         if room.status == RoomStatus.LIVE and (updated.mode, updated.role_ids) != (current.mode, current.role_ids):
@@ -88,7 +89,8 @@ class GuestService:
                                   "and change how many each may invite. Change the mode before the next room.")
         await self.store.run(access_repo.save_access, updated)
         await self.access.audit(guild_id, room_id, caller.user_id, "access",
-                                detail=f"{updated.mode.value}, guests invite {updated.guest_invites}")
+                                detail=f"{updated.mode.value}, guests invite {updated.guest_invites}, "
+                                       f"{updated.guest_depth} level(s) deep")
         return updated
 
     # -- the guest list ------------------------------------------------------------------------------------
@@ -109,11 +111,14 @@ class GuestService:
             via = invites.check_can_invite(
                 is_manager=manager, inviter_guest=inviter,
                 invited_so_far=access_repo.invited_by_count(db, room_id, caller.user_id),
-                guest_invites=room_access.guest_invites)
+                guest_invites=room_access.guest_invites, guest_depth=room_access.guest_depth)
             if user_id == room.host_id:
                 raise ValidationError("That's the room's host: they can always come in.")
-            if not access_repo.add_guest(db, Guest(room_id, user_id, caller.user_id, as_speaker, via)):
+            depth = inviter.depth + 1 if via == "guest" and inviter is not None else 0
+            if not access_repo.add_guest(db, Guest(room_id, user_id, caller.user_id, as_speaker, via, depth)):
                 raise ValidationError(f"<@{user_id}> is already on the guest list of room #{room_id}.")
+            if via == "guest":
+                access_repo.record_invitation(db, room_id, caller.user_id, user_id)
             audit_repo.record(db, AuditEntry(guild_id, room_id, caller.user_id, "granted", user_id, True,
                                              f"invited by {via}" + (" as speaker" if as_speaker else ""),
                                              self.clock.now()))
@@ -144,7 +149,7 @@ class GuestService:
         await self.access.audit(guild_id, room_id, caller.user_id, "removed", user_id)
         await self._after_guest_change(room)
         if room.status == RoomStatus.LIVE:
-            await self.access.check(guild_id, user_id)
+            self.access.recheck(guild_id, user_id)  # moved out if on the stage now
         return room
 
     async def guest_list(self, caller: Caller, guild_id: int, room_id: int) -> tuple[Room, RoomAccess,
@@ -184,19 +189,10 @@ class GuestService:
     async def redeem(self, user_id: int, guild_id: int, text: str) -> Room:
         """Redeem a code. Every try is recorded; wrong codes are limited per user."""
         now = self.clock.now()
-        wrong = await self.store.run(access_repo.wrong_tries_since, guild_id, user_id,
-                                     now - invites.WRONG_CODE_WINDOW)
-        if (until := invites.wrong_code_block(wrong, now)) is not None:
-            await self._try(guild_id, None, user_id, None, "blocked", now)
-            raise Forbidden(f"Too many wrong codes. You can try again {discord_timestamp(until, 'R')}.")
-        code = await self.store.run(access_repo.code_by_hash, invites.hash_code(text)) \
-            if invites.looks_like_code(text) else None
-        room = await self.store.run(room_repo.get_room, code.room_id) if code is not None else None
-        if code is None or room is None or room.guild_id != guild_id:
-            await self._try(guild_id, None, user_id, None, "wrong", now)
-            left = invites.WRONG_CODE_LIMIT - len(wrong) - 1
-            raise ValidationError("That code is not valid. Check it (it looks like `ABCD-EFGH-JKLM-NPQR`) and "
-                                  f"try again: {left} tr{'y' if left == 1 else 'ies'} left for now.")
+        found = await self.store.run(_find_code, guild_id, user_id, text, now)
+        if isinstance(found, Exception):
+            raise found
+        code, room = found
         try:
             invites.check_redeemable(code, now)
             self._require_open_for_guests(room)
@@ -225,11 +221,7 @@ class GuestService:
 
     async def _try(self, guild_id: int, room_id: int | None, user_id: int, code_id: int | None, outcome: str,
                    now: datetime, why: str = "") -> None:
-        def record(db: Database) -> None:
-            access_repo.record_attempt(db, guild_id, user_id, code_id, outcome, now)
-            audit_repo.record(db, AuditEntry(guild_id, room_id, user_id, "redeemed", user_id, False,
-                                             f"{outcome}: {why}".strip(": ")[:300], now))
-        await self.store.run(record)
+        await self.store.run(_record_try, guild_id, room_id, user_id, code_id, outcome, now, why)
 
     # -- knock requests ------------------------------------------------------------------------------------
     async def knock(self, user_id: int, guild_id: int, room_id: int) -> Room:
@@ -285,3 +277,29 @@ class GuestService:
         else:
             require_host(caller, (await self.rooms.settings(guild_id)).host_role_id)
         return await self.store.run(audit_repo.log, guild_id, room_id, 25)
+
+
+def _record_try(db: Database, guild_id: int, room_id: int | None, user_id: int, code_id: int | None, outcome: str,
+                now: datetime, why: str = "") -> None:
+    access_repo.record_attempt(db, guild_id, user_id, code_id, outcome, now)
+    audit_repo.record(db, AuditEntry(guild_id, room_id, user_id, "redeemed", user_id, False,
+                                     f"{outcome}: {why}".strip(": ")[:300], now))
+
+
+def _find_code(db: Database, guild_id: int, user_id: int, text: str,
+               now: datetime) -> tuple[InviteCode, Room] | Forbidden | ValidationError:
+    """The wrong-code limit, the look-up and the record of a wrong try, in one hop: concurrent tries are applied
+    one after another, so none slips past the limit. Returns the code and its room, or the refusal to raise
+    (returned, not raised, so the try it records is kept)."""
+    wrong = access_repo.wrong_tries_since(db, guild_id, user_id, now - invites.WRONG_CODE_WINDOW)
+    if (until := invites.wrong_code_block(wrong, now)) is not None:
+        _record_try(db, guild_id, None, user_id, None, "blocked", now)
+        return Forbidden(f"Too many wrong codes. You can try again {discord_timestamp(until, 'R')}.")
+    code = access_repo.code_by_hash(db, invites.hash_code(text)) if invites.looks_like_code(text) else None
+    room = room_repo.get_room(db, code.room_id) if code is not None else None
+    if code is None or room is None or room.guild_id != guild_id:
+        _record_try(db, guild_id, None, user_id, None, "wrong", now)
+        left = invites.WRONG_CODE_LIMIT - len(wrong) - 1
+        return ValidationError("That code is not valid. Check it (it looks like `ABCD-EFGH-JKLM-NPQR`) and "
+                               f"try again: {left} tr{'y' if left == 1 else 'ies'} left for now.")
+    return code, room

@@ -107,19 +107,19 @@ class LiveService:
         raise ValidationError("Several rooms are live: join the stage of the one you mean, or pick it with the "
                               "`room` option.")
 
-    def is_moderator(self, room_id: int, user_id: int) -> bool:
+    async def is_moderator(self, room_id: int, user_id: int) -> bool:
         """Host, co-host, or Mute Members + Move Members in the room's stage (computed from Discord's rights)."""
         running = self._running.get(room_id)
         if running is None:
             return False
-        self.refresh_moderator(running, user_id)
+        await self.refresh_moderator(running, user_id)
         return running.live.is_moderator(user_id)
 
     async def require_moderator(self, guild_id: int, actor_id: int, room_id: int | None, action: str) -> Running:
         """For other features' moderator commands (e.g. /stage chime): the room the command means, if the actor
         moderates it; otherwise Forbidden, and the refusal is audited like every moderator action."""
         running = self.resolve(guild_id, actor_id, room_id)
-        if not self.is_moderator(running.id, actor_id):
+        if not await self.is_moderator(running.id, actor_id):
             await self.submit(running, [running.live.refused(actor_id, action)], wait=True)
             raise Forbidden("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
                             "in the stage) can do that.")
@@ -273,8 +273,8 @@ class LiveService:
         await self.submit(running, effects, wait=True)
         return running.room
 
-    def refresh_moderator(self, running: Running, user_id: int) -> None:
-        running.live.set_stage_moderator(user_id, self.adapter.is_stage_moderator(
+    async def refresh_moderator(self, running: Running, user_id: int) -> None:
+        running.live.set_stage_moderator(user_id, await self.adapter.is_stage_moderator(
             running.room.guild_id, running.room.stage_channel_id, user_id))
 
     # -- carrying effects out -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from bot.core.access import Caller, require_room_manager
 from bot.core.errors import DiscordRefused, Forbidden, ValidationError
 from bot.core.rooms import Room, RoomStatus
 from bot.core.when import parse_turn_limit
+from bot.services.access import AccessService
 from bot.services.live import LiveService, Running
 from bot.services.rooms import RoomService
 from bot.clock import Clock
@@ -24,11 +25,13 @@ class StageService:
     """The moderators' front door to a live room: decides with the room's LiveRoom, then hands the effects to
     LiveService.submit (carried out in the room's turn). It uses LiveService's public API only."""
 
-    def __init__(self, store: Store, clock: Clock, live: LiveService, rooms: RoomService) -> None:
+    def __init__(self, store: Store, clock: Clock, live: LiveService, rooms: RoomService,
+                 access: AccessService | None = None) -> None:
         self.store = store
         self.clock = clock
         self.live = live
         self.rooms = rooms
+        self.access = access  # co-hosts and pre-approved speakers get into a gated stage at once
 
     async def moderate(self, guild_id: int, actor_id: int, room_id: int | None, action: str,
                        target_id: int | None = None, **options: Any) -> Running:
@@ -67,7 +70,7 @@ class StageService:
                         target_id: int | None = None, **options: Any) -> tuple[Running, list[fx.Effect]]:
         running = self.live.resolve(guild_id, actor_id, room_id)
         live, now = running.live, self.clock.now()
-        self.live.refresh_moderator(running, actor_id)
+        await self.live.refresh_moderator(running, actor_id)
         steps = {
             "next": lambda: live.next_speaker(actor_id, now),
             "promote": lambda: live.promote(actor_id, _need(target_id), now),
@@ -103,7 +106,10 @@ class StageService:
         if room_id is not None and self.live.running(room_id) is None:
             return await self.name_ahead(caller, guild_id, room_id, user_id, role), True
         action = "cohost" if role == "cohost" else "speaker"
-        return (await self.moderate(guild_id, caller.user_id, room_id, action, user_id)).room, False
+        room = (await self.moderate(guild_id, caller.user_id, room_id, action, user_id)).room
+        if self.access is not None:
+            await self.access.converge(room)  # a gated stage lets them in now (a no-op for an open room)
+        return room, False
 
     async def name_ahead(self, caller: Caller, guild_id: int, room_id: int, user_id: int, role: str) -> Room:
         """Name a co-host ("cohost") or pre-approved speaker ("speaker") of a room that is not live yet: its host

@@ -16,11 +16,11 @@ from bot.store.codec import from_text, to_text
 # -- access ---------------------------------------------------------------------------------------------------
 
 def get_access(db: Database, room_id: int) -> RoomAccess:
-    row = db.execute("SELECT mode, role_ids, guest_invites FROM room_access WHERE room_id = ?",
+    row = db.execute("SELECT mode, role_ids, guest_invites, guest_depth FROM room_access WHERE room_id = ?",
                      [room_id]).fetchone()
     if row is None:
         return RoomAccess(room_id)
-    return RoomAccess(room_id, AccessMode(row[0]), frozenset(json.loads(row[1])), row[2])
+    return RoomAccess(room_id, AccessMode(row[0]), frozenset(json.loads(row[1])), row[2], row[3])
 
 
 def effective_access(db: Database, room_id: int, series_id: int | None) -> RoomAccess:
@@ -28,25 +28,27 @@ def effective_access(db: Database, room_id: int, series_id: int | None) -> RoomA
     own = db.execute("SELECT 1 FROM room_access WHERE room_id = ?", [room_id]).fetchone()
     if own is None and series_id is not None:
         inherited = get_access(db, series_id)
-        return RoomAccess(room_id, inherited.mode, inherited.role_ids, inherited.guest_invites)
+        return RoomAccess(room_id, inherited.mode, inherited.role_ids, inherited.guest_invites,
+                          inherited.guest_depth)
     return get_access(db, room_id)
 
 
 def save_access(db: Database, access: RoomAccess) -> None:
     db.execute(
-        """INSERT INTO room_access (room_id, mode, role_ids, guest_invites) VALUES (?, ?, ?, ?)
+        """INSERT INTO room_access (room_id, mode, role_ids, guest_invites, guest_depth) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (room_id) DO UPDATE SET mode = excluded.mode, role_ids = excluded.role_ids,
-               guest_invites = excluded.guest_invites""",
-        [access.room_id, access.mode.value, json.dumps(sorted(access.role_ids)), access.guest_invites])
+               guest_invites = excluded.guest_invites, guest_depth = excluded.guest_depth""",
+        [access.room_id, access.mode.value, json.dumps(sorted(access.role_ids)), access.guest_invites,
+         access.guest_depth])
 
 
 # -- guests -----------------------------------------------------------------------------------------------------
 
 def _guest(row: tuple) -> Guest:
-    return Guest(row[0], row[1], row[2], bool(row[3]), row[4])
+    return Guest(row[0], row[1], row[2], bool(row[3]), row[4], row[5])
 
 
-_GUEST = "SELECT room_id, user_id, invited_by, as_speaker, via FROM room_guests"
+_GUEST = "SELECT room_id, user_id, invited_by, as_speaker, via, depth FROM room_guests"
 
 
 def get_guest(db: Database, room_id: int, user_id: int) -> Guest | None:
@@ -65,8 +67,9 @@ def guest_ids(db: Database, room_id: int) -> frozenset[int]:
 def add_guest(db: Database, guest: Guest) -> bool:
     """True if added; False if they were already a guest (nothing changes then)."""
     cursor = db.execute(
-        "INSERT OR IGNORE INTO room_guests (room_id, user_id, invited_by, as_speaker, via) VALUES (?, ?, ?, ?, ?)",
-        [guest.room_id, guest.user_id, guest.invited_by, int(guest.as_speaker), guest.via])
+        "INSERT OR IGNORE INTO room_guests (room_id, user_id, invited_by, as_speaker, via, depth) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [guest.room_id, guest.user_id, guest.invited_by, int(guest.as_speaker), guest.via, guest.depth])
     return cursor.rowcount == 1
 
 
@@ -76,8 +79,14 @@ def remove_guest(db: Database, room_id: int, user_id: int) -> bool:
 
 
 def invited_by_count(db: Database, room_id: int, inviter_id: int) -> int:
-    return db.execute("SELECT count(*) FROM room_guests WHERE room_id = ? AND invited_by = ? AND via = 'guest'",
+    """Every invitation this guest made for the room, also those withdrawn since (the quota is not refilled)."""
+    return db.execute("SELECT count(*) FROM guest_invitations WHERE room_id = ? AND inviter_id = ?",
                       [room_id, inviter_id]).fetchone()[0]
+
+
+def record_invitation(db: Database, room_id: int, inviter_id: int, user_id: int) -> None:
+    db.execute("INSERT INTO guest_invitations (room_id, inviter_id, user_id) VALUES (?, ?, ?)",
+               [room_id, inviter_id, user_id])
 
 
 # -- codes ------------------------------------------------------------------------------------------------------

@@ -304,3 +304,25 @@ def m008_room_version(db: Database) -> None:
     from a room read before an await cannot overwrite one made meanwhile. Numbered 8: m007 is command sync's;
     migrations apply in the order they are defined and are recorded by name, so the gap is harmless."""
     _run(db, "ALTER TABLE rooms ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m009_guest_chain(db: Database) -> None:
+    """Guests' invitations (issue 12): every invitation a guest made is kept (uninviting does not refill the
+    quota), each guest's depth in the chain of invitations (0: invited by the host, a code or a knock), and how
+    deep the host lets the chain go (default 1: the host's guests may invite, their guests may not)."""
+    _run(db, f"""
+    ALTER TABLE room_access ADD COLUMN guest_depth INTEGER NOT NULL DEFAULT 1 CHECK (guest_depth >= 1);
+    ALTER TABLE room_guests ADD COLUMN depth INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE guest_invitations (
+        id         INTEGER PRIMARY KEY,
+        room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        inviter_id INTEGER NOT NULL,
+        user_id    INTEGER NOT NULL,
+        at         TEXT    NOT NULL DEFAULT {_NOW}
+    );
+    CREATE INDEX guest_invitations_inviter ON guest_invitations (room_id, inviter_id);
+    INSERT INTO guest_invitations (room_id, inviter_id, user_id)
+        SELECT room_id, invited_by, user_id FROM room_guests WHERE via = 'guest';
+    UPDATE room_guests SET depth = 1 WHERE via = 'guest'
+    """)

@@ -268,6 +268,21 @@ MIGRATIONS: list[tuple[str, str]] = [
     )
     """),
     ("m008_room_version", "ALTER TABLE rooms ADD COLUMN version BIGINT NOT NULL DEFAULT 0"),
+    ("m009_guest_chain", f"""
+    ALTER TABLE room_access ADD COLUMN guest_depth BIGINT NOT NULL DEFAULT 1 CHECK (guest_depth >= 1);
+    ALTER TABLE room_guests ADD COLUMN depth BIGINT NOT NULL DEFAULT 0;
+    CREATE TABLE guest_invitations (
+        id         BIGSERIAL PRIMARY KEY,
+        room_id    BIGINT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        inviter_id BIGINT NOT NULL,
+        user_id    BIGINT NOT NULL,
+        at         TEXT    NOT NULL DEFAULT {_NOW}
+    );
+    CREATE INDEX guest_invitations_inviter ON guest_invitations (room_id, inviter_id);
+    INSERT INTO guest_invitations (room_id, inviter_id, user_id)
+        SELECT room_id, invited_by, user_id FROM room_guests WHERE via = 'guest';
+    UPDATE room_guests SET depth = 1 WHERE via = 'guest'
+    """),
 ]
 
 

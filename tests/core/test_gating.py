@@ -8,7 +8,7 @@ from bot.core.errors import ValidationError
 from bot.core.gating import (
     CONNECT, MANAGE_EVENTS, MEMBER, MOVE_MEMBERS, MUTE_MEMBERS, ROLE, AccessMode, Overwrite, Presence,
     RoomAccess, apply_steps, gate_plan, grant, is_moderator, make_access, may_connect, moderator_roles,
-    parse_mode, removal_reason, restore_plan,
+    moderator_members, parse_mode, removal_reason, restore_plan,
 )
 
 EVERYONE = 1
@@ -56,6 +56,18 @@ def test_who_may_stay() -> None:
     assert removal_reason(role, presence(7, roles=[9]), guests=set(), **kw) is None
     assert removal_reason(role, presence(7, roles=[8]), guests={7}, **kw) is None
     assert "roles" in removal_reason(role, presence(7, roles=[8]), guests=set(), **kw)
+
+
+def test_co_hosts_and_pre_approved_speakers_may_always_stay() -> None:
+    kw = dict(host_id=HOST, host_role_id=None, guests=set())
+    for access in (RoomAccess(1, AccessMode.INVITE), RoomAccess(1, AccessMode.ROLE, frozenset({9}))):
+        assert removal_reason(access, presence(7), named={7}, **kw) is None
+        assert removal_reason(access, presence(8), named={7}, **kw) is not None
+
+
+def test_moderator_members() -> None:
+    perms = {7: MUTE_MEMBERS | MOVE_MEMBERS, 8: MUTE_MEMBERS, 9: MANAGE_EVENTS}
+    assert moderator_members(perms) == {7, 9}
 
 
 def test_moderator_roles() -> None:

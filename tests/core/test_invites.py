@@ -127,3 +127,13 @@ def test_knock_lifecycle() -> None:
 def test_overflowing_lifetimes_are_ordinary_errors(text: str) -> None:
     with pytest.raises(ValidationError):
         parse_lifetime(text)
+
+
+def test_guests_of_guests_invite_only_as_deep_as_the_room_allows() -> None:
+    own = Guest(1, 7, 2, via="host", depth=0)
+    theirs = Guest(1, 8, 7, via="guest", depth=1)
+    assert check_can_invite(is_manager=False, inviter_guest=own, invited_so_far=0, guest_invites=2) == "guest"
+    with pytest.raises(Forbidden, match="guests of guests"):
+        check_can_invite(is_manager=False, inviter_guest=theirs, invited_so_far=0, guest_invites=2)
+    assert check_can_invite(is_manager=False, inviter_guest=theirs, invited_so_far=0, guest_invites=2,
+                            guest_depth=2) == "guest"

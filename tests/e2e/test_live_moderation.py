@@ -44,8 +44,8 @@ async def test_a_non_moderator_is_refused_every_moderator_action_and_it_is_audit
     assert refused == [(c, a) for a in ("next", "promote", "demote", "clear-hands", "hands", "cohost", "speaker",
                                          "move", "remove", "settings", "next")]
     # bob is a stage moderator by Discord's rights (Mute + Move Members), without being host or co-host.
-    assert podium.services.live.is_moderator(rid, uid(sandbox, "bob"))
-    assert not podium.services.live.is_moderator(rid, c)
+    assert await podium.services.live.is_moderator(rid, uid(sandbox, "bob"))
+    assert not await podium.services.live.is_moderator(rid, c)
     reply = await control.person("bob").command("stage move", member="erin", direction="up")
     assert "#1" in reply.text, reply
     await queue_is(podium, rid, [e, d])

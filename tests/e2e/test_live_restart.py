@@ -13,10 +13,6 @@ from tests.e2e.live_story import STAGE, card, card_text, live_room, order, queue
 from bot.store import live as live_repo
 
 
-@pytest.mark.xfail(reason="issue 12 (Discord has a hand too): the new process asks for every member within 30 s of "
-                          "the old one and gets RATE_LIMITED (events/gateway-events § Rate Limited), so discord.py's "
-                          "cache lacks bob, who is not in voice, and Podium no longer sees him as a stage moderator",
-                   strict=False)
 @pytest.mark.parametrize("how", ["restart", "crash"])
 async def test_a_restart_mid_room_keeps_the_queue_order(sandbox: Sandbox, control: Control, podium: BotRun,
                                                         how: str) -> None:

@@ -75,7 +75,7 @@ async def test_speakers_and_cohosts_named_ahead_of_a_scheduled_room(sandbox: San
     await podium.services.live.until(lambda: podium.services.live.running(rid))
     await control.person("erin").joins(STAGE)
     await sandbox.until(lambda: is_speaker(sandbox, "erin"))
-    assert podium.services.live.is_moderator(rid, uid(sandbox, "dave"))
+    assert await podium.services.live.is_moderator(rid, uid(sandbox, "dave"))
     from bot.store import audit as audit_repo
     audit = await podium.store.run(audit_repo.of_room, rid)
     assert [(a.action, a.allowed) for a in audit][:3] == [("speaker", False), ("speaker", True), ("cohost", True)]

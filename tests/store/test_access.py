@@ -19,7 +19,7 @@ async def _room(store: Store) -> int:
 async def test_access_defaults_to_open_and_saves(store: Store) -> None:
     rid = await _room(store)
     assert await store.run(access.get_access, rid) == RoomAccess(rid)
-    saved = RoomAccess(rid, AccessMode.ROLE, frozenset({5, 6}), 2)
+    saved = RoomAccess(rid, AccessMode.ROLE, frozenset({5, 6}), 2, guest_depth=3)
     await store.run(access.save_access, saved)
     assert await store.run(access.get_access, rid) == saved
 
@@ -28,12 +28,15 @@ async def test_guests_and_quota_counts(store: Store) -> None:
     rid = await _room(store)
     assert await store.run(access.add_guest, Guest(rid, 7, 1, True, "host"))
     assert not await store.run(access.add_guest, Guest(rid, 7, 9, False, "guest"))
-    await store.run(access.add_guest, Guest(rid, 8, 7, False, "guest"))
+    await store.run(access.add_guest, Guest(rid, 8, 7, False, "guest", depth=1))
+    await store.run(access.record_invitation, rid, 7, 8)
     assert await store.run(access.get_guest, rid, 7) == Guest(rid, 7, 1, True, "host")
+    assert (await store.run(access.get_guest, rid, 8)).depth == 1
     assert await store.run(access.guest_ids, rid) == {7, 8}
     assert await store.run(access.invited_by_count, rid, 7) == 1
     assert await store.run(access.remove_guest, rid, 8)
     assert [g.user_id for g in await store.run(access.guests, rid)] == [7]
+    assert await store.run(access.invited_by_count, rid, 7) == 1  # withdrawing an invitation does not refill
 
 
 async def test_codes_use_up_and_revoke(store: Store) -> None:

@@ -43,8 +43,12 @@ def fill(path: Path) -> None:
          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [3, 5, 12, "button", "Q: ünïcode?", T, T, 1, "open"]),
         ("INSERT INTO live_turns (id, room_id, user_id, started_at) VALUES (?, ?, ?, ?)", [8, 5, 12, T]),
         ("INSERT INTO live_presence VALUES (?, ?, ?, ?, ?)", [5, 12, T, 1, 1]),
-        ("INSERT INTO room_access VALUES (?, ?, ?, ?)", [5, "invite", json.dumps([SNOWFLAKE]), 2]),
-        ("INSERT INTO room_guests (room_id, user_id, invited_by, via) VALUES (?, ?, ?, ?)", [5, 13, 3, "host"]),
+        ("INSERT INTO room_access (room_id, mode, role_ids, guest_invites, guest_depth) VALUES (?, ?, ?, ?, ?)",
+         [5, "invite", json.dumps([SNOWFLAKE]), 2, 2]),
+        ("INSERT INTO room_guests (room_id, user_id, invited_by, via, depth) VALUES (?, ?, ?, ?, ?)",
+         [5, 13, 3, "host", 0]),
+        ("INSERT INTO guest_invitations (id, room_id, inviter_id, user_id, at) VALUES (?, ?, ?, ?, ?)",
+         [2, 5, 13, 16, T]),
         ("INSERT INTO invite_codes (id, room_id, code_hash, uses_left, expires_at, created_by) "
          "VALUES (?, ?, ?, ?, ?, ?)", [4, 5, "ab" * 32, 3, T, 3]),
         ("INSERT INTO code_attempts (id, guild_id, user_id, code_id, outcome, at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -74,7 +78,7 @@ def test_migrate_db_copies_every_table_intact(tmp_path: Path, postgres_url: str,
     monkeypatch.setenv("PODIUM_DB", str(source))
 
     assert main(["migrate-db", "--to", postgres_url]) == 0
-    assert "Copied 23 rows in 21 tables" in capsys.readouterr().out
+    assert "Copied 24 rows in 22 tables" in capsys.readouterr().out
 
     sqlite_db = connect(source)
     target = pg.connect(postgres_url)
