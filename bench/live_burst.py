@@ -101,7 +101,6 @@ async def run(listeners: int, hands: int) -> None:
         world = sandbox.world
         guild = next(iter(world.guilds.values()))
         stage = world.channel(STAGE, guild)
-        alice = world.user("alice")
         from sandbox.client import Control
         control = Control(sandbox.base_url)
         reply = await control.person("alice").command("room schedule", title="Bench", start="in 1 hour", stage=STAGE)
@@ -110,7 +109,7 @@ async def run(listeners: int, hands: int) -> None:
         live = services.live
         await live.until(lambda: live.running(room_id))
         running = live.running(room_id)
-        assert running is not None and alice
+        assert running is not None
 
         # Instruments: Podium's synchronous part, its worker, and discord.py's parser around them.
         ours, worker, parser = Meter(), Meter(), Meter()

@@ -46,7 +46,7 @@ class StageService:
             ("speaker_limit", speaker_limit), ("qa_mode", qa_mode), ("first_timers_first", first_timers_first))
             if value is not None}
         running = self.live.resolve(guild_id, actor_id, room_id)
-        if not self.live.is_moderator(running.id, actor_id):  # who may, before reading what they typed
+        if not await self.live.is_moderator(running.id, actor_id):  # who may, before reading what they typed
             return await self.moderate(guild_id, actor_id, running.id, "settings", **changes)  # refused, audited
         if turn_limit is not None:
             changes["turn_limit"] = parse_turn_limit(turn_limit)  # None: no limit, a change like any other
