@@ -104,7 +104,8 @@ class VoiceService:
         voice = self._rooms.get(room.id or 0)
         if voice is None or not voice.running:
             return
-        if voice.client is None:  # still joining: nothing to close with
+        if voice.client is None or not self.discord.stage_is_open(room.guild_id, room.stage_channel_id):
+            # Still joining, or the stage was already ended in Discord: nothing to close with.
             await self._stop(voice)
             return
         voice.enqueue(Cue.CLOSING)

@@ -74,6 +74,10 @@ class FakeStage:
 class FakeDiscord:
     def __init__(self) -> None:
         self.dms: list[tuple[int, str]] = []
+        self.stage_open = True
+
+    def stage_is_open(self, guild_id: int, channel_id: int) -> bool:
+        return self.stage_open
 
     async def dm(self, user_id: int, *, content: str | None = None, embed: object = None) -> bool:
         self.dms.append((user_id, content or ""))
