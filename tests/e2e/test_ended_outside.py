@@ -1,6 +1,6 @@
 """Rooms ended outside Podium (issue 12 § 2): the stage ended from Discord's client, closed by Discord's idle
 automation, its event ended or deleted in Discord's UI, its channel deleted, all while Podium runs or while it
-is down; Each closes the room once, as /room end would, and nothing reopens it."""
+is down; and Podium kicked off the stage. Each closes the room once, as /room end would, and nothing reopens it."""
 from __future__ import annotations
 
 import pytest
@@ -10,7 +10,7 @@ from sandbox.client import Control
 from tests.e2e.harness import BotRun
 from tests.e2e.test_access import overwrites
 from tests.e2e.test_rooms import STAGE, channel_messages, events, guild, instances, schedule
-from tests.e2e.test_voice import bot_state
+from tests.e2e.test_voice import bot_state, sessions, stage_id
 from tests.e2e.test_voice_control import cue_dms
 
 
@@ -115,3 +115,25 @@ async def test_with_cues_off_discords_idle_close_ends_the_room_and_with_cues_on_
     recap = recaps(sandbox, STAGE)[-1]
     assert "Discord closed the stage because nobody was speaking" in recap["description"], recap
     assert instances(sandbox) == [] and room_timers(podium, rid) == []
+
+
+async def test_kicked_off_the_stage_podium_stays_off_and_tells_the_host(sandbox: Sandbox, control: Control,
+                                                                       podium: BotRun) -> None:
+    channel = stage_id(sandbox)
+    rid, _ = await open_gated_room(control, sandbox, podium)
+    joined = sessions(sandbox, channel)
+    result = await control.kick_bot_voice(STAGE)
+    assert result["kicked"] is True
+    await sandbox.until(lambda: [m for m in cue_dms(sandbox) if "disconnected me" in m.content],
+                        what="the host told")
+    await podium.services.voice.wait_given_up(rid)  # Podium's voice task for the room is over: no rejoin
+    assert bot_state(sandbox) is None and sessions(sandbox, channel) == joined
+    room = await podium.rooms.get(guild(sandbox).id, rid)
+    assert room.status.value == "live" and len(instances(sandbox)) == 1  # the room goes on without cues
+
+    await podium.restart()  # a restart does not undo the moderator's choice either
+    assert bot_state(sandbox) is None and sessions(sandbox, channel) == joined
+    reply = await control.person("alice").command("stage cues", state="on", room=rid)
+    assert reply.ephemeral and not reply.failed, reply
+    await sandbox.until(lambda: (s := bot_state(sandbox)) is not None and s.suppress is False,
+                        what="Podium back on stage when asked")
