@@ -18,6 +18,12 @@ def recaps(sb: Sandbox, channel: str) -> list[dict]:  # type: ignore[type-arg]
     return [e for m in channel_messages(sb, channel) for e in m.embeds if e["title"].startswith("Recap")]
 
 
+def dms(sb: Sandbox, name: str) -> list:  # type: ignore[type-arg]
+    user = next(u for u in sb.world.users.values() if u.username == name)
+    channel_id = sb.world.dm_channels.get(user.id)
+    return sb.world.channel_messages(channel_id) if channel_id else []
+
+
 def room_timers(podium: BotRun, rid: int) -> list:  # type: ignore[type-arg]
     return [t for t in podium.rooms.timers.pending() if t.key.startswith(f"room:{rid}:")]
 
@@ -115,6 +121,9 @@ async def test_with_cues_off_discords_idle_close_ends_the_room_and_with_cues_on_
     recap = recaps(sandbox, STAGE)[-1]
     assert "Discord closed the stage because nobody was speaking" in recap["description"], recap
     assert instances(sandbox) == [] and room_timers(podium, rid) == []
+    told = await sandbox.until(lambda: [m for m in dms(sandbox, "alice") if "nobody spoke" in m.content],
+                               what="the host told")
+    assert "Late host" in told[0].content and "/room schedule" in told[0].content
 
 
 async def test_kicked_off_the_stage_podium_stays_off_and_tells_the_host(sandbox: Sandbox, control: Control,
