@@ -27,6 +27,7 @@ from bot.services.access import AccessService
 from bot.services.guests import GuestService
 from bot.services.live import LiveService
 from bot.services.mailbox import RoomMailbox
+from bot.services.outside import OutsideEndings
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.services.stage import StageService
@@ -62,7 +63,8 @@ def build_services(store: Store, clock: Clock | None = None) -> Services:
     return Services(store=store, clock=clock, discord=discord_adapter, cards=cards, rooms=rooms,
                     settings=SettingsService(store, discord_adapter), live=live,
                     stage=StageService(store, clock, live, rooms, access), access=access,
-                    guests=GuestService(rooms, access, discord_adapter, clock, live), voice=voice)
+                    guests=GuestService(rooms, access, discord_adapter, clock, live), voice=voice,
+                    outside=OutsideEndings(rooms, discord_adapter))
 
 
 async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:

@@ -1,5 +1,5 @@
-"""Gateway events that matter to rooms: Discord-side event edits and interest. Voice states are followed by
-bot.services.live from a snapshot taken at dispatch (PodiumBot.dispatch)."""
+"""Gateway events that matter to rooms: Discord-side event edits and interest, stages ended or deleted in
+Discord. Voice states are followed by bot.services.live from a snapshot taken at dispatch (PodiumBot.dispatch)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -17,6 +17,16 @@ STATUS = {discord.EventStatus.scheduled: "scheduled", discord.EventStatus.active
 class Listeners(commands.Cog):
     def __init__(self, bot: "PodiumBot") -> None:
         self.rooms = bot.services.rooms
+        self.outside = bot.services.outside
+
+    @commands.Cog.listener()
+    async def on_stage_instance_delete(self, instance: discord.StageInstance) -> None:
+        await self.outside.stage_ended(instance.guild.id, instance.channel_id, instance.id)
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        if isinstance(channel, discord.StageChannel):
+            await self.outside.stage_ended(channel.guild.id, channel.id, None)
 
     @commands.Cog.listener()
     async def on_scheduled_event_update(self, before: discord.ScheduledEvent, after: discord.ScheduledEvent) -> None:

@@ -113,12 +113,12 @@ def on_event_update(room: Room, *, name: str, description: str | None, start: da
     """What an update of the room's Discord event means (an edit or cancellation in Discord's own UI, or the
     echo of Podium's own change, which changes nothing): the step to take and the room after it.
 
-    Only a scheduled room follows its event's details; a live room ends when its event completes.
+    Only a scheduled room follows its event's details; a live room ends when its event completes or is deleted.
     """
     if status in ("cancelled", "canceled", "deleted") and room.status is RoomStatus.SCHEDULED:
         return "cancel", room.cancel()
-    if status == "completed" and room.status is RoomStatus.LIVE:
-        return "close", room
+    if status in ("completed", "deleted") and room.status is RoomStatus.LIVE:
+        return "close", room  # ended or deleted in Discord's UI (or by its automation): see bot.core.outside
     if room.status is not RoomStatus.SCHEDULED:
         return "none", room
     duration = (end - start) if end is not None and end > start else room.duration

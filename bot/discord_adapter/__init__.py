@@ -215,11 +215,13 @@ class DiscordAdapter:
             await event.start(reason=f"Podium room #{room.id} is live")
 
     async def close_stage(self, room: Room) -> None:
-        channel = self.stage(room.guild_id, room.stage_channel_id)
-        try:
-            instance = channel.instance or await channel.fetch_instance()
-        except discord.NotFound:
-            instance = None
+        channel = self.guild(room.guild_id).get_channel(room.stage_channel_id)
+        instance = None
+        if isinstance(channel, discord.StageChannel):  # else the stage was deleted: nothing left to end there
+            try:
+                instance = channel.instance or await channel.fetch_instance()
+            except discord.NotFound:
+                pass
         if instance is not None:
             await instance.delete(reason=f"Podium room #{room.id} ended")
         # Deleting the instance completes its event on Discord's side; an unlinked event is ended here.
@@ -229,6 +231,37 @@ class DiscordAdapter:
                 await event.end()
             except discord.NotFound:
                 pass
+
+    def stage_is_open(self, guild_id: int, channel_id: int) -> bool:
+        """The stage channel exists and has a stage instance (as the gateway's cache has it)."""
+        guild = self.bot.get_guild(guild_id)
+        channel = guild.get_channel(channel_id) if guild else None
+        return isinstance(channel, discord.StageChannel) and channel.instance is not None
+
+    def knows_guild(self, guild_id: int) -> bool:
+        return self.bot.get_guild(guild_id) is not None
+
+    def stage_exists(self, guild_id: int, channel_id: int) -> bool:
+        guild = self.bot.get_guild(guild_id)
+        return guild is not None and isinstance(guild.get_channel(channel_id), discord.StageChannel)
+
+    def anyone_speaking(self, guild_id: int, channel_id: int) -> bool:
+        """Someone (Podium included) is a speaker on the stage: in it, not suppressed and not merely invited
+        (resources/stage-instance § Definitions: a speaker is unsuppressed with no request_to_speak_timestamp)."""
+        guild = self.bot.get_guild(guild_id)
+        channel = guild.get_channel(channel_id) if guild else None
+        if not isinstance(channel, discord.StageChannel):
+            return False
+        return any(not state.suppress and state.requested_to_speak_at is None
+                   for state in channel.voice_states.values())
+
+    async def event_over(self, room: Room) -> bool | None:
+        """Whether the room's Discord event is over (completed, cancelled or deleted) as Discord has it now;
+        None if the room has no event."""
+        if room.event_id is None:
+            return None
+        event = await self._fresh_event(room)
+        return event is None or event.status in (discord.EventStatus.completed, discord.EventStatus.cancelled)
 
     # -- messages -----------------------------------------------------------------------------------
     async def post(self, channel_id: int, *, content: str | None = None, embed: discord.Embed | None = None,

@@ -67,7 +67,7 @@ class CardService:
             if message_id is not None:
                 await self.store.run(card_repo.save_card, room.id, kind, channel_id, message_id)
 
-    async def post_recap(self, room: Room) -> None:
+    async def post_recap(self, room: Room, ended_by: str | None = None) -> None:
         assert room.id is not None
         if not await self.store.run(ledger.mark_fired, f"room:{room.id}:recap"):
             return
@@ -75,7 +75,7 @@ class CardService:
         live = await self.store.run(live_repo.recap, room.id)
         interested = len(await self.store.run(reminder_repo.subscriptions, room.id))
         embed = cards.recap_embed(room, peak_listeners=stats.peak_listeners, speakers=list(stats.speakers),
-                                  live=live, interested=interested)
+                                  live=live, interested=interested, ended_by=ended_by)
         for channel_id, message_id in (await self.store.run(card_repo.get_cards, room.id)).values():
             await self.discord.edit(channel_id, message_id, embed=await self.embed(room))
             await self.discord.post(channel_id, embed=embed)

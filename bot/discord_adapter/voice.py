@@ -47,8 +47,18 @@ class CueVoiceClient(discord.VoiceClient):
     def __init__(self, client: discord.Client, channel: discord.abc.Connectable) -> None:
         super().__init__(client, channel)
         self.gone = asyncio.Event()
+        # Discord took Podium off the channel (a moderator's disconnect, or the channel went): not Podium's leave.
+        self.kicked = False
         self._heard: dict[int, asyncio.Future[None]] = {}  # heartbeat nonce -> its ACK
         self._nonces = itertools.count(1)
+
+    async def on_voice_state_update(self, data: Any) -> None:
+        # Our own voice state with no channel that nobody here asked for: Discord disconnected us (events/
+        # gateway-events § Voice State Update; discord.py then stays out, as 4014 asks). discord.py marks the
+        # disconnects it asks for itself (Podium leaving, and its own reconnects after 4006) with this flag.
+        if data.get("channel_id") is None and not self._connection._expecting_disconnect:
+            self.kicked = True
+        await super().on_voice_state_update(data)
 
     def create_connection_state(self) -> VoiceConnectionState:
         return VoiceConnectionState(self, hook=self._on_voice_message)

@@ -26,6 +26,7 @@ from bot.core.access import Caller, require_host, require_room_manager
 from bot.core.errors import Conflict, NotFound, ValidationError
 from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.guild_settings import GuildSettings
+from bot.core.outside import EndedOutside, Ending, found_at_start
 from bot.core.recurrence import moved, next_start, parse_repeat
 from bot.core.rooms import Room, RoomStatus, decide_start, on_event_update
 from bot.core.validation import validate_room_fields
@@ -281,9 +282,18 @@ class RoomService:
         elif room.status == RoomStatus.SCHEDULED:
             await self.reminders.sync_interest(room)
             await self.plan_room(room)
+        elif room.status == RoomStatus.LIVE and (ended := await self._ended_while_down(room)) is not None:
+            await self._close(room, ended_by=ended.text)  # never reopened: Discord ended it while Podium was down
         elif room.status == RoomStatus.LIVE:
             await self._tell_watchers("room_opened", room, resumed=True)  # still live: the watchers resume
             await self.plan_room(room)
+
+    async def _ended_while_down(self, room: Room) -> EndedOutside | None:
+        if not self.discord.knows_guild(room.guild_id):
+            return None  # not in the cache (yet): nothing to judge from
+        return found_at_start(stage_exists=self.discord.stage_exists(room.guild_id, room.stage_channel_id),
+                              stage_open=self.discord.stage_is_open(room.guild_id, room.stage_channel_id),
+                              event_over=await self.discord.event_over(room))
 
     async def on_timer(self, timer: plan.Timer) -> None:
         room_id = int(timer.key.split(":")[1])
@@ -310,10 +320,12 @@ class RoomService:
         return await self.mailbox.call(room.id, lambda: self._in_turn(room.id or 0, RoomStatus.SCHEDULED,
                                                                       lambda r: self._open(r, early=early)))
 
-    async def close(self, room: Room) -> Room:
-        """End the room if it is still live when its turn comes; returns it as it then is."""
+    async def close(self, room: Room, ended_by: str | None = None) -> Room:
+        """End the room if it is still live when its turn comes; returns it as it then is. `ended_by`: who or what
+        ended it, when not Podium (for the recap)."""
         assert room.id is not None
-        return await self.mailbox.call(room.id, lambda: self._in_turn(room.id or 0, RoomStatus.LIVE, self._close))
+        return await self.mailbox.call(room.id, lambda: self._in_turn(
+            room.id or 0, RoomStatus.LIVE, lambda r: self._close(r, ended_by=ended_by)))
 
     async def _in_turn(self, room_id: int, status: RoomStatus, step: Callable[[Room], Awaitable[Room]]) -> Room:
         room = await self.store.run(room_repo.get_room, room_id)
@@ -348,7 +360,7 @@ class RoomService:
         await self.schedule_next(live)
         return live
 
-    async def _close(self, room: Room) -> Room:
+    async def _close(self, room: Room, *, ended_by: str | None = None) -> Room:
         # The room ends now; the closing steps (the closing cue, restoring the stage) take a few seconds more.
         ended_at = self.clock.now()
         await self._tell_watchers("room_closing", room)
@@ -361,10 +373,11 @@ class RoomService:
             raise
         ended = await self._save(room.close(ended_at))
         self.timers.cancel_room(room.id or 0)
-        log.info("room #%s closed: stage instance ended, event completed", room.id)
+        log.info("room #%s closed: stage instance ended, event completed%s", room.id,
+                 f" ({ended_by})" if ended_by else "")
         await self._tell_watchers("room_closed", ended)
         if self.cards is not None:
-            await self.cards.post_recap(ended)
+            await self.cards.post_recap(ended, ended_by)
         return ended
 
     async def schedule_next(self, room: Room) -> Room | None:
@@ -415,7 +428,8 @@ class RoomService:
             self.timers.cancel_room(room_id)
             await self.schedule_next(cancelled)
         elif step == "close":
-            await self._close(room)
+            ending = Ending.EVENT_DELETED if status == "deleted" else Ending.EVENT_COMPLETED
+            await self._close(room, ended_by=EndedOutside(ending).text)
         elif step == "update":
             await self.plan_room(await self._save(after))
 

@@ -104,7 +104,8 @@ class VoiceService:
         voice = self._rooms.get(room.id or 0)
         if voice is None or not voice.running:
             return
-        if voice.client is None:  # still joining: nothing to close with
+        if voice.client is None or not self.discord.stage_is_open(room.guild_id, room.stage_channel_id):
+            # Still joining, or the stage was already ended in Discord: nothing to close with.
             await self._stop(voice)
             return
         voice.enqueue(Cue.CLOSING)
@@ -257,6 +258,9 @@ class VoiceService:
                 voice.client = None
             # Lost: discord.py gave the connection up, or its own reconnect stalled. Start again from scratch.
             await self.stage.leave(room.guild_id, room.stage_channel_id)
+            if client.kicked:
+                await self._kicked(room)
+                return
             failures = 1 if time.monotonic() - since >= rules.STABLE_AFTER_S else failures + 1
             log.info("room %s: voice connection lost; rejoining (attempt %d)", room.id, failures)
 
@@ -294,6 +298,17 @@ class VoiceService:
                 log.info("room %s: dropped the %s cue (asked for too long ago)", voice.room.id, item.value)
                 continue
             await self._play(voice, client, item)
+
+    async def _kicked(self, room: Room) -> None:
+        """Discord took Podium off the stage. If the stage goes on, a moderator disconnected Podium: it does not
+        fight that. Cues stay off for the room (also across restarts) until /stage cues on; the host is told."""
+        if not self.discord.stage_is_open(room.guild_id, room.stage_channel_id):
+            return  # the stage itself ended or was deleted: the room closes (bot.services.outside)
+        assert room.id is not None
+        await self.store.run(voice_repo.set_cues_enabled, room.id, False)
+        log.info("room #%s: disconnected from the stage by Discord (a moderator); staying off it", room.id)
+        await self._tell_host(room, f"someone disconnected me from <#{room.stage_channel_id}>", next_step=(
+            "I'm staying off the stage, as they asked. Use /stage cues on to bring me back."))
 
     async def _speaker(self, voice: _RoomVoice, client: CueVoiceClient) -> None:
         try:

@@ -75,9 +75,10 @@ def short_duration(value: timedelta) -> str:
 
 
 def recap_embed(room: Room, *, peak_listeners: int, speakers: list[int], live: "LiveRecap | None" = None,
-                interested: int | None = None) -> discord.Embed:
+                interested: int | None = None, ended_by: str | None = None) -> discord.Embed:
+    """`ended_by`: who or what ended the room, when it was not Podium (bot.core.outside)."""
     assert room.opened_at is not None and room.closed_at is not None
-    embed = discord.Embed(title=f"Recap: {room.title}", colour=discord.Colour.dark_grey())
+    embed = discord.Embed(title=f"Recap: {room.title}", colour=discord.Colour.dark_grey(), description=ended_by)
     embed.add_field(name="Duration", value=human_duration(room.closed_at - room.opened_at))
     embed.add_field(name="Peak listeners", value=str(max(peak_listeners, live.peak_present if live else 0)))
     if live is not None:

@@ -15,6 +15,7 @@ from bot.core import voice as rules
 from bot.core.rooms import Room
 from bot.services.voice import VoiceService
 from bot.store import rooms as room_repo
+from bot.store import voice as voice_repo
 from bot.store.db import Store
 from bot.voice.cues import Cue
 
@@ -25,6 +26,7 @@ class FakeClient:
     def __init__(self) -> None:
         self.gone = asyncio.Event()
         self.session_id = "s1"
+        self.kicked = False  # Discord disconnected Podium (not Podium's own leave)
 
     def is_connected(self) -> bool:
         return not self.gone.is_set()
@@ -74,6 +76,10 @@ class FakeStage:
 class FakeDiscord:
     def __init__(self) -> None:
         self.dms: list[tuple[int, str]] = []
+        self.stage_open = True
+
+    def stage_is_open(self, guild_id: int, channel_id: int) -> bool:
+        return self.stage_open
 
     async def dm(self, user_id: int, *, content: str | None = None, embed: object = None) -> bool:
         self.dms.append((user_id, content or ""))
@@ -164,3 +170,22 @@ async def test_a_lost_connection_is_rejoined_and_the_queue_still_plays(store: St
     assert stage.played == [Cue.TIME_UP]
     await voice.stop()
 
+
+
+@pytest.mark.parametrize("stage_open", [True, False])
+async def test_kicked_by_discord_podium_does_not_rejoin(store: Store, stage_open: bool) -> None:
+    """A moderator's disconnect (the stage goes on): cues off for the room and the host told. The stage itself
+    gone: nothing to tell, the room closes by itself."""
+    stage = FakeStage()
+    voice, discord = service(store, stage)
+    discord.stage_open = stage_open
+    room = await live_room(store)
+    await voice.room_opened(room, resumed=True)
+    await asyncio.wait_for(stage.until_joins(1), 5)
+    stage.client.kicked = True
+    stage.client.gone.set()
+    await voice.wait_given_up(room.id or 0, timeout=5)
+    assert stage.joins == 1 and voice.play(room.id or 0, "time_up") is False
+    assert await store.run(voice_repo.cues_enabled, room.id or 0) is not stage_open
+    assert [dm for _, dm in discord.dms if "disconnected me" in dm] == (
+        [discord.dms[0][1]] if stage_open else [])
