@@ -93,6 +93,12 @@ class Gateway:
         guild = self.world.guilds.get(guild_id)
         return guild is not None and session.user_id in guild.members
 
+    def bot_guilds(self, shard: Shard = UNSHARDED) -> list[Guild]:
+        """The guilds the bot is in, those of one shard."""
+        bot = self.world.bot
+        return [g for g in self.world.guilds.values() if bot is not None and bot.id in g.members
+                and covers(shard, g.id)]
+
     def session_for(self, guild_id: int | None) -> Session | None:
         """The connected session that gets this guild's events (None: events without a guild, shard 0); the
         newest if several share the shard (events/gateway § Sharding allows that)."""
@@ -200,8 +206,7 @@ class Gateway:
             await self._close(conn, INVALID_SHARD)  # events/gateway § Sharding: shard_id < num_shards
             return None
         shard: Shard = (asked_shard[0], asked_shard[1]) if asked_shard is not None else UNSHARDED
-        guilds = [g for g in self.world.guilds.values()
-                  if self.world.bot is not None and self.world.bot.id in g.members and covers(shard, g.id)]
+        guilds = self.bot_guilds(shard)
         if len(guilds) > self.max_guilds_per_session:  # events/gateway § Sharding (the warning)
             await self._close(conn, SHARDING_REQUIRED)
             return None

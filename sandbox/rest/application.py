@@ -53,7 +53,7 @@ async def get_gateway(request: web.Request) -> web.Response:
 async def get_gateway_bot(request: web.Request) -> web.Response:
     """events/gateway § Get Gateway Bot: the recommended shard count and the session start limit."""
     sandbox = sandbox_of(request)
-    guilds = sum(1 for g in sandbox.world.guilds.values() if sandbox.world.bot and sandbox.world.bot.id in g.members)
+    guilds = len(sandbox.gateway.bot_guilds())
     return json_response({"url": sandbox.gateway_url, "shards": recommended_shards(guilds),
                           "session_start_limit": sandbox.gateway.session_starts.to_json()})
 

@@ -102,6 +102,20 @@ async def test_a_guilds_events_reach_only_its_shard(sharded: Sandbox, control: C
             assert seen == guilds_of(sharded, shard_id, GUILDS) & {str(second.id), str(third.id)}
 
 
+async def test_events_without_a_guild_go_to_shard_0_only(sharded: Sandbox) -> None:
+    """"Gateway events that do not contain a guild_id will only be sent to the first shard" (events/gateway
+    § Sharding). Nothing in the sandbox emits one yet (DMs to the bot are not simulated), so the world emits a
+    USER_UPDATE (no intent needed) directly."""
+    async with wire(sharded) as gw0, wire(sharded) as gw1:
+        await identify(gw0, shard=[0, 2])
+        await identify(gw1, shard=[1, 2])
+        assert sharded.world.bot is not None
+        sharded.world.emit("USER_UPDATE", sharded.world.bot.to_json(), None)
+        assert (await next_dispatch(gw0, "USER_UPDATE"))["id"] == str(sharded.world.bot.id)
+        [only] = [s for s in sharded.gateway.sessions.values() if sent(s, "USER_UPDATE")]
+        assert only.shard == (0, 2)
+
+
 # -- IDENTIFY's shard and the guild limit ---------------------------------------------------------------------------
 @pytest.mark.parametrize("shard", [[3, 3], [-1, 3], [0, 0], ["0", 3], [0], [0, 3, 1], "0,3", [0.0, 3]])
 async def test_an_invalid_shard_closes_4010(sharded: Sandbox, shard: Any) -> None:
