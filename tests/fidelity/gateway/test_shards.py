@@ -67,3 +67,19 @@ async def test_hikari_gets_a_guilds_events_on_its_shard(sharded: Sandbox, sharde
         assert all(e.shard.id == shard_of(e.guild_id, SHARDS) for e in events)
     finally:
         await control.close()
+
+
+async def test_hikari_stops_on_4011_sharding_required(tmp_path, hikari_complaints: Complaints) -> None:  # noqa: ANN001
+    """hikari shards by the count GET /gateway/bot recommends (1 here), so a session limit of one guild meets
+    4011, which hikari does not retry (topics/opcodes-and-status-codes: "Reconnect: false")."""
+    async with Sandbox(workdir=tmp_path, voice=False, guilds=2, max_guilds_per_session=1) as sb:
+        bot = hikari.GatewayBot(sb.world.token, rest_url=sb.api_url, intents=INTENTS, banner=None, logs=None,
+                                suppress_optimization_warning=True)
+        hikari_complaints.expect("4011")
+        try:
+            with pytest.raises(hikari.GatewayServerClosedConnectionError) as closed:
+                await asyncio.wait_for(bot.start(check_for_updates=False), 20)
+        finally:
+            await bot.close()
+        assert closed.value.code == 4011 and not closed.value.can_reconnect
+        assert sb.gateway.history == [("close", 4011)]
