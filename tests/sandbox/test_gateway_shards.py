@@ -137,6 +137,21 @@ async def test_a_session_over_the_guild_limit_closes_4011(tmp_path) -> None:  # 
         assert ("close", 4011) in sb.gateway.history
 
 
+async def test_discords_own_limit_2501_guilds_need_sharding(tmp_path) -> None:  # noqa: ANN001
+    """With Discord's numbers: 2,501 guilds are too many for one session (4011) and GET /gateway/bot
+    recommends 3 shards, each of which then holds fewer than 2,500. (No spec checks: some 830 GUILD_CREATEs.)"""
+    async with Sandbox(workdir=tmp_path, voice=False, guilds=2501, listeners=0, validate=False) as sb:
+        assert (await get_gateway_bot(sb))["shards"] == 3
+        async with wire(sb) as gw:
+            await gw.send(2, {"token": sb.world.token, "intents": PODIUM_INTENTS, "properties": {}})
+            assert await gw.close_code() == 4011
+        async with wire(sb) as gw:
+            await gw.send(2, {"token": sb.world.token, "intents": PODIUM_INTENTS, "properties": {},
+                              "shard": [1, 3]})
+            ready = await gw.receive()
+            assert ready["t"] == "READY" and len(ready["d"]["guilds"]) == len(guilds_of(sb, 1, 3)) < 2500
+
+
 # -- Get Gateway Bot and the session start limit ----------------------------------------------------------------
 async def get_gateway_bot(sb: Sandbox) -> dict[str, Any]:
     async with aiohttp.ClientSession() as http, http.get(
