@@ -278,6 +278,8 @@ async def test_two_discord_py_clients_split_the_shards(tmp_path) -> None:  # noq
             owner, other = clients[1], clients[0]
             await owner.wait_seen(lambda seen: any(e == "voice_state_update" for e, _ in seen))
             assert not any(e == "voice_state_update" for e, _ in other.seen)
+            [zero] = [s for s in sb.gateway.sessions.values() if s.shard == (0, 2)]  # nor was it sent one
+            assert not sent(zero, "VOICE_STATE_UPDATE")
             assert {s.shard for s in sb.gateway.sessions.values()} == {(0, 2), (1, 2)}
             assert_no_violations(sb)
         finally:
