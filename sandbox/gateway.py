@@ -19,6 +19,8 @@ from sandbox import members as member_lists
 from sandbox.gateway_session import LARGE_THRESHOLD, Connection, Session
 from sandbox.intents import GUILD_VOICE_STATES, refusal
 from sandbox.models import Guild
+from sandbox.seed import bot_token
+from sandbox.sharding import MAX_GUILDS_PER_SESSION, UNSHARDED, SessionStartLimit, Shard, covers, valid_shard
 from sandbox.world import World
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,7 @@ CLIENT_OPCODES = {HEARTBEAT, IDENTIFY, PRESENCE_UPDATE, VOICE_STATE, RESUME, REQ
 # Close codes (topics/opcodes-and-status-codes § Gateway Close Event Codes)
 UNKNOWN_OPCODE, DECODE_ERROR, NOT_AUTHENTICATED, AUTHENTICATION_FAILED, ALREADY_AUTHENTICATED = (
     4001, 4002, 4003, 4004, 4005)
-INVALID_SEQ, RATE_LIMITED, INVALID_SHARD, INVALID_API_VERSION = 4007, 4008, 4010, 4012
+INVALID_SEQ, RATE_LIMITED, INVALID_SHARD, SHARDING_REQUIRED, INVALID_API_VERSION = 4007, 4008, 4010, 4011, 4012
 # "When you close the connection ... with close code 1000 or 1001, your session will be invalidated"
 # (events/gateway § Initiating a Disconnect).
 ENDING_CLOSE_CODES = (1000, 1001)
@@ -54,7 +56,9 @@ DispatchCheck = Callable[[str, dict[str, Any]], None]
 
 class Gateway:
     def __init__(self, world: World, *, public_url: Callable[[], str], check: DispatchCheck | None = None,
-                 voice: Any = None, resume_window_s: float = RESUME_WINDOW_S) -> None:
+                 voice: Any = None, resume_window_s: float = RESUME_WINDOW_S,
+                 session_starts: SessionStartLimit | None = None,
+                 max_guilds_per_session: int = MAX_GUILDS_PER_SESSION) -> None:
         self.world = world
         self.public_url = public_url
         self.check = check
@@ -69,6 +73,8 @@ class Gateway:
         self._refuse_until = 0.0
         self.all_members_window_s = ALL_MEMBERS_WINDOW_S
         self._all_members_asked: dict[tuple[int, int], float] = {}  # (user, guild) -> when (monotonic)
+        self.session_starts = session_starts or SessionStartLimit()
+        self.max_guilds_per_session = max_guilds_per_session
         world.subscribe(self.on_world_event)
 
     def _record(self, what: str, detail: Any) -> None:
@@ -79,12 +85,25 @@ class Gateway:
     # -- fan-out --------------------------------------------------------------------------------------
     def on_world_event(self, event: str, data: dict[str, Any], guild_id: int | None) -> None:
         for session in self.sessions.values():
-            if session.wants(event) and (guild_id is None or self._in_guild(session, guild_id)):
+            if session.wants(event) and session.covers(guild_id) and (
+                    guild_id is None or self._in_guild(session, guild_id)):
                 self.dispatch(session, event, data)
 
     def _in_guild(self, session: Session, guild_id: int) -> bool:
         guild = self.world.guilds.get(guild_id)
         return guild is not None and session.user_id in guild.members
+
+    def bot_guilds(self, shard: Shard = UNSHARDED) -> list[Guild]:
+        """The guilds the bot is in, those of one shard."""
+        bot = self.world.bot
+        return [g for g in self.world.guilds.values() if bot is not None and bot.id in g.members
+                and covers(shard, g.id)]
+
+    def session_for(self, guild_id: int | None) -> Session | None:
+        """The connected session that gets this guild's events (None: events without a guild, shard 0); the
+        newest if several share the shard (events/gateway § Sharding allows that)."""
+        found = [s for s in self.sessions.values() if s.connection is not None and s.covers(guild_id)]
+        return found[-1] if found else None
 
     def dispatch(self, session: Session, event: str, data: dict[str, Any] | None) -> None:
         if self.check is not None and data is not None:
@@ -151,7 +170,8 @@ class Gateway:
                 await self._close(conn, ALREADY_AUTHENTICATED)
                 return session, False
             session = await self._identify(conn, d if isinstance(d, dict) else {})
-            return session, session is not None
+            # a refused IDENTIFY either closed the connection or left it open for another (INVALID_SESSION)
+            return session, not conn.closed_by_server
         elif op == RESUME:
             return await self._resume(conn, d if isinstance(d, dict) else {})
         elif session is None:  # "You sent us a payload prior to identifying" (ibid.)
@@ -181,31 +201,57 @@ class Gateway:
         if (code := refusal(intents, self.world.privileged_intents)) is not None:
             await self._close(conn, code)
             return None
-        shard = d.get("shard")
-        if shard is not None and not (isinstance(shard, list) and len(shard) == 2 and 0 <= shard[0] < shard[1]):
+        asked_shard = d.get("shard")
+        if asked_shard is not None and not valid_shard(asked_shard):
             await self._close(conn, INVALID_SHARD)  # events/gateway § Sharding: shard_id < num_shards
+            return None
+        shard: Shard = (asked_shard[0], asked_shard[1]) if asked_shard is not None else UNSHARDED
+        guilds = self.bot_guilds(shard)
+        if len(guilds) > self.max_guilds_per_session:  # events/gateway § Sharding (the warning)
+            await self._close(conn, SHARDING_REQUIRED)
+            return None
+        if not await self._may_start(conn, shard[0]):
             return None
         low, high, default = LARGE_THRESHOLD
         asked = d.get("large_threshold")
         threshold = min(max(asked if isinstance(asked, int) else default, low), high)
         assert self.world.bot is not None and isinstance(intents, int)
         session = Session(id=secrets.token_hex(16), user_id=self.world.bot.id, intents=intents,
-                          large_threshold=threshold)
+                          large_threshold=threshold, shard=shard)
+        self.session_starts.start(shard[0])
         self._forget_expired()
         self.sessions[session.id] = session
         session.connection = conn
         self._record("identify", session.id)
-        guilds = [g for g in self.world.guilds.values() if session.user_id in g.members]
         self.dispatch(session, "READY", {
             "v": 10, "user": self.world.bot.to_json() | {"bot": True, "verified": True, "mfa_enabled": False},
             "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
-            "session_id": session.id, "resume_gateway_url": self.public_url(), "shard": shard or [0, 1],
+            "session_id": session.id, "resume_gateway_url": self.public_url(), "shard": list(shard),
             "application": {"id": str(self.world.application_id), "flags": 0, "flags_new": "0"},
         })
         for guild in guilds:
             self.dispatch(session, "GUILD_CREATE", self.guild_create(guild, session))
         self.identified.set()
         return session
+
+    async def _may_start(self, conn: Connection, shard_id: int) -> bool:
+        """The session start limit (events/gateway § Identifying, § Rate Limiting): a second IDENTIFY of one rate
+        limit key within 5 s gets INVALID_SESSION (d: false) and the connection stays open; an IDENTIFY past the
+        day's `total` terminates every session and resets the bot's token, so this and every later IDENTIFY or
+        RESUME with the old token fails with 4004."""
+        if self.session_starts.remaining == 0:
+            assert self.world.bot is not None
+            self.world.token = bot_token(self.world.bot.id)
+            self._record("token_reset", None)
+            await self._close(conn, AUTHENTICATION_FAILED)
+            await self.disconnect_all(AUTHENTICATION_FAILED)  # Discord names no code for it: an assumption
+            self.sessions.clear()
+            return False
+        if self.session_starts.too_soon(shard_id):
+            conn.send_op(INVALID_SESSION, False)
+            self._record("identify_too_soon", shard_id)
+            return False
+        return True
 
     async def _resume(self, conn: Connection, d: dict[str, Any]) -> tuple[Session | None, bool]:
         """events/gateway § Resuming: replay what the session missed, then RESUMED; or INVALID_SESSION (d: false)
@@ -267,7 +313,7 @@ class Gateway:
 
     def _members_chunk(self, session: Session, d: dict[str, Any]) -> None:
         guild = self.world.guilds.get(int(d.get("guild_id", 0)))
-        if guild is None or session.user_id not in guild.members:
+        if guild is None or session.user_id not in guild.members or not session.covers(guild.id):
             return
         if member_lists.asks_for_everyone(d):
             key, now = (session.user_id, guild.id), time.monotonic()
@@ -310,7 +356,7 @@ class Gateway:
             return False
         token = self.voice.grant(guild.id, state.channel_id, user_id, state.session_id, fresh=True)
         for session in self.sessions.values():
-            if session.user_id == user_id:
+            if session.user_id == user_id and session.covers(guild.id):
                 self.dispatch(session, "VOICE_SERVER_UPDATE",
                               {"token": token, "guild_id": str(guild.id), "endpoint": self.voice.endpoint})
         return True

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.intents import EVENT_INTENTS
+from sandbox.sharding import UNSHARDED, Shard, covers
 
 RESUME_WINDOW_EVENTS = 100_000
 LARGE_THRESHOLD = (50, 250, 50)  # min, max, default (events/gateway-events § Identify Structure)
@@ -33,10 +34,15 @@ class Session:
     disconnected_at: float | None = None  # monotonic time its last connection went away
     invalidated: bool = False  # its next RESUME gets INVALID_SESSION
     heartbeats: int = 0  # heartbeats received on its connections
+    shard: Shard = UNSHARDED  # IDENTIFY's [shard_id, num_shards]
 
     def wants(self, event: str) -> bool:
         needed = EVENT_INTENTS.get(event)
         return needed is None or bool(self.intents & needed)
+
+    def covers(self, guild_id: int | None) -> bool:
+        """Whether this guild's events (None: events without a guild, such as DMs) come to this session."""
+        return covers(self.shard, guild_id)
 
 
 class Connection:

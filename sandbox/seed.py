@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import time
 
 from sandbox import permissions as P
 from sandbox.models import GUILD_STAGE_VOICE, GUILD_TEXT, Channel, Guild, Member, Role, User, snowflake
@@ -47,13 +48,18 @@ def new_world(seed: str = "demo", *, listeners: int = 50, bot_permissions: int =
         _channel(world, guild, "Stage", GUILD_STAGE_VOICE, 1)
         return world
 
+    # Each guild created a millisecond after the last, so their ids spread over shards as real guilds' do
+    # (shard_id = (guild_id >> 22) % num_shards, events/gateway § Sharding): N guilds, one per shard of N.
+    # (Half a millisecond in, so that float rounding never puts two in one millisecond.)
+    first_ms = int(time.time() * 1000) - 1000 - guilds
     for number in range(1, guilds + 1):
-        _demo_guild(world, "Podium Demo" if number == 1 else f"Podium Demo {number}", bot_permissions, listeners)
+        _demo_guild(world, "Podium Demo" if number == 1 else f"Podium Demo {number}", bot_permissions, listeners,
+                    created=(first_ms + number + 0.5) / 1000)
     return world
 
 
-def _demo_guild(world: World, name: str, bot_permissions: int, listeners: int) -> Guild:
-    guild = _guild(world, name, bot_permissions)
+def _demo_guild(world: World, name: str, bot_permissions: int, listeners: int, created: float) -> Guild:
+    guild = _guild(world, name, bot_permissions, created)
     guild.features.append("COMMUNITY")
     admin = _role(guild, "Admin", P.ADMINISTRATOR, 4)
     moderator = _role(guild, "Moderator", MODERATOR_PERMISSIONS, 3)
@@ -80,9 +86,9 @@ def _person(world: World, guild: Guild, username: str) -> User:
     return existing
 
 
-def _guild(world: World, name: str, bot_permissions: int) -> Guild:
+def _guild(world: World, name: str, bot_permissions: int, created: float | None = None) -> Guild:
     assert world.bot is not None
-    guild = Guild(id=snowflake(), name=name, owner_id=world.bot.id)
+    guild = Guild(id=snowflake(created), name=name, owner_id=world.bot.id)
     guild.roles[guild.id] = Role(id=guild.id, guild_id=guild.id, name="@everyone",
                                  permissions=P.DEFAULT_EVERYONE, position=0)
     bot_role = _role(guild, "Podium", bot_permissions, 2, managed=True)

@@ -19,6 +19,7 @@ from sandbox.people import People
 from sandbox.rate_limits import RateLimiter
 from sandbox.rest import add_routes
 from sandbox.seed import new_world
+from sandbox.sharding import MAX_GUILDS_PER_SESSION, SessionStartLimit
 from sandbox.switches import Switches
 
 log = logging.getLogger(__name__)
@@ -31,14 +32,19 @@ class Sandbox:
     def __init__(self, seed: str = "demo", *, port: int = 0, validate: bool = True, voice: bool = True,
                  rate_limits: dict[str, tuple[int, float]] | None = None, listeners: int = 50,
                  workdir: Path | None = None, stage_starts_event: bool = False,
-                 stage_end_returns_speakers: bool = False, guilds: int = 1) -> None:
+                 stage_end_returns_speakers: bool = False, guilds: int = 1,
+                 max_guilds_per_session: int = MAX_GUILDS_PER_SESSION,
+                 session_starts: SessionStartLimit | None = None) -> None:
         self.world = new_world(seed, listeners=listeners, guilds=guilds)
         self.world.switches = Switches(stage_starts_event, stage_end_returns_speakers)
         self.automations = Automations(self.world)
         self.port = port
         self.contract = _contract() if validate else None
         self.gateway_violations: list[dict[str, str]] = []
-        self.gateway = Gateway(self.world, public_url=lambda: self.gateway_url, check=self._on_dispatch)
+        # Sharding (sandbox/sharding.py): a session may hold `max_guilds_per_session` guilds (Discord: 2,500),
+        # and `session_starts` is the application's session start limit (Discord: 1,000 a day, 1 per 5 s).
+        self.gateway = Gateway(self.world, public_url=lambda: self.gateway_url, check=self._on_dispatch,
+                               session_starts=session_starts, max_guilds_per_session=max_guilds_per_session)
         self.gateway.on_change = self.notify
         self.interactions = Interactions(self.world)
         self.people = People(self.world)
@@ -164,9 +170,9 @@ class Sandbox:
     # -- interactions -------------------------------------------------------------------------------
     async def run_interaction(self, interaction: Interaction, payload: dict[str, Any],
                               timeout: float) -> dict[str, Any]:
-        # Discord hands an interaction to a connected session: a closed one kept for RESUME gets none.
-        connected = [s for s in self.gateway.sessions.values() if s.connection is not None]
-        session = connected[-1] if connected else None
+        # Discord hands an interaction to a connected session of its guild's shard: a closed one kept for RESUME
+        # gets none.
+        session = self.gateway.session_for(interaction.guild_id)
         if session is None:
             return {"interaction_id": str(interaction.id), "responses": [], "failed": "the bot is not connected"}
         self.gateway.dispatch(session, "INTERACTION_CREATE", payload)

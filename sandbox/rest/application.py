@@ -6,6 +6,7 @@ from aiohttp import web
 from sandbox.errors import DiscordError
 from sandbox.http import API_PREFIX, json_response, read_body, sandbox_of, snowflake_param
 from sandbox.models import Command, snowflake
+from sandbox.sharding import recommended_shards
 
 routes = web.RouteTableDef()
 
@@ -50,8 +51,11 @@ async def get_gateway(request: web.Request) -> web.Response:
 
 @routes.get(API_PREFIX + "/gateway/bot")
 async def get_gateway_bot(request: web.Request) -> web.Response:
-    return json_response({"url": sandbox_of(request).gateway_url, "shards": 1, "session_start_limit": {
-        "total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}})
+    """events/gateway § Get Gateway Bot: the recommended shard count and the session start limit."""
+    sandbox = sandbox_of(request)
+    guilds = len(sandbox.gateway.bot_guilds())
+    return json_response({"url": sandbox.gateway_url, "shards": recommended_shards(guilds),
+                          "session_start_limit": sandbox.gateway.session_starts.to_json()})
 
 
 def _scope(request: web.Request) -> int | None:

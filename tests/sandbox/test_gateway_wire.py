@@ -204,6 +204,7 @@ async def test_guild_create_without_presences_carries_the_bot_and_voice_members_
 
 
 async def test_large_follows_the_sessions_large_threshold(sandbox: Sandbox) -> None:
+    sandbox.gateway.session_starts.identify_window_s = 0  # two sessions in a row (Discord: one per 5 s)
     async with wire(sandbox) as gw:
         small = (await gw.identify(large_threshold=250))[-1]["d"]
     async with wire(sandbox) as gw:

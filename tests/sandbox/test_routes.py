@@ -105,6 +105,7 @@ async def test_interactions_go_to_the_connected_session_not_a_closed_one(sandbox
                                                                           control: Control) -> None:
     from tests.sandbox.conftest import start_client
 
+    sandbox.gateway.session_starts.identify_window_s = 0  # a second session at once (Discord: one per 5 s)
     await client.close()  # its session stays known to the gateway (for RESUME) but has no connection
     fresh = await start_client(sandbox, Client())
     try:
