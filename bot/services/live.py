@@ -348,9 +348,8 @@ class LiveService:
             if parent is None:
                 return
             room = running.room
-            here = self.discord.stage_voice(room.guild_id, room.stage_channel_id)
             members = [running.live.host_id, *sorted(running.live.cohosts),
-                       *sorted(u for u, state in here.items() if state.stage_moderator)]
+                       *self.discord.stage_moderators(room.guild_id, room.stage_channel_id)]
             running.thread_id = await self.discord.open_thread(
                 parent, f"🎙 Room #{running.id} moderators", members)
             if running.thread_id is None:
