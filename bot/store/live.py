@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeGuard, TypeVar
+from typing import NamedTuple, TypeGuard, TypeVar
 
 from sqlite_utils import Database
 
@@ -30,8 +30,7 @@ class LiveSetup:
     card: tuple[int, int] | None = None  # (channel_id, message_id) of the live card
 
 
-@dataclass(frozen=True, slots=True)
-class Presence:
+class Presence(NamedTuple):  # immutable, and cheap to build: one per voice event in a burst
     user_id: int
     at: datetime
     joined: bool
