@@ -133,6 +133,9 @@ async def measure(listeners: int, raises: int, *, podium: bool, trace_memory: bo
                     room_id = await _open_room(control)
                     live = services.live
                     await live.until(lambda: live.running(room_id))
+                    # The room's cue player joins the stage as a speaker: a handshake that is Podium's work but
+                    # not the burst's, so the burst waits for it.
+                    await _polled(lambda: _on_stage_as_speaker(client), "Podium on the stage as a speaker")
 
                     async def settled() -> None:  # Podium has carried out everything the burst asked of it
                         running = live.running(room_id)
@@ -153,6 +156,24 @@ async def measure(listeners: int, raises: int, *, podium: bool, trace_memory: bo
                     await asyncio.wait_for(runner, 10)
                 if store is not None:
                     store.close()
+
+
+def _on_stage_as_speaker(client: _Counting) -> bool:
+    assert isinstance(client, discord.Client)
+    guild = client.guilds[0]
+    voice = guild.voice_client
+    return (voice is not None and voice.is_connected() and guild.me.voice is not None  # type: ignore[attr-defined]
+            and guild.me.voice.channel is not None and guild.me.voice.channel.name == STAGE
+            and not guild.me.voice.suppress)
+
+
+async def _polled(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    """Wait (bounded) for a state nothing signals: polled, outside any measurement."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {timeout:.0f} s for {what}")
+        await asyncio.sleep(0.05)
 
 
 async def _open_room(control: Control) -> int:
