@@ -26,7 +26,6 @@ from bot.connection import configure
 from bot.core.live import LiveRoom
 from bot.__main__ import build_services
 from bot.settings import Settings
-from bot.store import live as live_repo
 from bot.store.db import Store
 from sandbox import Sandbox
 
@@ -51,15 +50,12 @@ class Meter:
                 self.calls += 1
         return timed
 
-    def wrap_async(self, fn: Callable[P, Awaitable[T]]) -> Callable[P, Coroutine[Any, Any, T]]:
-        async def timed(*args: P.args, **kwargs: P.kwargs) -> T:
-            start = time.perf_counter()
-            try:
-                return await fn(*args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - start
-                self.calls += 1
-        return timed
+
+def metered(run: Callable[..., Awaitable[T]], meter: Meter) -> Callable[..., Coroutine[Any, Any, T]]:
+    """Store.run whose calls are timed by `meter` where they run (on the database thread)."""
+    async def timed(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await run(meter.wrap(fn), *args, **kwargs)
+    return timed
 
 
 def core_memory_per_listener(listeners: int, hands: int) -> float:
@@ -111,12 +107,13 @@ async def run(listeners: int, hands: int) -> None:
         running = live.running(room_id)
         assert running is not None
 
-        # Instruments: Podium's synchronous part, its worker, and discord.py's parser around them.
-        ours, worker, parser = Meter(), Meter(), Meter()
+        # Instruments, on public front doors only (so renames inside the services do not break them): Podium's
+        # dispatch-time work (Services.on_voice, which PodiumBot.dispatch calls inside discord.py's parser), the
+        # store's hops, and discord.py's parser around them.
+        ours, parser = Meter(), Meter()
         writes = Meter(time.thread_time)  # CPU of the database thread (wall time there includes waiting for the GIL)
-        live.on_voice = ours.wrap(live.on_voice)  # type: ignore[method-assign]
-        live._carry_out = worker.wrap_async(live._carry_out)  # type: ignore[method-assign]
-        live_repo.write = writes.wrap(live_repo.write)  # runs on the database thread, off the event loop
+        services.on_voice = ours.wrap(services.on_voice)  # type: ignore[method-assign]
+        store.run = metered(store.run, writes)  # type: ignore[method-assign]
         parsers = bot._connection.parsers
         parsers["VOICE_STATE_UPDATE"] = parser.wrap(parsers["VOICE_STATE_UPDATE"])
         people = [u for u in world.users.values() if u.username.startswith("listener")][:listeners]
@@ -152,9 +149,9 @@ async def run(listeners: int, hands: int) -> None:
               f"({events:,} events in {last_event - started:.3f} s)")
         print(f"  discord.py parse per event        {dpy_parse * 1e6:8.1f} µs (+ JSON decode {decode * 1e6:.1f} µs)")
         print(f"  Podium per event, in dispatch     {podium_sync * 1e6:8.1f} µs "
-              "(LiveService.on_voice: the core and its effects)")
+              "(Services.on_voice: the live room's core and the gate's watchdog)")
         print(f"  Podium per event, store           {podium_store * 1e6:8.1f} µs CPU on the database thread "
-              f"({writes.calls} group commits for {events:,} events, {worker.calls} worker rounds)")
+              f"({writes.calls} store hops for {events:,} events: group commits)")
         print(f"  Podium on the loop / dpy parse    {podium_sync / max(dpy_parse, 1e-9):8.2f} x "
               f"(incl. the store thread: {(podium_sync + podium_store) / max(dpy_parse, 1e-9):.2f} x)")
         print(f"  last event -> card shows queue    {card_shown - last_event:8.3f} s")

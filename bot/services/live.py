@@ -201,12 +201,12 @@ class LiveService:
             return
         now = self.clock.now()
         if change.before_channel_id != change.channel_id:
-            before = self._room_on(change.guild_id, change.before_channel_id)
+            before = self._room_on(change.guild_id, change.before_channel_id) if change.before_channel_id else None
             if before is not None:
                 effects = before.live.left(change.user_id, now)
                 before.presence.append(live_repo.Presence(change.user_id, now, False, before.live.listeners))
                 self._submit_now(before, effects)
-            after = self._room_on(change.guild_id, change.channel_id)
+            after = self._room_on(change.guild_id, change.channel_id) if change.channel_id else None
             if after is not None:
                 # Stage moderator rights are computed when a moderator acts (is_moderator), not per join.
                 effects = after.live.joined(change.user_id, now)
@@ -359,9 +359,8 @@ class LiveService:
             if parent is None:
                 return
             room = running.room
-            here = self.discord.stage_voice(room.guild_id, room.stage_channel_id)
             members = [running.live.host_id, *sorted(running.live.cohosts),
-                       *sorted(u for u, state in here.items() if state.stage_moderator)]
+                       *self.discord.stage_moderators(room.guild_id, room.stage_channel_id)]
             running.thread_id = await self.discord.open_thread(
                 parent, f"🎙 Room #{running.id} moderators", members)
             if running.thread_id is None:

@@ -57,6 +57,11 @@ class CardPacer:
             except Exception:
                 log.exception("could not refresh a live card")
 
+    async def shown(self) -> None:
+        """Return once the latest state is on the card (no edit pending or under way)."""
+        while self._task is not None and not self._task.done():
+            await asyncio.wait({self._task})  # not cancelled with the caller, never raising
+
     async def stop(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()

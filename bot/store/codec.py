@@ -8,7 +8,10 @@ def to_text(when: datetime) -> str:
     """Aware datetime -> fixed-width ISO-8601 UTC text, so that text order is time order."""
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError(f"naive datetime {when!r}: Podium stores aware UTC datetimes only")
-    return when.astimezone(UTC).isoformat(timespec="microseconds")
+    when = when.astimezone(UTC)
+    # What isoformat(timespec="microseconds") writes, at under half its cost (a burst writes a row per event).
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06d+00:00" % (
+        when.year, when.month, when.day, when.hour, when.minute, when.second, when.microsecond)
 
 
 def from_text(text: str) -> datetime:

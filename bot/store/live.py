@@ -3,11 +3,12 @@ actions, into the one audit log: bot.store.audit)."""
 from __future__ import annotations
 
 import itertools
+import json
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypeGuard, TypeVar
+from typing import Any, NamedTuple, TypeGuard, TypeVar
 
 from sqlite_utils import Database
 
@@ -30,8 +31,7 @@ class LiveSetup:
     card: tuple[int, int] | None = None  # (channel_id, message_id) of the live card
 
 
-@dataclass(frozen=True, slots=True)
-class Presence:
+class Presence(NamedTuple):  # immutable, and cheap to build: one per voice event in a burst
     user_id: int
     at: datetime
     joined: bool
@@ -108,23 +108,24 @@ def spoken(db: Database, room_id: int) -> set[int]:
 
 def write(db: Database, room_id: int, records: Iterable[fx.Effect], presence: Iterable[Presence] = ()) -> None:
     """Apply records in order, in the caller's transaction (one hop for a whole batch: a group commit)."""
-    rows = [(room_id, p.user_id, to_text(p.at), int(p.joined), p.present) for p in presence]
-    db.conn.executemany("INSERT INTO live_presence (room_id, user_id, at, joined, present) VALUES (?, ?, ?, ?, ?)",
-                        rows)
-    if rows:  # the recap's peak (bot.store.audience), folded in here: one write per batch, not per event
+    rows = [(p.user_id, to_text(p.at), int(p.joined), p.present) for p in presence]
+    if rows:
+        # One statement for the whole batch, its rows passed as one JSON array: executemany would run a statement
+        # per row, and sqlite3 hands the GIL over around each one (a burst's rows would fight the event loop).
+        _insert_batch(db, _ADD_PRESENCE, room_id, rows)
+        # The recap's peak (bot.store.audience), folded in here: one write per batch, not per event.
         db.execute("""INSERT INTO room_audience (room_id, peak_listeners) VALUES (?, ?) ON CONFLICT (room_id)
                       DO UPDATE SET peak_listeners = max(peak_listeners, excluded.peak_listeners)""",
-                   [room_id, max(r[4] for r in rows)])
+                   [room_id, max(r[3] for r in rows)])
     conn = db.conn
     # Consecutive records of one kind go in one executemany: order is kept, and a burst costs per row, not per
     # statement.
     for _, run in itertools.groupby(records, key=type):
         group = list(run)
         if _run_of(group, fx.SaveHand):
-            conn.executemany(_SAVE_HAND, [
-                (room_id, r.hand.user_id, r.hand.source, r.hand.note, to_text(r.hand.raised_at),
-                 to_text(r.hand.raised_at), r.hand.seq, r.hand.tier, int(r.hand.first_time))
-                for r in group])
+            _insert_batch(db, _SAVE_HANDS, room_id, [
+                (r.hand.user_id, r.hand.source, r.hand.note, raised, raised, r.hand.seq, r.hand.tier,
+                 int(r.hand.first_time)) for r in group for raised in [to_text(r.hand.raised_at)]])
         elif _run_of(group, fx.CloseHand):
             conn.executemany("UPDATE live_hands SET status = ?, closed_at = ? WHERE room_id = ? AND user_id = ? "
                              "AND status = 'open'",
@@ -148,11 +149,38 @@ def _run_of(group: list[fx.Effect], kind: type[E]) -> TypeGuard[list[E]]:
     return type(group[0]) is kind
 
 
-_SAVE_HAND = """INSERT INTO live_hands (room_id, user_id, source, note, raised_at, order_at, seq, tier, first_time)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (room_id, user_id) WHERE status = 'open' DO UPDATE SET
+@dataclass(frozen=True)
+class _Batch:
+    """One INSERT for a batch of rows, in both back ends' best form: on SQLite one statement whose rows come as one
+    JSON array (executemany would run a statement per row, and sqlite3 hands the GIL over around each one, so a
+    burst's rows would fight the event loop); on PostgreSQL an executemany, which psycopg pipelines."""
+
+    sqlite: str  # parameters: the room id, then the rows as a JSON array
+    rows: str  # parameters: the room id, then one row's values
+
+
+def _insert_batch(db: Any, batch: _Batch, room_id: int, rows: list[tuple[Any, ...]]) -> None:
+    if isinstance(db, Database):
+        db.execute(batch.sqlite, [room_id, json.dumps(rows)])
+    else:
+        db.executemany(batch.rows, [(room_id, *row) for row in rows])
+
+
+_ADD_PRESENCE = _Batch(
+    sqlite="""INSERT INTO live_presence (room_id, user_id, at, joined, present)
+    SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) ORDER BY key""",
+    rows="INSERT INTO live_presence (room_id, user_id, at, joined, present) VALUES (?, ?, ?, ?, ?)")
+
+# Upserts in array order (WHERE true: SQLite's parser needs it before ON CONFLICT when the rows come from a SELECT).
+_UPSERT_HAND = """ON CONFLICT (room_id, user_id) WHERE status = 'open' DO UPDATE SET
         source = excluded.source, note = excluded.note, order_at = excluded.order_at,
         seq = excluded.seq, tier = excluded.tier"""
+_SAVE_HANDS = _Batch(
+    sqlite="""INSERT INTO live_hands (room_id, user_id, source, note, raised_at, order_at, seq, tier, first_time)
+    SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+    FROM json_each(?) WHERE true ORDER BY key """ + _UPSERT_HAND,
+    rows="""INSERT INTO live_hands (room_id, user_id, source, note, raised_at, order_at, seq, tier, first_time)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) """ + _UPSERT_HAND)
 
 
 def hands(db: Database, room_id: int) -> list[tuple[int, str, str]]:
