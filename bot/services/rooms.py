@@ -36,6 +36,7 @@ from bot.discord_adapter.gate import StageGate
 from bot.schedule import Timers
 from bot.services.mailbox import RoomMailbox
 from bot.services.reminders import Reminders
+from bot.services.stage_booking import check_stage_free
 from bot.store import access as access_repo
 from bot.store import audit as audit_repo
 from bot.store import rooms as room_repo
@@ -160,6 +161,7 @@ class RoomService:
         room = Room(id=None, guild_id=guild_id, title=title, stage_channel_id=stage_channel_id,
                     host_id=caller.user_id, start_at=start_at, duration=length, description=clean_description,
                     repeat=recurrence.to_text() if recurrence else None, timezone=tz)
+        await check_stage_free(self.store, room, room.start_at, now)
         event_id = await self.discord.create_event(room)
         try:
             room = await self.store.run(_insert_scheduled, dataclasses.replace(room, event_id=event_id), choice,
@@ -204,10 +206,16 @@ class RoomService:
             self.discord.check_stage(guild_id, stage_id)
         updated = dataclasses.replace(room, title=title, description=description, start_at=start_at,
                                       duration=length, stage_channel_id=stage_id)
+        await check_stage_free(self.store, updated, await self._series_start(updated), now)
         await self.discord.update_event(updated)
         updated = await self._save(updated)
         await self.plan_room(updated)
         return updated
+
+    async def _series_start(self, room: Room) -> datetime:
+        """The first occurrence's start, which a series' later occurrences are counted from."""
+        first = await self.store.run(room_repo.get_room, room.series_id) if room.series_id is not None else None
+        return first.start_at if first is not None else room.start_at
 
     async def cancel(self, caller: Caller, guild_id: int, room_id: int, *, whole_series: bool = False) -> Room:
         return await self.mailbox.call(room_id, lambda: self._cancel(caller, guild_id, room_id, whole_series))
