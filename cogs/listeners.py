@@ -29,6 +29,10 @@ class Listeners(commands.Cog):
                                           start=event.start_time, end=event.end_time, status="deleted")
 
     @commands.Cog.listener()
+    async def on_stage_instance_delete(self, instance: discord.StageInstance) -> None:
+        await self.rooms.waiting.on_stage_freed(instance.guild.id, instance.channel_id)
+
+    @commands.Cog.listener()
     async def on_scheduled_event_user_add(self, event: discord.ScheduledEvent, user: discord.User) -> None:
         await self.rooms.reminders.on_event_interest(event.id, user.id, True)
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.errors import PodiumError
 from bot.core.recurrence import parse_repeat, starts_after
-from bot.core.rooms import Room, RoomStatus
+from bot.core.rooms import Room, RoomStatus, decide_start
 
 # How far ahead a series' later occurrences are checked (a room is scheduled at most a year ahead).
 HORIZON = timedelta(days=366)
@@ -80,3 +82,23 @@ def free_from(taken: list[Slot], after: datetime, length: timedelta) -> datetime
         if other.start < at + length and at < other.end:
             at = other.end
     return at
+
+
+OpenStep = Literal["open", "open_late", "wait", "missed"]
+
+
+def decide_opening(room: Room, now: datetime, *, early: bool, stage_taken: bool) -> OpenStep:
+    """What to do with a scheduled room whose opening has come (its start, `/room start`, a restart, or its
+    stage coming free). A stage held by anything but this room (opened by hand, or by another room) is never
+    taken over: the room waits for it, inside its slot; past its end it is missed."""
+    step = "open" if early else decide_start(room, now)
+    if step == "missed":
+        return "missed"
+    if stage_taken:
+        return "wait"
+    return "open_late" if step == "open_late" else "open"
+
+
+class StageTaken(PodiumError):
+    """The room's stage has a live stage instance that is not this room's (opened by hand, or by another room):
+    Podium never takes it over."""

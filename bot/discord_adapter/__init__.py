@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.core.booking import StageTaken
 from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.rooms import Room
 
@@ -30,6 +31,16 @@ STAGE_PERMISSIONS = {
     "move_members": "Move Members",  # invite speakers, move people out
     "send_messages": "Send Messages", "embed_links": "Embed Links",  # the room card in the stage chat
 }
+
+
+# topics/opcodes-and-status-codes § JSON: 150006 "The Stage is already open".
+STAGE_HAS_INSTANCE = 150006
+
+
+def _is_rooms(instance: discord.StageInstance, room: Room) -> bool:
+    """This room's own instance: the one it opened, or one linked to its event (opened before a crash)."""
+    return instance.id == room.stage_instance_id or (
+        room.event_id is not None and instance.scheduled_event_id == room.event_id)
 
 
 def has_stage_moderator_rights(channel: discord.abc.GuildChannel, member: discord.Member) -> bool:
@@ -164,17 +175,33 @@ class DiscordAdapter:
         return [user.id async for user in event.users()]
 
     # -- the stage ----------------------------------------------------------------------------------
+    def foreign_instance(self, room: Room) -> tuple[int, int | None] | None:
+        """The stage's live instance if it is not this room's: (its id, its event's id or None). A stage opened
+        by hand, or by another room; None when the stage is free or already this room's."""
+        instance = self.stage(room.guild_id, room.stage_channel_id).instance
+        if instance is None or _is_rooms(instance, room):
+            return None
+        return instance.id, instance.scheduled_event_id
+
     async def open_stage(self, room: Room) -> int:
-        """Start the stage instance (linked to the room's event, which then goes live). Idempotent."""
+        """Start the stage instance (linked to the room's event, which then goes live). Idempotent for this
+        room's own instance; a stage live for anything else raises StageTaken (never taken over)."""
         channel = self.stage(room.guild_id, room.stage_channel_id)
         instance = channel.instance
+        if instance is not None and not _is_rooms(instance, room):
+            raise StageTaken(f"<#{channel.id}> is already live, not for room #{room.id}.")
         if instance is None:
             event = await self._event(room)
-            instance = await channel.create_instance(
-                topic=room.title[:120], privacy_level=discord.PrivacyLevel.guild_only,
-                scheduled_event=event if event is not None else discord.utils.MISSING,
-                reason=f"Podium room #{room.id}",
-            )
+            try:
+                instance = await channel.create_instance(
+                    topic=room.title[:120], privacy_level=discord.PrivacyLevel.guild_only,
+                    scheduled_event=event if event is not None else discord.utils.MISSING,
+                    reason=f"Podium room #{room.id}",
+                )
+            except discord.HTTPException as exc:
+                if exc.code == STAGE_HAS_INSTANCE:  # opened meanwhile, before the gateway told us
+                    raise StageTaken(f"<#{channel.id}> is already live, not for room #{room.id}.") from None
+                raise
         await self._start_event(room)
         return instance.id
 

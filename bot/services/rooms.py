@@ -23,11 +23,12 @@ from sqlite_utils import Database
 from bot.clock import Clock
 from bot.core import plan
 from bot.core.access import Caller, require_host, require_room_manager
+from bot.core.booking import StageTaken, decide_opening
 from bot.core.errors import Conflict, NotFound, ValidationError
 from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.guild_settings import GuildSettings
 from bot.core.recurrence import next_start, parse_repeat
-from bot.core.rooms import Room, RoomStatus, decide_start, on_event_update
+from bot.core.rooms import Room, RoomStatus, on_event_update
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
 from bot.discord_adapter import DiscordAdapter, escape_markdown
@@ -37,6 +38,7 @@ from bot.schedule import Timers
 from bot.services.mailbox import RoomMailbox
 from bot.services.reminders import Reminders
 from bot.services.stage_booking import check_stage_free
+from bot.services.stage_wait import StageWait
 from bot.store import access as access_repo
 from bot.store import audit as audit_repo
 from bot.store import rooms as room_repo
@@ -89,6 +91,7 @@ class RoomService:
         self._changed = asyncio.Event()  # set (and replaced) after every change to a room or its timers
         self.watchers: list[RoomWatcher] = []
         self.reminders = Reminders(self)  # /room remind, reminder timers, interest marked in Discord
+        self.waiting = StageWait(self)  # a room whose stage is live for something else waits for it
 
     def watch(self, watcher: RoomWatcher) -> None:
         self.watchers.append(watcher)
@@ -305,6 +308,8 @@ class RoomService:
             await self._open(room, early=False)
         elif timer.action == "close" and room.status == RoomStatus.LIVE:
             await self._close(room)
+        elif timer.action == "close" and room.status == RoomStatus.SCHEDULED:
+            await self._missed(room, "its stage was live for something else for its whole slot")  # it waited
         elif timer.action == "announce" and room.status == RoomStatus.SCHEDULED:
             await self.reminders.announce(room, timer.minutes)
         elif timer.action == "dm" and room.status == RoomStatus.SCHEDULED:
@@ -330,30 +335,47 @@ class RoomService:
 
     async def _open(self, room: Room, *, early: bool) -> Room:
         now = self.clock.now()
-        decision = "open" if early else decide_start(room, now)
+        holder = await self.waiting.holder(room)
+        decision = decide_opening(room, now, early=early, stage_taken=holder is not None)
         if decision == "missed":
-            missed = await self._save(room.mark_missed())
-            self.timers.cancel_room(room.id or 0)
-            await self.discord.cancel_event(room)
-            await self.discord.dm(room.host_id, content=(
-                f"Your room **{escape_markdown(room.title)}** (#{room.id}) was missed: Podium was offline for its "
-                "whole slot. Schedule it again with /room schedule."))
-            await self.schedule_next(missed)
-            log.info("room #%s missed: Podium was offline for its whole slot; the host was told", room.id)
-            return missed
-        instance_id = await self.discord.open_stage(room)
+            waited = await self.waiting.waited(room)
+            return await self._missed(room, "its stage was live for something else for its whole slot" if waited
+                                      else "Podium was offline for its whole slot")
+        try:
+            if holder is not None:
+                raise StageTaken(holder)
+            instance_id = await self.discord.open_stage(room)
+        except StageTaken as taken:
+            if early:
+                raise ValidationError(f"I can't open room #{room.id} now: {holder or taken.user_message}. "
+                                      "Podium never takes over a live stage; end that one first.") from None
+            return await self.waiting.wait(room, holder or "the stage is already live")
         live = await self._save(dataclasses.replace(room.open(now), stage_instance_id=instance_id))
+        waited = decision == "open_late" and await self.waiting.waited(room)
         log.info("room #%s opened%s: stage instance %s, its event is live", room.id,
-                 {"open": "", "open_late": " late (Podium was offline at the start)"}[decision], instance_id)
+                 {"open": "", "open_late": " late (its stage was taken at the start)" if waited
+                  else " late (Podium was offline at the start)"}[decision], instance_id)
         note = None
         if decision == "open_late":
-            note = "Opened late: Podium was offline at the start time."
+            note = ("Opened late: its stage was live for something else at the start time." if waited
+                    else "Opened late: Podium was offline at the start time.")
         if self.cards is not None:
             await self.cards.post_opening(live, note)
         await self._tell_watchers("room_opened", live, resumed=False)
         await self.plan_room(live)
         await self.schedule_next(live)
         return live
+
+    async def _missed(self, room: Room, why: str) -> Room:
+        missed = await self._save(room.mark_missed())
+        self.timers.cancel_room(room.id or 0)
+        await self.discord.cancel_event(room)
+        await self.discord.dm(room.host_id, content=(
+            f"Your room **{escape_markdown(room.title)}** (#{room.id}) was missed: {why}. "
+            "Schedule it again with /room schedule."))
+        await self.schedule_next(missed)
+        log.info("room #%s missed: %s; the host was told", room.id, why)
+        return missed
 
     async def _close(self, room: Room) -> Room:
         # The room ends now; the closing steps (the closing cue, restoring the stage) take a few seconds more.

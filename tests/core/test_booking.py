@@ -4,7 +4,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
-from bot.core.booking import HORIZON, Slot, first_clash, free_from, slots_of
+from bot.core.booking import HORIZON, Slot, decide_opening, first_clash, free_from, slots_of
 from bot.core.rooms import Room
 
 START = datetime(2026, 12, 7, 20, tzinfo=timezone.utc)  # a Monday
@@ -83,3 +83,15 @@ def test_the_stage_is_free_once_the_whole_run_of_bookings_has_passed() -> None:
 
 def test_no_other_rooms_no_clash() -> None:
     assert first_clash(slots(room(1, repeat="daily")), []) is None
+
+
+def test_a_room_never_takes_over_a_stage_it_does_not_hold() -> None:
+    r = room(1)
+    assert decide_opening(r, START, early=False, stage_taken=False) == "open"
+    assert decide_opening(r, START, early=False, stage_taken=True) == "wait"
+    assert decide_opening(r, START - HOUR, early=True, stage_taken=True) == "wait"
+    assert decide_opening(r, START + timedelta(minutes=30), early=False, stage_taken=False) == "open_late"
+    assert decide_opening(r, START + timedelta(minutes=30), early=False, stage_taken=True) == "wait"
+    # Past its end a waiting room is missed, however the stage is.
+    assert decide_opening(r, START + HOUR, early=False, stage_taken=True) == "missed"
+    assert decide_opening(r, START + HOUR, early=False, stage_taken=False) == "missed"
