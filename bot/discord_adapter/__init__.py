@@ -16,6 +16,7 @@ import discord
 from bot.core.booking import StageTaken
 from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.rooms import Room
+from bot.discord_adapter import needs
 
 if TYPE_CHECKING:
     from discord.ext import commands
@@ -24,13 +25,8 @@ log = logging.getLogger(__name__)
 # User text (titles, notes) shown in messages goes through this, so it cannot format or fake Podium's own text.
 escape_markdown = discord.utils.escape_markdown
 
-# What Podium needs in a stage channel to run a room there, and why.
-STAGE_PERMISSIONS = {
-    "view_channel": "View Channel", "connect": "Connect",  # see and join the stage
-    "manage_channels": "Manage Channels", "mute_members": "Mute Members",  # stage moderator: open the stage,
-    "move_members": "Move Members",  # invite speakers, move people out
-    "send_messages": "Send Messages", "embed_links": "Embed Links",  # the room card in the stage chat
-}
+# What Podium needs in a stage to run a room there: schedule it, then open it (bot/discord_adapter/needs.py).
+STAGE_PERMISSIONS = {**needs.SCHEDULE, **needs.OPEN}
 
 
 # topics/opcodes-and-status-codes § JSON: 150006 "The Stage is already open".
@@ -82,13 +78,19 @@ class DiscordAdapter:
 
     def check_stage(self, guild_id: int, channel_id: int) -> None:
         """Raise a clear error if the channel is not a stage or Podium lacks what it needs there."""
-        guild = self.guild(guild_id)
         missing = self.missing_in_stage(guild_id, channel_id, STAGE_PERMISSIONS)
-        if not (guild.me.guild_permissions.manage_events or guild.me.guild_permissions.create_events):
-            missing.append("Create Events")
         if missing:
             raise Forbidden(f"I can't run a room in <#{channel_id}>: I'm missing {', '.join(missing)} there. "
                             "Ask a server admin to grant my role these permissions, then try again.")
+
+    def check_can_open(self, room: Room) -> None:
+        """Raise a clear error naming what Podium lacks in the room's stage to open it (needs.OPEN), before any
+        call Discord would refuse with a bare 50013."""
+        missing = self.missing_in_stage(room.guild_id, room.stage_channel_id, needs.OPEN)
+        if missing:
+            raise Forbidden(f"I can't open room #{room.id} in <#{room.stage_channel_id}>: I'm missing "
+                            f"{', '.join(missing)} there. Ask a server admin to grant my role these permissions, "
+                            "then start it with /room start.")
 
     def voice_channel_of(self, guild_id: int, user_id: int) -> int | None:
         """The voice channel (or stage) the member is in, as the gateway's cache has it."""

@@ -24,7 +24,7 @@ from bot.clock import Clock
 from bot.core import plan
 from bot.core.access import Caller, require_host, require_room_manager
 from bot.core.booking import StageTaken, decide_opening
-from bot.core.errors import Conflict, NotFound, ValidationError
+from bot.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.guild_settings import GuildSettings
 from bot.core.recurrence import next_start, parse_repeat
@@ -341,6 +341,12 @@ class RoomService:
             waited = await self.waiting.waited(room)
             return await self._missed(room, "its stage was live for something else for its whole slot" if waited
                                       else "Podium was offline for its whole slot")
+        try:
+            self.discord.check_can_open(room)
+        except Forbidden as refused:
+            if not early:  # a timer: nobody to answer, so the host is told
+                await self.discord.dm(room.host_id, content=refused.user_message)
+            raise
         try:
             if holder is not None:
                 raise StageTaken(holder)
