@@ -64,7 +64,8 @@ class AccessService:
         # Whoever is already on stage and may not be goes first (the watchdog does not need the overwrites).
         await self.sweep(room)
         await self.converge(room, access)
-        if not resumed:
+        # Resumed: the audit entry is written now if a crash (or a failure) while opening lost it.
+        if not resumed or not any(e.action == "gated" for e in await self.store.run(audit_repo.of_room, room.id or 0)):
             await self.audit(room.guild_id, room.id, self.gate.bot_id, "gated",
                              detail=f"stage closed to all but {gating.MODE_TEXT[access.mode]}")
             log.info("room #%s: stage gated: Connect only for %s", room.id, gating.MODE_TEXT[access.mode])

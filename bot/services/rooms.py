@@ -292,6 +292,8 @@ class RoomService:
             await self.reminders.sync_interest(room)
             await self.plan_room(room)
         elif room.status == RoomStatus.LIVE:
+            if self.cards is not None:  # "Live now" posts lost to a crash while opening: posted now (once each)
+                await self.cards.post_opening(room, None)
             await self._tell_watchers("room_opened", room, resumed=True)  # still live: the watchers resume
             await self.plan_room(room)
 
