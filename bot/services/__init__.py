@@ -84,6 +84,7 @@ class Services:
         if self._startup is not None:
             self._startup.cancel()
         await self.live.stop()
+        await self.access.retry.close()
         await self.rooms.mailbox.stop()
         self.rooms.timers.shutdown()
         await self.voice.stop()
