@@ -310,8 +310,9 @@ class RoomService:
             await self._open(room, early=False)
         elif timer.action == "close" and room.status == RoomStatus.LIVE:
             await self._close(room)
-        elif timer.action == "close" and room.status == RoomStatus.SCHEDULED:
-            await self._missed(room, "its stage was live for something else for its whole slot")  # it waited
+        elif timer.action == "close" and room.status == RoomStatus.SCHEDULED:  # it never opened in its slot
+            await self._missed(room, "its stage was live for something else for its whole slot"
+                               if await self.waiting.waited(room) else "Podium could not open it in its slot")
         elif timer.action == "announce" and room.status == RoomStatus.SCHEDULED:
             await self.reminders.announce(room, timer.minutes)
         elif timer.action == "dm" and room.status == RoomStatus.SCHEDULED:
@@ -377,7 +378,10 @@ class RoomService:
     async def _missed(self, room: Room, why: str) -> Room:
         missed = await self._save(room.mark_missed())
         self.timers.cancel_room(room.id or 0)
-        await self.discord.cancel_event(room)
+        try:
+            await self.discord.cancel_event(room)
+        except Exception:  # e.g. the permission that kept it from opening: the host is still told
+            log.warning("room #%s: could not cancel its Discord event", room.id, exc_info=True)
         await self.discord.dm(room.host_id, content=(
             f"Your room **{escape_markdown(room.title)}** (#{room.id}) was missed: {why}. "
             "Schedule it again with /room schedule."))

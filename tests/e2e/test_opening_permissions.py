@@ -50,3 +50,7 @@ async def test_a_permission_lost_after_scheduling_is_named_at_opening(sandbox: S
     dms = await control.person("alice").dms()
     assert any("Manage Channels" in d["content"] and f"room #{rid}" in d["content"] for d in dms)
     assert instances(sandbox) == []
+    # Never opened in its slot: at its end it is marked missed, and the host is told why in general terms.
+    await podium.rooms.timers.advance(room.end_at)
+    await podium.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "missed")
+    assert any("was missed: Podium could not open it" in d["content"] for d in await control.person("alice").dms())
