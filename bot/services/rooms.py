@@ -37,7 +37,7 @@ from bot.discord_adapter.gate import StageGate
 from bot.schedule import Timers
 from bot.services.mailbox import RoomMailbox
 from bot.services.reminders import Reminders
-from bot.services.stage_booking import check_stage_free
+from bot.services.stage_booking import StageLocks, check_stage_free
 from bot.services.stage_wait import StageWait
 from bot.store import access as access_repo
 from bot.store import audit as audit_repo
@@ -92,6 +92,7 @@ class RoomService:
         self.watchers: list[RoomWatcher] = []
         self.reminders = Reminders(self)  # /room remind, reminder timers, interest marked in Discord
         self.waiting = StageWait(self)  # a room whose stage is live for something else waits for it
+        self.stage_locks = StageLocks()  # one booking of a stage at a time
 
     def watch(self, watcher: RoomWatcher) -> None:
         self.watchers.append(watcher)
@@ -164,14 +165,15 @@ class RoomService:
         room = Room(id=None, guild_id=guild_id, title=title, stage_channel_id=stage_channel_id,
                     host_id=caller.user_id, start_at=start_at, duration=length, description=clean_description,
                     repeat=recurrence.to_text() if recurrence else None, timezone=tz)
-        await check_stage_free(self.store, room, room.start_at, now)
-        event_id = await self.discord.create_event(room)
-        try:
-            room = await self.store.run(_insert_scheduled, dataclasses.replace(room, event_id=event_id), choice,
-                                        caller.user_id, now)
-        except Exception:
-            await self.discord.delete_event(guild_id, event_id)
-            raise
+        async with self.stage_locks.of(guild_id, stage_channel_id):
+            await check_stage_free(self.store, room, room.start_at, now)
+            event_id = await self.discord.create_event(room)
+            try:
+                room = await self.store.run(_insert_scheduled, dataclasses.replace(room, event_id=event_id), choice,
+                                            caller.user_id, now)
+            except Exception:
+                await self.discord.delete_event(guild_id, event_id)
+                raise
         await self.plan_room(room)
         log.info("room #%s scheduled for %s by user %s (event %s)", room.id, room.start_at.isoformat(),
                  caller.user_id, event_id)
@@ -209,9 +211,10 @@ class RoomService:
             self.discord.check_stage(guild_id, stage_id)
         updated = dataclasses.replace(room, title=title, description=description, start_at=start_at,
                                       duration=length, stage_channel_id=stage_id)
-        await check_stage_free(self.store, updated, await self._series_start(updated), now)
-        await self.discord.update_event(updated)
-        updated = await self._save(updated)
+        async with self.stage_locks.of(guild_id, stage_id):
+            await check_stage_free(self.store, updated, await self._series_start(updated), now)
+            await self.discord.update_event(updated)
+            updated = await self._save(updated)
         await self.plan_room(updated)
         return updated
 

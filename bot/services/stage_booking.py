@@ -3,6 +3,7 @@ included) overlaps another room on the same stage. The rule is bot.core.booking;
 and words the refusal."""
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from bot.core.booking import HORIZON, StageClash, first_clash, slots_of
@@ -11,6 +12,18 @@ from bot.core.rooms import Room
 from bot.discord_adapter import escape_markdown
 from bot.store import rooms as room_repo
 from bot.store.db import Store
+
+
+class StageLocks:
+    """One booking of a stage at a time: the check and the write it allowed happen together, so two rooms asked
+    for at the same moment cannot both pass the check (new rooms have no mailbox yet; an edit holds its room's,
+    not the stage's). One lock per stage a room was booked on."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[int, int], asyncio.Lock] = {}
+
+    def of(self, guild_id: int, stage_channel_id: int) -> asyncio.Lock:
+        return self._locks.setdefault((guild_id, stage_channel_id), asyncio.Lock())
 
 
 async def check_stage_free(store: Store, room: Room, series_start: datetime, now: datetime) -> None:

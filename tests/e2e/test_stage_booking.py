@@ -3,6 +3,7 @@ occurrence of a series included, is refused with an ephemeral error naming the o
 is free; nothing is created or changed."""
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sandbox import Sandbox
@@ -52,3 +53,14 @@ async def test_an_edit_onto_another_rooms_time_is_refused(sandbox: Sandbox, cont
     # Editing a room over its own old time is no clash with itself.
     moved = await control.person("alice").command("room edit", room=second, duration="2h")
     assert "Updated" in moved.text, moved
+
+
+async def test_two_rooms_asked_for_the_same_time_at_once_get_one_stage(sandbox: Sandbox, control: Control,
+                                                                       podium: BotRun) -> None:
+    replies = await asyncio.gather(*(
+        control.person(who).command("room schedule", title=f"By {who}", start="in 2 hours", stage="Town Hall")
+        for who in ("alice", "bob")))
+    assert sorted("Scheduled room" in r.text for r in replies) == [False, True]
+    refused = next(r for r in replies if "Scheduled room" not in r.text)
+    assert refused.ephemeral and "is taken then" in refused.text
+    assert len(events(sandbox)) == 1
