@@ -2,7 +2,8 @@
 
 Builds settings, the database (migrations applied) and the services, and hands them to the bot. It needs a
 DISCORD_TOKEN (Discord's, or the local sandbox's); the offline demo is `make run` (`python -m demo`), which is not
-part of the bot.
+part of the bot. `python -m bot migrate-db --to postgresql://...` copies the configured SQLite database to
+PostgreSQL (bot.store.transfer).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 import discord
 
@@ -82,11 +84,39 @@ def configure_logging(settings: Settings) -> None:
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
 
 
+def migrate_db(settings: Settings, url: str) -> int:
+    """Copy the configured SQLite database (PODIUM_DB) to the PostgreSQL database at `url`."""
+    from bot.store.db import is_postgres
+    from bot.store.transfer import TargetNotEmpty, copy_to_postgres
+
+    if not is_postgres(url):
+        print(f"--to takes a PostgreSQL URL such as postgresql://podium@localhost/podium, not {url!r}.",
+              file=sys.stderr)
+        return 2
+    if is_postgres(settings.db_path) or not Path(settings.db_path).is_file():
+        print(f"PODIUM_DB must name the SQLite database to copy from; {settings.db_path} is not a SQLite file.",
+              file=sys.stderr)
+        return 2
+    try:
+        counts = copy_to_postgres(settings.db_path, url)
+    except TargetNotEmpty as error:
+        print(f"Nothing was copied: {error}.", file=sys.stderr)
+        return 2
+    print(f"Copied {sum(counts.values())} rows in {len(counts)} tables from {settings.db_path} to PostgreSQL. "
+          "Set PODIUM_DB to the PostgreSQL URL to run Podium on it.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Podium: live audio rooms for Discord.")
-    parser.parse_args(argv)
+    commands = parser.add_subparsers(dest="command")
+    migrate = commands.add_parser("migrate-db", help="copy the SQLite database (PODIUM_DB) to PostgreSQL")
+    migrate.add_argument("--to", required=True, metavar="postgresql://...", help="an empty PostgreSQL database")
+    args = parser.parse_args(argv)
     settings = Settings.from_env()
     configure_logging(settings)
+    if args.command == "migrate-db":
+        return migrate_db(settings, args.to)
     if not settings.token:
         print("DISCORD_TOKEN is not set. Put the bot token from the Developer Portal (Bot → Reset Token) in the "
               "environment or in .env (see README: Running Podium on Discord). To try Podium offline, run "

@@ -14,6 +14,19 @@ from bot.core.errors import PodiumError
 
 log = logging.getLogger(__name__)
 APOLOGY = "Something went wrong on Podium's side. It has been logged; please try again in a moment."
+# The command ran, but Discord refused or lost its reply: an apology would suggest trying again, and a second try
+# could do it twice. (A failed deferral looks the same from here, hence "may have".)
+REPLY_LOST = ("Discord did not take my reply, so I cannot show it. What you asked may well have been done: check "
+              "(e.g. /room list, or the live card) before trying again.")
+NOT_A_MEMBER = "That person is not a member of this server (anymore). Pick someone from the member list."
+
+
+def _is_reply_call(error: BaseException) -> bool:
+    """Whether a Discord error came from answering the interaction itself (its callback or a follow-up)."""
+    if not isinstance(error, discord.HTTPException) or getattr(error, "response", None) is None:
+        return False
+    path = error.response.url.path
+    return "/interactions/" in path or "/webhooks/" in path
 
 
 def user_message(error: BaseException) -> str:
@@ -21,6 +34,11 @@ def user_message(error: BaseException) -> str:
         error = error.original
     if isinstance(error, PodiumError):
         return error.user_message
+    if _is_reply_call(error):
+        return REPLY_LOST
+    if isinstance(error, app_commands.TransformerError) and error.type in (
+            discord.AppCommandOptionType.user, discord.AppCommandOptionType.mentionable):
+        return NOT_A_MEMBER  # a user option typed discord.Member names someone who is not in the server
     if isinstance(error, app_commands.CheckFailure):
         return str(error) or "You can't use this command here."
     if isinstance(error, discord.Forbidden):
@@ -33,6 +51,8 @@ async def send_error(interaction: discord.Interaction, error: BaseException) -> 
     message = user_message(error)
     if message == APOLOGY:
         log.exception("unhandled error in %s", _describe(interaction), exc_info=error)
+    elif message == REPLY_LOST:
+        log.warning("Discord did not take the reply to %s: %s", _describe(interaction), error)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)

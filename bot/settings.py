@@ -7,15 +7,22 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from bot.store.db import is_postgres
+
 
 def _ids(value: str) -> tuple[int, ...]:
     return tuple(int(part) for part in value.replace(",", " ").split() if part.strip())
 
 
+def _database(value: str) -> Path | str:
+    """A postgresql:// URL stays as written (Path would fold its "//"); anything else is a SQLite file."""
+    return value if is_postgres(value) else Path(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str = field(default="", repr=False)
-    db_path: Path = Path("data/podium.db")
+    db_path: Path | str = Path("data/podium.db")  # a SQLite file, or a postgresql:// URL (str)
     log_level: str = "INFO"
     dev_guilds: tuple[int, ...] = ()
     # Where Discord is. Empty means the real Discord; the sandbox prints values for these.
@@ -37,7 +44,7 @@ class Settings:
             env = dict(os.environ)
         return cls(
             token=env.get("DISCORD_TOKEN", "").strip(),
-            db_path=Path(env.get("PODIUM_DB", "data/podium.db")),
+            db_path=_database(env.get("PODIUM_DB", "data/podium.db")),
             log_level=env.get("PODIUM_LOG_LEVEL", "INFO").upper(),
             dev_guilds=_ids(env.get("PODIUM_DEV_GUILDS", "")),
             api_base=env.get("PODIUM_DISCORD_API", ""),

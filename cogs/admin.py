@@ -7,8 +7,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.services.settings import CLEARABLE
 from bot.ui.interaction import caller_of
-from cogs.common import timezone_autocomplete
+from cogs.common import ShortText, TimeText, timezone_autocomplete
 from cogs.guests import AuditCommand
 
 
@@ -29,18 +30,21 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
         announce_channel="Where room cards, reminders and recaps are posted",
         host_role="A role whose members may host rooms without Manage Events",
         reminders='Minutes before a room to remind, e.g. "15" or "60,15"; "off" for none',
+        clear="Put one setting back to Podium's default (no announce channel, no host role, UTC, 15 min)",
     )
+    @app_commands.choices(clear=[app_commands.Choice(name=name.replace("_", " "), value=name) for name in CLEARABLE])
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
-    async def settings_command(self, interaction: discord.Interaction, timezone: str | None = None,
+    async def settings_command(self, interaction: discord.Interaction, timezone: ShortText | None = None,
                                announce_channel: discord.TextChannel | None = None,
-                               host_role: discord.Role | None = None, reminders: str | None = None) -> None:
+                               host_role: discord.Role | None = None, reminders: TimeText | None = None,
+                               clear: str | None = None) -> None:
         assert interaction.guild_id is not None
         updated = await self.settings.update(
             caller_of(interaction), interaction.guild_id, timezone=timezone,
             announce_channel_id=announce_channel.id if announce_channel else None,
-            host_role_id=host_role.id if host_role else None, reminders=reminders)
+            host_role_id=host_role.id if host_role else None, reminders=reminders, clear=clear)
         embed = discord.Embed(title="Podium settings")
         embed.add_field(name="Time zone", value=updated.timezone)
         embed.add_field(name="Announcements", value=f"<#{updated.announce_channel_id}>"

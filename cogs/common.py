@@ -6,6 +6,11 @@ from discord import app_commands
 
 from bot.core.when import timezone_choices
 
+# Length caps on free-text options, enforced by Discord before Podium sees them (the core caps them again):
+# times and repeat rules, and short values (lengths, lifetimes, zone names).
+TimeText = app_commands.Range[str, 1, 100]
+ShortText = app_commands.Range[str, 1, 64]
+
 
 async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=tz, value=tz) for tz in timezone_choices(current)]

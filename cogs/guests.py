@@ -11,7 +11,7 @@ from bot.ui.access_buttons import requests_view
 from bot.core.gating import MODE_TEXT
 from bot.core.when import discord_timestamp
 from bot.ui.interaction import caller_of
-from cogs.common import room_autocomplete
+from cogs.common import ShortText, room_autocomplete
 
 if TYPE_CHECKING:
     from discord.ext.commands import Cog as _Mixin  # the commands below are bound to the group cog mixed into
@@ -42,7 +42,7 @@ class GuestCommands(_Mixin):
     @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def access_command(self, interaction: discord.Interaction, room: int, mode: str | None = None,
-                             roles: str | None = None,
+                             roles: app_commands.Range[str, 1, 1000] | None = None,
                              guest_invites: app_commands.Range[int, 0, 50] | None = None) -> None:
         assert interaction.guild_id is not None
         access = await self._guests.set_access(caller_of(interaction), interaction.guild_id, room, mode, roles,
@@ -102,7 +102,7 @@ class GuestCommands(_Mixin):
     @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def code_command(self, interaction: discord.Interaction, room: int,
-                           uses: app_commands.Range[int, 1, 500] = 1, expires: str | None = None) -> None:
+                           uses: app_commands.Range[int, 1, 500] = 1, expires: ShortText | None = None) -> None:
         assert interaction.guild_id is not None
         new = await self._guests.create_code(caller_of(interaction), interaction.guild_id, room, uses, expires)
         await interaction.response.send_message(

@@ -13,7 +13,7 @@ from bot.ui.cards import human_duration
 from bot.core.when import discord_timestamp
 from bot.ui.interaction import caller_of
 from bot.services.rooms import RoomChanges
-from cogs.common import room_autocomplete, timezone_autocomplete
+from cogs.common import ShortText, TimeText, room_autocomplete, timezone_autocomplete
 from cogs.guests import MODES, GuestCommands
 
 if TYPE_CHECKING:
@@ -46,9 +46,10 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     @app_commands.guild_only()
     async def schedule(self, interaction: discord.Interaction, title: app_commands.Range[str, 1, 100],
-                       start: str, duration: str | None = None, stage: discord.StageChannel | None = None,
-                       description: app_commands.Range[str, 0, 1000] | None = None, repeat: str | None = None,
-                       timezone: str | None = None, access: str | None = None, roles: str | None = None) -> None:
+                       start: TimeText, duration: ShortText | None = None, stage: discord.StageChannel | None = None,
+                       description: app_commands.Range[str, 0, 1000] | None = None, repeat: TimeText | None = None,
+                       timezone: ShortText | None = None, access: str | None = None,
+                       roles: app_commands.Range[str, 1, 1000] | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         room = await self.rooms.schedule(
@@ -89,8 +90,8 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
     @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
     async def edit(self, interaction: discord.Interaction, room: int,
-                   title: app_commands.Range[str, 1, 100] | None = None, start: str | None = None,
-                   duration: str | None = None, description: app_commands.Range[str, 0, 1000] | None = None,
+                   title: app_commands.Range[str, 1, 100] | None = None, start: TimeText | None = None,
+                   duration: ShortText | None = None, description: app_commands.Range[str, 0, 1000] | None = None,
                    stage: discord.StageChannel | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
@@ -134,7 +135,7 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
     @app_commands.describe(before='How long before the start: "15m", "1h" (default: the server\'s setting)')
     @app_commands.autocomplete(room=room_autocomplete)
     @app_commands.guild_only()
-    async def remind(self, interaction: discord.Interaction, room: int, before: str | None = None) -> None:
+    async def remind(self, interaction: discord.Interaction, room: int, before: ShortText | None = None) -> None:
         assert interaction.guild_id is not None
         found, minutes = await self.rooms.reminders.remind(interaction.user.id, interaction.guild_id, room, before)
         await interaction.response.send_message(

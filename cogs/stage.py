@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.ui.interaction import caller_of
 from bot.voice.cues import Cue
-from cogs.common import live_or_upcoming_autocomplete, live_room_autocomplete
+from cogs.common import ShortText, live_or_upcoming_autocomplete, live_room_autocomplete
 
 if TYPE_CHECKING:
     from bot.client import PodiumBot
@@ -141,7 +141,8 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
     @app_commands.autocomplete(room=live_room_autocomplete)
     @app_commands.guild_only()
     async def settings(self, interaction: discord.Interaction,
-                       speaker_limit: app_commands.Range[int, 1, 100] | None = None, turn_limit: str | None = None,
+                       speaker_limit: app_commands.Range[int, 1, 100] | None = None,
+                       turn_limit: ShortText | None = None,
                        qa_mode: bool | None = None, first_timers_first: bool | None = None,
                        room: int | None = None) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)

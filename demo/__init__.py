@@ -25,6 +25,11 @@ from sandbox.client import Control
 
 log = logging.getLogger(__name__)
 REFRESH_S = 0.25  # how often the view looks at the world again (display only; the script awaits events)
+# Discord's own automations are on, with delays of Discord's order ("minutes" for an idle stage or an empty live
+# event, "hours" for an event never started: resources/stage-instance § Auto Closing, resources/guild-scheduled-
+# event § Guild Scheduled Event Status Update Automation); the tests switch them on only where they test them.
+DISCORD_AUTOMATIONS = {"stage_idle_close_s": 5 * 60, "event_empty_complete_s": 5 * 60,
+                       "event_unstarted_cancel_s": 3 * 3600}
 
 
 async def run_demo(*, headless: bool = True, interactive: bool = False, db_dir: Path | None = None,
@@ -34,6 +39,7 @@ async def run_demo(*, headless: bool = True, interactive: bool = False, db_dir: 
     try:
         with _podium_log_to(view) as tap:
             async with Sandbox("demo", workdir=workdir) as sandbox:
+                sandbox.automations.configure(**DISCORD_AUTOMATIONS)
                 tap.rename = functools.partial(name_users, sandbox)
                 settings = Settings.from_env(sandbox.env() | {"PODIUM_DB": str(workdir / "podium.db"),
                                                               "PODIUM_GUILD_READY_TIMEOUT": "0.1"}, dotenv=False)

@@ -26,6 +26,10 @@ class Conflict(PodiumError):
     """The thing changed while the user's change was being made; nothing of theirs was written."""
 
 
+class DiscordRefused(PodiumError):
+    """Discord refused what Podium asked of it on the user's behalf; what Podium had decided was taken back."""
+
+
 class InvalidTransition(PodiumError):
     def __init__(self, current: str, wanted: str) -> None:
         super().__init__(f"This room is {current}; it cannot become {wanted}.")

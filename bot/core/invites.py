@@ -82,14 +82,17 @@ _LIFETIME = re.compile(r"^\s*(\d+)\s*(m|min|minutes?|h|hours?|d|days?)\s*$", re.
 def parse_lifetime(text: str) -> timedelta:
     """'30m', '2h', '7d' (a bare number is minutes)."""
     cleaned = text.strip()
-    if cleaned.isdigit():
-        value = timedelta(minutes=int(cleaned))
+    minutes = {"m": 1, "h": 60, "d": 24 * 60}
+    if cleaned.isdecimal():  # not isdigit: '²' is a digit int() cannot read
+        amount, unit = int(cleaned), "m"
     elif match := _LIFETIME.match(cleaned):
-        amount, unit = int(match.group(1)), match.group(2).lower()
-        value = {"m": timedelta(minutes=amount), "h": timedelta(hours=amount),
-                 "d": timedelta(days=amount)}[unit[0]]
+        amount, unit = int(match.group(1)), match.group(2).lower()[0]
     else:
         raise ValidationError(f"I could not read '{cleaned[:20]}' as a lifetime. Try 30m, 2h or 7d.")
+    # Compared as whole minutes first: a huge number would overflow a timedelta.
+    if amount * minutes[unit] > MAX_CODE_LIFETIME.total_seconds() // 60:
+        raise ValidationError("A code lives between 1 minute and 30 days.")
+    value = timedelta(minutes=amount * minutes[unit])
     if not timedelta(minutes=1) <= value <= MAX_CODE_LIFETIME:
         raise ValidationError("A code lives between 1 minute and 30 days.")
     return value

@@ -274,6 +274,19 @@ class LiveRoom:
     def refused(self, actor_id: int, action: str, target_id: int | None = None) -> fx.Audit:
         return fx.Audit(actor_id, action, target_id, allowed=False, detail="not a moderator")
 
+    def invitation_refused(self, user_id: int) -> list[fx.Effect]:
+        """Discord refused the invitation Podium sent (an error, not the member declining): as if it was never
+        sent. Their hand goes back to its place (the head, for /stage next) as it was, and nobody else is invited:
+        the moderator is told and decides."""
+        invitation = self.invited.pop(user_id, None)
+        if invitation is None:
+            return []
+        out: list[fx.Effect] = [fx.CancelTimer(invite_key(self.room_id, user_id)), fx.RefreshCard()]
+        if invitation.hand is not None:
+            self.queue.restore(invitation.hand)  # Discord did not invite them, so a native request still stands
+            out.append(fx.SaveHand(invitation.hand))
+        return out
+
     # -- timers -------------------------------------------------------------------------------------------
     def timer(self, key: str, at: datetime) -> list[fx.Effect]:
         kind, user_id = key.split(":")[2], int(key.split(":")[3])

@@ -21,6 +21,7 @@ _DAY_WORD = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*?s?$")
 REPEAT_FORMS = ('"daily", "weekdays", "weekly", "every 2 weeks", "mon,wed,fri", "every tue and thu", '
                 'optionally followed by "until 2027-03-01" or "10 times"')
 _HORIZON = 20 * 366  # days: no series is enumerated further than this
+REPEAT_MAX_CHARS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,8 @@ def parse_repeat(text: str, first_start_local: datetime) -> Recurrence | None:
     """The rule `text` describes, for a series whose first start is `first_start_local`. None: no repeat."""
     original = text
     text = " ".join(text.lower().split())
+    if len(text) > REPEAT_MAX_CHARS:
+        raise ValidationError(f"A repeat rule is at most {REPEAT_MAX_CHARS} characters. Try {REPEAT_FORMS}.")
     if text in ("", "none", "never", "no", "once"):
         return None
     changes: dict[str, object] = {}
@@ -132,6 +135,16 @@ def _parse_rule(text: str, first_weekday: int) -> Recurrence | None:
     if days is None or interval < 1:
         return None
     return Recurrence("weekly", interval=interval, weekdays=days)
+
+
+def moved(rule: Recurrence, old_weekday: int, new_weekday: int) -> Recurrence:
+    """The rule of a series whose start moves from one weekday to another: a weekly rule's days move with it
+    (Tuesdays moved to a Wednesday are Wednesdays; Tue and Thu moved a day later are Wed and Fri). A rule that
+    already has the new day, and a daily rule, stay as they are."""
+    if rule.freq != "weekly" or new_weekday in rule.weekdays:
+        return rule
+    shift = new_weekday - old_weekday
+    return dataclasses.replace(rule, weekdays=tuple(sorted({(day + shift) % 7 for day in rule.weekdays})))
 
 
 def skip(rule: Recurrence, occurrence: int) -> Recurrence:

@@ -16,6 +16,8 @@ MAX_AHEAD = timedelta(days=365)
 
 _MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0]+")
+# Letters Unicode calls letters but every client draws as blank (Hangul fillers, the blank Braille pattern).
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def sanitize_user_text(text: str, *, single_line: bool = True) -> str:
@@ -28,6 +30,12 @@ def sanitize_user_text(text: str, *, single_line: bool = True) -> str:
     return _MASS_MENTION.sub(lambda m: "@\u200b" + m.group(1), kept.strip())
 
 
+def has_visible_text(text: str) -> bool:
+    """Whether anything would show: not only spaces, format characters (zero-width spaces and joiners, bidi
+    marks), combining marks with nothing to sit on, or blank letters."""
+    return any(unicodedata.category(ch)[0] not in "ZCM" and ch not in _BLANK_LETTERS for ch in text)
+
+
 def _minutes(delta: timedelta) -> str:
     return f"{int(delta.total_seconds() // 60)} minutes"
 
@@ -37,8 +45,9 @@ def validate_room_fields(title: str, description: str, duration: timedelta, star
     """Cleaned (title, description), or a ValidationError naming the first problem."""
     title = sanitize_user_text(title)
     description = sanitize_user_text(description, single_line=False)
-    if not title:
-        raise ValidationError("Give the room a title (1 to 100 characters).")
+    if not has_visible_text(title):
+        raise ValidationError("Give the room a title people can see (1 to 100 characters): invisible characters "
+                              "alone are not a title.")
     if len(title) > TITLE_MAX:
         raise ValidationError(f"The title is {len(title)} characters long; keep it to {TITLE_MAX}.")
     if len(description) > DESCRIPTION_MAX:

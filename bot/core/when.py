@@ -19,6 +19,14 @@ START_FORMS = ('"in 10 minutes", "tomorrow 8pm", "fri 18:30", "2026-12-01 20:00"
 _DISCORD_STAMP = re.compile(r"^<t:(-?\d{1,13})(?::[tTdDfFR])?>$")
 _DURATION_PART = re.compile(r"(\d+)\s*(hours?|hrs|hr|h|minutes?|mins|min|m)\b", re.IGNORECASE)
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+# dateparser runs on the event loop. Unbounded, "am pm " x 1000 took ~20 s: most of it loading every language to
+# guess the text's (START_LANGUAGES stops that; the forms we read are English), the rest growing with the number
+# of tokens. So only short texts reach it: the longest form we document is ~30 characters and 4 words. Measured
+# by hand: the worst capped text now parses in well under 0.1 s.
+START_LANGUAGES = ["en"]
+START_MAX_CHARS = 60
+START_MAX_WORDS = 8
+DURATION_MAX_CHARS = 40
 COMMON_ZONES = ("UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago",
                 "America/Denver", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata", "Asia/Tokyo",
                 "Asia/Singapore", "Australia/Sydney", "Africa/Lagos")
@@ -55,14 +63,17 @@ def parse_start(text: str, tz: str, now: datetime) -> datetime:
 
     Whether the time is acceptable (future, not too far) is validation's business, not this function's.
     """
-    cleaned = text.strip()
+    cleaned = " ".join(text.split())
+    if len(cleaned) > START_MAX_CHARS or len(cleaned.split()) > START_MAX_WORDS:
+        raise ValidationError(f"That start time is too long to be a time ({START_MAX_CHARS} characters and "
+                              f"{START_MAX_WORDS} words at most). Try {START_FORMS}.")
     if stamp := _DISCORD_STAMP.match(cleaned):
         try:
             return datetime.fromtimestamp(int(stamp.group(1)), timezone.utc)
         except (OverflowError, OSError, ValueError):
             raise ValidationError(f"That Discord timestamp is out of range. Try {START_FORMS}.") from None
     zone = ZoneInfo(tz)
-    parsed = dateparser.parse(cleaned, settings={
+    parsed = dateparser.parse(cleaned, languages=START_LANGUAGES, settings={
         "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None),
         "TIMEZONE": tz,
         "RETURN_AS_TIMEZONE_AWARE": True,
@@ -79,7 +90,18 @@ def parse_start(text: str, tz: str, now: datetime) -> datetime:
 def parse_duration(text: str) -> timedelta:
     """'90', '90m', '1h', '1h30', '1h 30m', '1:30', '2 hours'. A bare number is minutes."""
     cleaned = text.strip().lower()
-    if cleaned.isdigit():
+    if len(cleaned) > DURATION_MAX_CHARS:
+        raise ValidationError(f"A length is at most {DURATION_MAX_CHARS} characters. Try 90 (minutes), 45m, 1h, "
+                              "1h30 or 1:30.")
+    try:
+        return _read_duration(cleaned, text)
+    except OverflowError:  # digits that fit a string but not a timedelta
+        raise ValidationError(f"'{cleaned}' is far longer than any length Podium accepts. "
+                              "Try 90 (minutes), 45m, 1h, 1h30 or 1:30.") from None
+
+
+def _read_duration(cleaned: str, text: str) -> timedelta:
+    if cleaned.isdecimal():  # not isdigit: '²' is a digit int() cannot read
         return timedelta(minutes=int(cleaned))
     if clock := _CLOCK.match(cleaned):
         return timedelta(hours=int(clock.group(1)), minutes=int(clock.group(2)))
@@ -102,8 +124,11 @@ def parse_turn_limit(text: str) -> timedelta | None:
     cleaned = text.strip().lower()
     if cleaned in ("0", "off", "none"):
         return None
-    if cleaned.endswith("s") and cleaned[:-1].strip().isdigit():
-        return timedelta(seconds=int(cleaned[:-1]))
+    if cleaned.endswith("s") and cleaned[:-1].strip().isdecimal() and len(cleaned) <= DURATION_MAX_CHARS:
+        try:
+            return timedelta(seconds=int(cleaned[:-1]))
+        except OverflowError:
+            raise ValidationError(f"'{cleaned}' is far longer than any turn Podium accepts. Try 3m or 90s.") from None
     return parse_duration(cleaned)
 
 

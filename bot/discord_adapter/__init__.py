@@ -115,6 +115,19 @@ class DiscordAdapter:
             raise Forbidden(f"I can't post in {channel.mention}: give my role View Channel, Send Messages and "
                             "Embed Links there, then try again.")
 
+    def check_host_role(self, guild_id: int, role_id: int) -> None:
+        """Raise a clear error for a role that cannot be the host role: @everyone would make every member a host,
+        and a managed role (a bot's or an integration's) cannot be given to people."""
+        role = self.guild(guild_id).get_role(role_id)
+        if role is None:
+            raise ValidationError("That role is not in this server any more. Pick another role.")
+        if role.is_default():
+            raise ValidationError("@everyone cannot be the host role: everyone could host. Pick a role for "
+                                  "hosts, or clear the host role (only Manage Events then).")
+        if role.managed:
+            raise ValidationError(f"{role.name} is managed by a bot or an integration, so no member can be "
+                                  "given it. Pick a role you give to hosts.")
+
     def default_stage(self, guild_id: int) -> int | None:
         stages = self.guild(guild_id).stage_channels
         return stages[0].id if stages else None

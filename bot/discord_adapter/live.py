@@ -39,6 +39,23 @@ def snapshot(member: discord.Member, before: discord.VoiceState, after: discord.
         suppress=after.suppress, requested_at=after.requested_to_speak_at)
 
 
+class CardNotShown(Exception):
+    """Discord did not take a card edit but may later (a 5xx, a 429): try again, not before `retry_after`
+    seconds if Discord said (topics/rate-limits § Exceeding A Rate Limit: the Retry-After header)."""
+
+    def __init__(self, status: int, retry_after: float | None) -> None:
+        super().__init__(f"Discord answered {status}")
+        self.retry_after = retry_after
+
+
+def _retry_after(exc: discord.HTTPException) -> float | None:
+    value = exc.response.headers.get("Retry-After") if exc.response is not None else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:  # an HTTP date: not something Discord sends; back off as usual
+        return None
+
+
 class LiveDiscord:
     def __init__(self, adapter: DiscordAdapter) -> None:
         self.adapter = adapter
@@ -62,28 +79,37 @@ class LiveDiscord:
                                        has_stage_moderator_rights(channel, member))
         return states
 
-    async def set_suppress(self, guild_id: int, channel_id: int, user_id: int, suppress: bool) -> None:
-        """suppress=False on someone else is an invitation to speak on Discord; True returns them to the audience."""
+    async def set_suppress(self, guild_id: int, channel_id: int, user_id: int, suppress: bool) -> str | None:
+        """suppress=False on someone else is an invitation to speak on Discord; True returns them to the audience.
+        Returns why Discord refused it, or None (done, or nothing to do: they are no longer on that stage)."""
         guild = self.bot.get_guild(guild_id)
         member = guild.get_member(user_id) if guild else None
         if member is None or member.voice is None or member.voice.channel is None \
                 or member.voice.channel.id != channel_id:
-            return  # no longer on that stage: nothing to invite or return
+            return None  # no longer on that stage: nothing to invite or return (their leaving is handled)
         try:
             await member.edit(suppress=suppress)
-        except discord.HTTPException as exc:  # they left meanwhile, or a right is missing: the room goes on
+        except discord.HTTPException as exc:  # a right is missing, or Discord failed: the room goes on
             log.warning("could not set suppress=%s for %s on %s: %s", suppress, user_id, channel_id, exc)
+            return f"Discord answered {exc.status}" + (f": {exc.text}" if exc.text else "")
+        return None
 
     async def carry_out(self, room: Room, effects: list[fx.Effect], *,
                         alert: Callable[[str], Awaitable[None]],
-                        play_cue: Callable[[int, str], object] | None) -> None:
+                        play_cue: Callable[[int, str], object] | None,
+                        invite_refused: Callable[[int, str], None] | None = None) -> None:
         """The executor of a live room's effects, in order; one failing effect never stops the others. Alerts
-        go to `alert` (the room's moderators' thread), cues to `play_cue` (queued, never awaited)."""
+        go to `alert` (the room's moderators' thread), cues to `play_cue` (queued, never awaited), invitations
+        Discord refused to `invite_refused` (user, why)."""
         assert room.id is not None
         for effect in effects:
             try:
                 if isinstance(effect, fx.InviteToSpeak):
-                    await self.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, False)
+                    refused = await self.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, False)
+                    if refused is not None:
+                        if invite_refused is not None:
+                            invite_refused(effect.user_id, refused)
+                        continue
                     log.info("room #%s: invited user %s to speak", room.id, effect.user_id)
                 elif isinstance(effect, fx.ReturnToAudience):
                     await self.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, True)
@@ -107,14 +133,18 @@ class LiveDiscord:
         embed, view = live_card.render(room, live, now)
         return await self.adapter.post(channel_id, embed=embed, view=view)
 
-    async def show_card(self, channel_id: int, message_id: int, room: Room, live: LiveRoom, now: datetime) -> None:
-        """The live card as the room is now; an ended room's card loses its buttons."""
+    async def show_card(self, channel_id: int, message_id: int, room: Room, live: LiveRoom, now: datetime, *,
+                        retry: bool = False) -> None:
+        """The live card as the room is now; an ended room's card loses its buttons. With retry=True, an edit
+        Discord may take later (5xx, 429) raises CardNotShown for the caller to try again."""
         embed, view = live_card.render(room, live, now)
         try:
             await self.bot.get_partial_messageable(channel_id).get_partial_message(message_id).edit(
                 embed=embed, view=view if room.closed_at is None else None,
                 allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as exc:
+            if retry and (exc.status >= 500 or exc.status == 429):
+                raise CardNotShown(exc.status, _retry_after(exc)) from exc
             log.warning("could not edit the live card %s: %s", message_id, exc)
 
     async def open_thread(self, parent_id: int, name: str, members: list[int]) -> int | None:

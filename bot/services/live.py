@@ -54,6 +54,7 @@ class Running:
     thread_id: int | None = None
     card: tuple[int, int] | None = None  # (channel_id, message_id) of the live card in the stage chat
     pacer: CardPacer | None = None
+    refused_invites: dict[int, str] = field(default_factory=dict)  # user -> why Discord refused the invitation
 
     @property
     def id(self) -> int:
@@ -338,8 +339,18 @@ class LiveService:
         presence, running.presence = running.presence, []
         if records or presence:  # the commit: records first, so the room survives a restart
             await self.store.run(live_repo.write, running.id, records, presence)
+        for effect in effects:  # a new invitation: whatever Discord said to an earlier one is old news
+            if isinstance(effect, fx.InviteToSpeak):
+                running.refused_invites.pop(effect.user_id, None)
         await self.discord.carry_out(running.room, [e for e in effects if not isinstance(e, RECORDS)],
-                                     alert=lambda text: self._alert(running, text), play_cue=self.play_cue)
+                                     alert=lambda text: self._alert(running, text), play_cue=self.play_cue,
+                                     invite_refused=lambda user_id, why: self._invite_refused(running, user_id, why))
+
+    def _invite_refused(self, running: Running, user_id: int, why: str) -> None:
+        """Discord refused an invitation to speak: the room takes it back at once (the hand is at its place
+        again), and whoever asked for it (/stage next) finds out why in `refused_invites`."""
+        running.refused_invites[user_id] = why
+        self._submit_now(running, running.live.invitation_refused(user_id))
 
     async def _alert(self, running: Running, text: str) -> None:
         if running.thread_id is None:
@@ -361,7 +372,7 @@ class LiveService:
     async def _render(self, running: Running) -> None:
         if running.card is None or running.id not in self._running:
             return
-        await self.discord.show_card(*running.card, running.room, running.live, self.clock.now())
+        await self.discord.show_card(*running.card, running.room, running.live, self.clock.now(), retry=True)
 
 
 def _load(db: Any, room_id: int) -> tuple[live_repo.LiveSetup, list[Hand], dict[int, datetime], set[int], set[int]]:

@@ -27,7 +27,7 @@ from bot.core.booking import StageTaken, decide_opening
 from bot.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.guild_settings import GuildSettings
-from bot.core.recurrence import next_start, parse_repeat
+from bot.core.recurrence import moved, next_start, parse_repeat
 from bot.core.rooms import Room, RoomStatus, on_event_update
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
@@ -148,9 +148,9 @@ class RoomService:
                        timezone: str | None, access: str | None = None, roles: str | None = None) -> Room:
         """/room schedule, with its access choice: everything is checked first, then the room, its access and
         their audit entry are written in one transaction (a failure changes nothing; the event is removed)."""
-        choice = self._access_choice(guild_id, access, roles, stage_channel_id)
         settings = await self.settings(guild_id)
-        require_host(caller, settings.host_role_id)
+        require_host(caller, settings.host_role_id)  # who may, before reading anything they typed
+        choice = self._access_choice(guild_id, access, roles, stage_channel_id)
         tz = parse_timezone(timezone) if timezone else settings.timezone
         now = self.clock.now()
         start_at = parse_start(start, tz, now)
@@ -210,7 +210,8 @@ class RoomService:
         if stage_id != room.stage_channel_id:
             self.discord.check_stage(guild_id, stage_id)
         updated = dataclasses.replace(room, title=title, description=description, start_at=start_at,
-                                      duration=length, stage_channel_id=stage_id)
+                                      duration=length, stage_channel_id=stage_id,
+                                      repeat=_moved_repeat(room, start_at))
         async with self.stage_locks.of(guild_id, stage_id):
             await check_stage_free(self.store, updated, await self._series_start(updated), now)
             await self.discord.update_event(updated)
@@ -473,6 +474,15 @@ def _insert_scheduled(db: Database, room: Room, access: RoomAccess | None, actor
         audit_repo.record(db, AuditEntry(room.guild_id, room.id, actor_id, "access", None, True, access.mode.value,
                                          now))
     return room
+
+
+def _moved_repeat(room: Room, start_at: datetime) -> str | None:
+    """A weekly series moved to another day repeats on that day (its rule follows the new start)."""
+    if not room.repeat or start_at == room.start_at:
+        return room.repeat
+    before, after = _local(room.start_at, room.timezone), _local(start_at, room.timezone)
+    rule = parse_repeat(room.repeat, after)
+    return moved(rule, before.weekday(), after.weekday()).to_text() if rule else room.repeat
 
 
 def _local(when: datetime, tz: str) -> datetime:

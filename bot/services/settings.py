@@ -12,6 +12,9 @@ from bot.store import settings as settings_repo
 from bot.store.db import Store
 
 MAX_REMINDERS = 5
+# What `/podium settings clear:` can put back to Podium's default (GuildSettings' own defaults).
+CLEARABLE = {"timezone": "timezone", "announce_channel": "announce_channel_id", "host_role": "host_role_id",
+             "reminders": "reminder_offsets"}
 
 
 def parse_offsets(text: str) -> list[int]:
@@ -36,13 +39,25 @@ class SettingsService:
         return await self.store.run(settings_repo.get_settings, guild_id)
 
     async def update(self, caller: Caller, guild_id: int, *, timezone: str | None, announce_channel_id: int | None,
-                     host_role_id: int | None, reminders: str | None) -> GuildSettings:
-        """/podium settings: an admin changes the given settings (the others stay)."""
+                     host_role_id: int | None, reminders: str | None, clear: str | None = None) -> GuildSettings:
+        """/podium settings: an admin changes the given settings (the others stay), or clears one (back to
+        Podium's default)."""
         require_admin(caller)
         if announce_channel_id is not None:
             self.discord.check_can_post(announce_channel_id)
+        if host_role_id is not None:
+            self.discord.check_host_role(guild_id, host_role_id)
         current = await self.get(guild_id)
         changes: dict[str, object] = {}
+        if clear is not None:
+            if clear not in CLEARABLE:
+                raise ValidationError(f"Pick the setting to clear: {', '.join(CLEARABLE)}.")
+            given = {"timezone": timezone, "announce_channel": announce_channel_id, "host_role": host_role_id,
+                     "reminders": reminders}[clear]
+            if given is not None:
+                raise ValidationError(f"You both set and cleared {clear}: do one or the other.")
+            field = CLEARABLE[clear]
+            changes[field] = getattr(GuildSettings(guild_id), field)
         if timezone is not None:
             changes["timezone"] = parse_timezone(timezone)
         if announce_channel_id is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.core import effects as fx
 from bot.core.access import Caller, require_room_manager
-from bot.core.errors import Forbidden, ValidationError
+from bot.core.errors import DiscordRefused, Forbidden, ValidationError
 from bot.core.rooms import Room, RoomStatus
 from bot.core.when import parse_turn_limit
 from bot.services.live import LiveService, Running
@@ -42,6 +42,9 @@ class StageService:
         changes: dict[str, Any] = {name: value for name, value in (
             ("speaker_limit", speaker_limit), ("qa_mode", qa_mode), ("first_timers_first", first_timers_first))
             if value is not None}
+        running = self.live.resolve(guild_id, actor_id, room_id)
+        if not self.live.is_moderator(running.id, actor_id):  # who may, before reading what they typed
+            return await self.moderate(guild_id, actor_id, running.id, "settings", **changes)  # refused, audited
         if turn_limit is not None:
             changes["turn_limit"] = parse_turn_limit(turn_limit)  # None: no limit, a change like any other
         if not changes:
@@ -54,6 +57,10 @@ class StageService:
         invited (as decided, whatever else happens on the stage meanwhile)."""
         running, effects = await self._moderate(guild_id, actor_id, room_id, "next")
         invited = [e.user_id for e in effects if isinstance(e, fx.InviteToSpeak)]
+        for user_id in invited:
+            if (why := running.refused_invites.pop(user_id, None)) is not None:
+                raise DiscordRefused(f"Discord did not accept the invitation for <@{user_id}> ({why}), so they "
+                                     "are still first in the queue. Try /stage next again in a moment.")
         return running.room, invited[0] if invited else None
 
     async def _moderate(self, guild_id: int, actor_id: int, room_id: int | None, action: str,

@@ -1,4 +1,4 @@
-"""The SQLite connection and the one thread that owns it.
+"""The database connection (SQLite, or PostgreSQL for a `postgresql://` URL) and the one thread that owns it.
 
 sqlite3 connections refuse use from any thread but the one that created them, so the connection is
 opened on a dedicated single-worker executor and every call runs there. Calls are queued FIFO and run
@@ -11,7 +11,7 @@ import functools
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
 from sqlite_utils import Database
 
@@ -29,12 +29,27 @@ PRAGMAS = (
 )
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres(url: object) -> bool:
+    """A PostgreSQL URL (PODIUM_DB=postgresql://...) rather than a SQLite file."""
+    return isinstance(url, str) and url.startswith(POSTGRES_SCHEMES)
+
+
 class StoreClosed(RuntimeError):
     """`run` was called after `close`."""
 
 
 def connect(path: str | Path) -> Database:
-    """Open, configure and migrate the database. Must run on the thread that will own the connection."""
+    """Open, configure and migrate the database. Must run on the thread that will own the connection.
+
+    A `postgresql://` URL opens PostgreSQL (bot.store.pg): its `PgDatabase` answers to the part of `Database`
+    the repositories use, so it is handed to them as one."""
+    if is_postgres(path):
+        from bot.store import pg  # psycopg is the optional `postgres` extra: imported only when asked for
+
+        return cast(Database, pg.connect(str(path)))
     if str(path) == MEMORY:
         db = Database(MEMORY, execute_plugins=False)
     else:
@@ -63,7 +78,8 @@ class Store:
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
-        """Open (creating it and its directory if needed) and migrate the database. ":memory:" works."""
+        """Open (creating it and its directory if needed) and migrate the database. ":memory:" works, and so
+        does a `postgresql://` URL (the server's database must exist)."""
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="podium-db")
         try:
             db = await asyncio.get_running_loop().run_in_executor(executor, connect, path)

@@ -121,3 +121,9 @@ def test_knock_lifecycle() -> None:
         check_can_knock(denied, is_guest=False)
     with pytest.raises(ValidationError, match="no such request"):
         decide(None, True, 100)
+
+
+@pytest.mark.parametrize("text", ["9" * 30, "9" * 30 + "d", "99999999999h", "²"])
+def test_overflowing_lifetimes_are_ordinary_errors(text: str) -> None:
+    with pytest.raises(ValidationError):
+        parse_lifetime(text)

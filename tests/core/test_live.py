@@ -256,3 +256,15 @@ def test_a_speaker_approved_elsewhere_is_invited_when_here_and_waits_otherwise()
     assert live.pre_approve(42, at(5)) == [] and 42 in live.pre_approved  # not here yet: invited on join
     live.voice_state(CAROL, at(6), suppress=True, requested_at=None)  # Carol declines: a place is free
     assert fx.InviteToSpeak(42) in live.joined(42, at(7))
+
+
+def test_an_invitation_discord_refused_is_taken_back_and_the_hand_is_first_again() -> None:
+    live = room()
+    for i, user in enumerate((CAROL, DAVE)):
+        live.raise_hand(user, at(i))
+    live.next_speaker(HOST, at(2))
+    out = live.invitation_refused(CAROL)
+    assert fx.CancelTimer(invite_key(7, CAROL)) in out and fx.RefreshCard() in out
+    assert not any(isinstance(e, fx.InviteToSpeak) for e in out)  # nobody else is invited behind the moderator
+    assert [h.user_id for h in live.queue] == [CAROL, DAVE] and CAROL not in live.invited
+    assert live.invitation_refused(CAROL) == []  # once only

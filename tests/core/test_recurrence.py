@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.errors import ValidationError
-from bot.core.recurrence import Recurrence, next_start, parse_repeat, skip, skipped_starts, to_rrule
+from bot.core.recurrence import Recurrence, moved, next_start, parse_repeat, skip, skipped_starts, to_rrule
 
 MONDAY_8PM = datetime(2026, 11, 30, 20, 0)
 
@@ -153,3 +153,21 @@ def test_rrule() -> None:
     assert to_rrule(rule) == {"FREQ": "WEEKLY", "INTERVAL": 2, "BYDAY": ["MO", "TH"],
                               "UNTIL": datetime(2027, 3, 1, 23, 59, 59, tzinfo=timezone.utc)}
     assert to_rrule(Recurrence("daily", count=4)) == {"FREQ": "DAILY", "INTERVAL": 1, "COUNT": 4}
+
+
+def test_a_long_repeat_rule_is_refused_before_it_is_read() -> None:
+    with pytest.raises(ValidationError, match="at most 100 characters"):
+        parse_repeat("mon " * 30, datetime(2026, 12, 1, 20, tzinfo=timezone.utc))
+
+
+@pytest.mark.parametrize("days, old, new, expected", [
+    ((1,), 1, 2, (2,)),  # Tuesdays moved to a Wednesday: Wednesdays
+    ((1, 3), 1, 2, (2, 4)),  # Tue and Thu one day later: Wed and Fri
+    ((1, 3), 1, 3, (1, 3)),  # moved onto a day the rule has: unchanged
+    ((0,), 0, 6, (6,)),  # Monday to Sunday
+])
+def test_a_weekly_rule_follows_its_start_to_another_day(days: tuple[int, ...], old: int, new: int,
+                                                        expected: tuple[int, ...]) -> None:
+    rule = Recurrence("weekly", weekdays=days, count=5)
+    assert moved(rule, old, new) == Recurrence("weekly", weekdays=expected, count=5)
+    assert moved(Recurrence("daily"), old, new) == Recurrence("daily")

@@ -24,6 +24,8 @@ def test_boundaries_accepted() -> None:
 @pytest.mark.parametrize("title, description, duration, start, message", [
     ("", "", HOUR, LATER, "title"),
     ("   ", "", HOUR, LATER, "title"),
+    ("\u200b\u200d\u2060\ufeff", "", HOUR, LATER, "title people can see"),
+    ("\u3164 \u2800\u200e", "", HOUR, LATER, "title people can see"),
     ("x" * 101, "", HOUR, LATER, "101 characters"),
     ("T", "d" * 1001, HOUR, LATER, "1000"),
     ("T", "", timedelta(0), LATER, "at least 5 minutes"),

@@ -88,3 +88,26 @@ def test_turn_limits(text: str, seconds: int | None) -> None:
 def test_an_unreadable_turn_limit_gives_examples() -> None:
     with pytest.raises(ValidationError, match="45m"):
         parse_turn_limit("a while")
+
+
+@pytest.mark.parametrize("text", ["am pm " * 1000, "am pm " * 5, "x" * 61])
+def test_long_start_texts_are_refused_before_they_reach_the_parser(text: str) -> None:
+    with pytest.raises(ValidationError, match="too long to be a time.*tomorrow 8pm"):
+        parse_start(text, "UTC", NOW)
+
+
+def test_a_start_in_a_language_podium_does_not_read_is_refused_not_guessed() -> None:
+    with pytest.raises(ValidationError, match="could not read"):
+        parse_start("am pm am pm", "UTC", NOW)
+
+
+@pytest.mark.parametrize("text", ["9" * 20, "9" * 18 + "h", "9" * 18 + "m", "²", "9" * 41])
+def test_overflowing_or_odd_durations_are_ordinary_errors(text: str) -> None:
+    with pytest.raises(ValidationError, match="1h30"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("text", ["9" * 19 + "s", "9" * 18 + "h"])
+def test_overflowing_turn_limits_are_ordinary_errors(text: str) -> None:
+    with pytest.raises(ValidationError):
+        parse_turn_limit(text)

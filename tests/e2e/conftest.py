@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,24 @@ from tests.e2e.harness import BotRun
 from tests.sandbox.conftest import assert_no_violations
 
 pytestmark = pytest.mark.e2e
+
+# The room and live tests (modules named test_room*, test_live*) run on SQLite and on PostgreSQL (issue 13); the
+# others on SQLite only. Each PostgreSQL run has a fresh database on the session's server (tests/postgres.py).
+BOTH_BACK_ENDS = ("test_room", "test_live")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rpartition(".")[2]
+    if "podium_db" in metafunc.fixturenames and module.startswith(BOTH_BACK_ENDS):
+        metafunc.parametrize("podium_db", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
+def podium_db(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """PODIUM_DB for the test's bot: a SQLite file, or a PostgreSQL URL."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        return str(request.getfixturevalue("postgres_url"))
+    return tmp_path / "podium.db"
 
 
 @pytest.fixture
@@ -28,8 +47,8 @@ async def control(sandbox: Sandbox) -> AsyncIterator[Control]:
 
 
 @pytest.fixture
-async def podium(sandbox: Sandbox, tmp_path) -> AsyncIterator[BotRun]:
-    run = BotRun(sandbox, tmp_path / "podium.db")
+async def podium(sandbox: Sandbox, podium_db: Path | str) -> AsyncIterator[BotRun]:
+    run = BotRun(sandbox, podium_db)
     await run.start()
     yield run
     await run.stop()

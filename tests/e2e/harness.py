@@ -24,7 +24,8 @@ T = TypeVar("T")
 class BotRun:
     """One Podium process' worth of objects. `restart()` is a new process on the same database."""
 
-    def __init__(self, sandbox: Sandbox, db_path: Path, clock: Clock | None = None) -> None:
+    def __init__(self, sandbox: Sandbox, db_path: Path | str, clock: Clock | None = None) -> None:
+        """`db_path` is PODIUM_DB: a SQLite file or a postgresql:// URL."""
         self.sandbox = sandbox
         self.db_path = db_path
         self.clock = clock or Clock()

@@ -21,9 +21,11 @@ def make_room(**changes: object) -> Room:
     return Room(**fields)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-async def store() -> AsyncIterator[Store]:
-    s = await Store.open(":memory:")
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
+    """The store on each back end: SQLite in memory, and a fresh database on the session's PostgreSQL server."""
+    url = ":memory:" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    s = await Store.open(url)
     yield s
     s.close()
 

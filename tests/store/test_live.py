@@ -6,6 +6,8 @@ from datetime import timedelta
 from bot.core import effects as fx
 from bot.core.hands import Hand
 from bot.core.live import StagePolicy
+from bot.discord_adapter.live import CardNotShown
+from bot.services import live_card
 from bot.services.live_card import CardPacer
 from bot.store import live as live_repo
 from bot.store import rooms
@@ -70,4 +72,22 @@ async def test_the_card_pacer_coalesces_a_burst_into_few_renders() -> None:
             await asyncio.sleep(0)  # let the pacer run between bursts
     await asyncio.wait_for(done.wait(), 5)
     assert renders[-1] == 500 and len(renders) <= 3
+    await pacer.stop()
+
+
+async def test_the_pacer_retries_an_edit_discord_may_take_later_until_one_succeeds(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(live_card, "FIRST_BACKOFF", 0.01)
+    attempts: list[int] = []
+    shown = asyncio.Event()
+
+    async def render() -> None:
+        attempts.append(len(attempts) + 1)
+        if len(attempts) < 3:
+            raise CardNotShown(503, retry_after=0.02 if len(attempts) == 2 else None)
+        shown.set()
+
+    pacer = CardPacer(render, lambda: 0.0)
+    pacer.poke()  # one change only: the retries come from the failures, not from new pokes
+    await asyncio.wait_for(shown.wait(), 5)
+    assert attempts == [1, 2, 3]
     await pacer.stop()

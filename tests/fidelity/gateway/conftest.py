@@ -1,15 +1,8 @@
-"""hikari, a second client written independently of discord.py, against the sandbox's gateway.
-
-Each test gets a `hikari.GatewayBot` connected to a fresh sandbox, every event it deserialised (`seen`), and a
-check that fails the test on anything hikari complains about: a WARNING or worse from its loggers (among them
-"unexpected bucket header" from its REST rate limiter), an entity it could not recognise, an event name it does
-not know, or an exception while turning a payload into its typed event (hikari reports those to the event loop).
-"""
+"""hikari's GatewayBot against the sandbox's gateway: each test gets one connected to a fresh sandbox and every
+event it deserialised (`seen`); tests/fidelity/conftest.py fails the test on anything hikari complains about."""
 from __future__ import annotations
 
 import asyncio
-import logging
-import traceback
 from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
@@ -17,6 +10,7 @@ import hikari
 import pytest
 
 from sandbox import Sandbox
+from tests.fidelity.conftest import Complaints
 from tests.sandbox.conftest import control, sandbox  # noqa: F401 (fixtures: a sandbox checked for violations)
 
 E = TypeVar("E", bound=hikari.Event)
@@ -24,51 +18,6 @@ E = TypeVar("E", bound=hikari.Event)
 #: Podium's intents, and GUILD_MESSAGES for the message events.
 INTENTS = (hikari.Intents.GUILDS | hikari.Intents.GUILD_MEMBERS | hikari.Intents.GUILD_VOICE_STATES
            | hikari.Intents.GUILD_SCHEDULED_EVENTS | hikari.Intents.GUILD_MESSAGES)
-
-# hikari's own words (at DEBUG) for a payload it could not use.
-_DEBUG_COMPLAINTS = ("unrecognised entity", "ignoring unknown event")
-
-
-class Complaints(logging.Handler):
-    """What hikari logged or raised that a faithful server would not have caused."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.found: list[str] = []
-        self.expected: list[str] = []
-
-    def expect(self, words: str) -> None:
-        """A warning the test provokes on purpose (and checks itself) is not a complaint."""
-        self.expected.append(words)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if any(words in message for words in self.expected):
-            return
-        if record.levelno >= logging.WARNING or any(c in message.lower() for c in _DEBUG_COMPLAINTS):
-            self.found.append(f"{record.name} {record.levelname}: {message[:300]}")
-
-    def on_loop_exception(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
-        exc = context.get("exception")
-        where = "".join(traceback.format_exception(exc)[-3:]) if exc is not None else ""
-        self.found.append(f"event loop: {context.get('message')} {exc!r}\n{where}")
-
-
-@pytest.fixture
-async def hikari_complaints() -> AsyncIterator[Complaints]:
-    complaints = Complaints()
-    logger = logging.getLogger("hikari")
-    level = logger.level
-    logger.setLevel(logging.DEBUG)
-    logger.addHandler(complaints)
-    loop = asyncio.get_running_loop()
-    loop.set_exception_handler(complaints.on_loop_exception)
-    yield complaints
-    loop.set_exception_handler(None)
-    logger.removeHandler(complaints)
-    logger.setLevel(level)
-    assert not complaints.found, "hikari complained:\n  " + "\n  ".join(complaints.found)
-
 
 class Seen:
     """Every event hikari dispatched, in order, and a bounded wait for one."""

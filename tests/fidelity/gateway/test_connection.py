@@ -5,7 +5,8 @@ import hikari
 
 from sandbox import Sandbox
 from sandbox.client import Control
-from tests.fidelity.gateway.conftest import Complaints, HikariBot
+from tests.fidelity.conftest import Complaints
+from tests.fidelity.gateway.conftest import HikariBot
 
 
 def the_guild(sandbox: Sandbox):  # noqa: ANN201
