@@ -21,7 +21,9 @@ class Listeners(commands.Cog):
 
     @commands.Cog.listener()
     async def on_stage_instance_delete(self, instance: discord.StageInstance) -> None:
+        # A live room there ended outside Podium closes first; then a room waiting for the stage may open.
         await self.outside.stage_ended(instance.guild.id, instance.channel_id, instance.id)
+        await self.rooms.waiting.on_stage_freed(instance.guild.id, instance.channel_id)
 
     @commands.Cog.listener()
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:

@@ -115,6 +115,10 @@ class Control:
         return await self.call("POST", "/crowd", {"channel": channel, "join": join, "raise": raise_hands,
                                                   "prefix": prefix})
 
+    async def start_stage(self, channel: str | int, by: str, topic: str | None = None) -> Any:
+        """`by` starts the stage from Discord's client, with no scheduled event (they must be its moderator)."""
+        return await self.call("POST", f"/stages/{channel}/start", {"by": by, "topic": topic})
+
     async def end_stage(self, channel: str | int, by: str) -> Any:
         """`by` ends the stage from Discord's client (they must be its moderator)."""
         return await self.call("POST", f"/stages/{channel}/end", {"by": by})

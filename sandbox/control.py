@@ -154,6 +154,22 @@ async def delete_channel(request: web.Request) -> web.Response:
     return json_response({"deleted": str(channel.id)})
 
 
+@routes.post(PREFIX + "/stages/{channel}/start")
+async def start_stage(request: web.Request) -> web.Response:
+    """`{"by": USER, "topic": TEXT}` starts the stage from Discord's client, with no scheduled event: they must be
+    its moderator, as for the REST route (resources/stage-instance § Create Stage Instance; 150006 if it is
+    already live)."""
+    sandbox = sandbox_of(request)
+    body = await _body(request)
+    guild = _guild(sandbox, body)
+    channel = sandbox.world.channel(request.match_info["channel"], guild)
+    guild = sandbox.world.guild_of(channel)
+    sandbox.world.require(sandbox.world.user(body["by"]).id, P.STAGE_MODERATOR, guild=guild, channel=channel)
+    instance = sandbox.world.create_stage_instance(guild, channel, str(body.get("topic") or channel.name)[:120],
+                                                   2, None)  # privacy level 2: GUILD_ONLY
+    return json_response(instance.to_json())
+
+
 @routes.post(PREFIX + "/stages/{channel}/end")
 async def end_stage(request: web.Request) -> web.Response:
     """`{"by": USER}` ends the stage from Discord's client: they must be its moderator, as for the REST route

@@ -208,3 +208,14 @@ def to_rrule(rule: Recurrence) -> dict[str, object]:
     if rule.until is not None:
         rrule["UNTIL"] = datetime.combine(rule.until, time(23, 59, 59), tzinfo=timezone.utc)
     return rrule
+
+
+def starts_after(rule: Recurrence, first_start_utc: datetime, tz: str, after_occurrence: int,
+                 until_utc: datetime) -> Iterator[tuple[datetime, int]]:
+    """(UTC start, occurrence number) of the occurrences numbered above `after_occurrence` that start before
+    `until_utc`, in order: the later occurrences a series will still have (for the stage's bookings)."""
+    for start, number in _occurrences(rule, first_start_utc, tz):
+        if start >= until_utc:
+            return
+        if number > after_occurrence:
+            yield start, number

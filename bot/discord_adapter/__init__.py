@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.core.booking import StageTaken
 from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.rooms import Room
+from bot.discord_adapter import needs
 
 if TYPE_CHECKING:
     from discord.ext import commands
@@ -23,13 +25,18 @@ log = logging.getLogger(__name__)
 # User text (titles, notes) shown in messages goes through this, so it cannot format or fake Podium's own text.
 escape_markdown = discord.utils.escape_markdown
 
-# What Podium needs in a stage channel to run a room there, and why.
-STAGE_PERMISSIONS = {
-    "view_channel": "View Channel", "connect": "Connect",  # see and join the stage
-    "manage_channels": "Manage Channels", "mute_members": "Mute Members",  # stage moderator: open the stage,
-    "move_members": "Move Members",  # invite speakers, move people out
-    "send_messages": "Send Messages", "embed_links": "Embed Links",  # the room card in the stage chat
-}
+# What Podium needs in a stage to run a room there: schedule it, then open it (bot/discord_adapter/needs.py).
+STAGE_PERMISSIONS = {**needs.SCHEDULE, **needs.OPEN}
+
+
+# topics/opcodes-and-status-codes § JSON: 150006 "The Stage is already open".
+STAGE_HAS_INSTANCE = 150006
+
+
+def _is_rooms(instance: discord.StageInstance, room: Room) -> bool:
+    """This room's own instance: the one it opened, or one linked to its event (opened before a crash)."""
+    return instance.id == room.stage_instance_id or (
+        room.event_id is not None and instance.scheduled_event_id == room.event_id)
 
 
 def has_stage_moderator_rights(channel: discord.abc.GuildChannel, member: discord.Member) -> bool:
@@ -71,13 +78,19 @@ class DiscordAdapter:
 
     def check_stage(self, guild_id: int, channel_id: int) -> None:
         """Raise a clear error if the channel is not a stage or Podium lacks what it needs there."""
-        guild = self.guild(guild_id)
         missing = self.missing_in_stage(guild_id, channel_id, STAGE_PERMISSIONS)
-        if not (guild.me.guild_permissions.manage_events or guild.me.guild_permissions.create_events):
-            missing.append("Create Events")
         if missing:
             raise Forbidden(f"I can't run a room in <#{channel_id}>: I'm missing {', '.join(missing)} there. "
                             "Ask a server admin to grant my role these permissions, then try again.")
+
+    def check_can_open(self, room: Room) -> None:
+        """Raise a clear error naming what Podium lacks in the room's stage to open it (needs.OPEN), before any
+        call Discord would refuse with a bare 50013."""
+        missing = self.missing_in_stage(room.guild_id, room.stage_channel_id, needs.OPEN)
+        if missing:
+            raise Forbidden(f"I can't open room #{room.id} in <#{room.stage_channel_id}>: I'm missing "
+                            f"{', '.join(missing)} there. Ask a server admin to grant my role these permissions, "
+                            "then start it with /room start.")
 
     def voice_channel_of(self, guild_id: int, user_id: int) -> int | None:
         """The voice channel (or stage) the member is in, as the gateway's cache has it."""
@@ -193,17 +206,33 @@ class DiscordAdapter:
         return [user.id async for user in event.users()]
 
     # -- the stage ----------------------------------------------------------------------------------
+    def foreign_instance(self, room: Room) -> tuple[int, int | None] | None:
+        """The stage's live instance if it is not this room's: (its id, its event's id or None). A stage opened
+        by hand, or by another room; None when the stage is free or already this room's."""
+        instance = self.stage(room.guild_id, room.stage_channel_id).instance
+        if instance is None or _is_rooms(instance, room):
+            return None
+        return instance.id, instance.scheduled_event_id
+
     async def open_stage(self, room: Room) -> int:
-        """Start the stage instance (linked to the room's event, which then goes live). Idempotent."""
+        """Start the stage instance (linked to the room's event, which then goes live). Idempotent for this
+        room's own instance; a stage live for anything else raises StageTaken (never taken over)."""
         channel = self.stage(room.guild_id, room.stage_channel_id)
         instance = channel.instance
+        if instance is not None and not _is_rooms(instance, room):
+            raise StageTaken(f"<#{channel.id}> is already live, not for room #{room.id}.")
         if instance is None:
             event = await self._event(room)
-            instance = await channel.create_instance(
-                topic=room.title[:120], privacy_level=discord.PrivacyLevel.guild_only,
-                scheduled_event=event if event is not None else discord.utils.MISSING,
-                reason=f"Podium room #{room.id}",
-            )
+            try:
+                instance = await channel.create_instance(
+                    topic=room.title[:120], privacy_level=discord.PrivacyLevel.guild_only,
+                    scheduled_event=event if event is not None else discord.utils.MISSING,
+                    reason=f"Podium room #{room.id}",
+                )
+            except discord.HTTPException as exc:
+                if exc.code == STAGE_HAS_INSTANCE:  # opened meanwhile, before the gateway told us
+                    raise StageTaken(f"<#{channel.id}> is already live, not for room #{room.id}.") from None
+                raise
         await self._start_event(room)
         return instance.id
 

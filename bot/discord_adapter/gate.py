@@ -14,15 +14,12 @@ import discord
 
 from bot.core.errors import Forbidden, ValidationError
 from bot.core.gating import Overwrite, Presence
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, needs
 
 log = logging.getLogger(__name__)
 
 # What Podium needs in a stage to gate it, and why.
-GATE_PERMISSIONS = {
-    "manage_roles": "Manage Permissions",  # the Connect overwrites of guests, roles and @everyone
-    "move_members": "Move Members",  # moving out whoever may not be there
-}
+GATE_PERMISSIONS = needs.GATE  # the Connect overwrites, moving out who may not be there, Podium's own Connect
 
 
 class StageGate:

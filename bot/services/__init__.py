@@ -88,6 +88,7 @@ class Services:
             self._startup.cancel()
         await self.live.stop()
         await self.access.stop()
+        await self.access.retry.close()
         await self.rooms.mailbox.stop()
         self.rooms.timers.shutdown()
         await self.voice.stop()

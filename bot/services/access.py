@@ -19,6 +19,7 @@ from bot.core.rooms import Room, RoomStatus
 from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.discord_adapter.gate import StageGate
 from bot.discord_adapter.live import VoiceChange
+from bot.services.gate_retry import GateRetry
 from bot.services.mailbox import RoomMailbox
 from bot.store import access as access_repo
 from bot.store import live as live_repo
@@ -51,6 +52,7 @@ class AccessService:
         self._tasks: set[asyncio.Task[object]] = set()  # checks and DMs under way (kept from the GC)
         self._moving: set[tuple[int, int]] = set()  # (guild, member) being checked now
         self._again: set[tuple[int, int]] = set()  # ... and whose voice changed meanwhile
+        self.retry = GateRetry(discord)  # overwrites refused while opening: tried again with back-off
 
     async def access_of(self, room: Room) -> RoomAccess:
         assert room.id is not None
@@ -69,15 +71,31 @@ class AccessService:
         self._gated[room.stage_channel_id] = room.id or 0
         # Whoever is already on stage and may not be goes first (the watchdog does not need the overwrites).
         await self.sweep(room)
-        await self.converge(room, access)
-        if not resumed:
+        try:
+            await self.converge(room, access)
+        except Exception as exc:  # the watchdog holds the door; the overwrites are tried again with back-off
+            log.warning("room #%s: could not write the gate's overwrites (%s); trying again", room.id, exc)
+            self.retry.start(room, lambda: self._gate_again(room, access), exc)
+            return
+        # Resumed: the audit entry is written now if a crash (or a failure) while opening lost it.
+        if not resumed or not any(e.action == "gated" for e in await self.store.run(audit_repo.of_room, room.id or 0)):
             await self.audit(room.guild_id, room.id, self.gate.bot_id, "gated",
                              detail=f"stage closed to all but {gating.MODE_TEXT[access.mode]}")
             log.info("room #%s: stage gated: Connect only for %s", room.id, gating.MODE_TEXT[access.mode])
 
+    async def _gate_again(self, room: Room, access: RoomAccess) -> bool:
+        """One more try at a live room's overwrites (False: the room is no longer live and gated)."""
+        if self._gated.get(room.stage_channel_id) != room.id:
+            return False
+        await self.converge(room, access)
+        await self.audit(room.guild_id, room.id, self.gate.bot_id, "gated",
+                         detail=f"stage closed to all but {gating.MODE_TEXT[access.mode]} (after a retry)")
+        return True
+
     async def room_closing(self, room: Room) -> None:
         """The watchdog stands down (people may stay on after the room); overwrites are restored once closed."""
         self._gated.pop(room.stage_channel_id, None)
+        self.retry.stop(room.id or 0)
 
     async def room_closed(self, room: Room) -> None:
         self._gated.pop(room.stage_channel_id, None)

@@ -23,12 +23,13 @@ from sqlite_utils import Database
 from bot.clock import Clock
 from bot.core import plan
 from bot.core.access import Caller, require_host, require_room_manager
-from bot.core.errors import Conflict, NotFound, ValidationError
+from bot.core.booking import StageTaken, decide_opening
+from bot.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.guild_settings import GuildSettings
 from bot.core.outside import EndedOutside, Ending, found_at_start
 from bot.core.recurrence import moved, next_start, parse_repeat
-from bot.core.rooms import Room, RoomStatus, decide_start, on_event_update
+from bot.core.rooms import Room, RoomStatus, on_event_update
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
 from bot.discord_adapter import DiscordAdapter, escape_markdown
@@ -37,6 +38,8 @@ from bot.discord_adapter.gate import StageGate
 from bot.schedule import Timers
 from bot.services.mailbox import RoomMailbox
 from bot.services.reminders import Reminders
+from bot.services.stage_booking import StageLocks, check_stage_free
+from bot.services.stage_wait import StageWait
 from bot.store import access as access_repo
 from bot.store import audit as audit_repo
 from bot.store import rooms as room_repo
@@ -89,6 +92,8 @@ class RoomService:
         self._changed = asyncio.Event()  # set (and replaced) after every change to a room or its timers
         self.watchers: list[RoomWatcher] = []
         self.reminders = Reminders(self)  # /room remind, reminder timers, interest marked in Discord
+        self.waiting = StageWait(self)  # a room whose stage is live for something else waits for it
+        self.stage_locks = StageLocks()  # one booking of a stage at a time
 
     def watch(self, watcher: RoomWatcher) -> None:
         self.watchers.append(watcher)
@@ -161,13 +166,15 @@ class RoomService:
         room = Room(id=None, guild_id=guild_id, title=title, stage_channel_id=stage_channel_id,
                     host_id=caller.user_id, start_at=start_at, duration=length, description=clean_description,
                     repeat=recurrence.to_text() if recurrence else None, timezone=tz)
-        event_id = await self.discord.create_event(room)
-        try:
-            room = await self.store.run(_insert_scheduled, dataclasses.replace(room, event_id=event_id), choice,
-                                        caller.user_id, now)
-        except Exception:
-            await self.discord.delete_event(guild_id, event_id)
-            raise
+        async with self.stage_locks.of(guild_id, stage_channel_id):
+            await check_stage_free(self.store, room, room.start_at, now)
+            event_id = await self.discord.create_event(room)
+            try:
+                room = await self.store.run(_insert_scheduled, dataclasses.replace(room, event_id=event_id), choice,
+                                            caller.user_id, now)
+            except Exception:
+                await self.discord.delete_event(guild_id, event_id)
+                raise
         await self.plan_room(room)
         log.info("room #%s scheduled for %s by user %s (event %s)", room.id, room.start_at.isoformat(),
                  caller.user_id, event_id)
@@ -206,10 +213,17 @@ class RoomService:
         updated = dataclasses.replace(room, title=title, description=description, start_at=start_at,
                                       duration=length, stage_channel_id=stage_id,
                                       repeat=_moved_repeat(room, start_at))
-        await self.discord.update_event(updated)
-        updated = await self._save(updated)
+        async with self.stage_locks.of(guild_id, stage_id):
+            await check_stage_free(self.store, updated, await self._series_start(updated), now)
+            await self.discord.update_event(updated)
+            updated = await self._save(updated)
         await self.plan_room(updated)
         return updated
+
+    async def _series_start(self, room: Room) -> datetime:
+        """The first occurrence's start, which a series' later occurrences are counted from."""
+        first = await self.store.run(room_repo.get_room, room.series_id) if room.series_id is not None else None
+        return first.start_at if first is not None else room.start_at
 
     async def cancel(self, caller: Caller, guild_id: int, room_id: int, *, whole_series: bool = False) -> Room:
         return await self.mailbox.call(room_id, lambda: self._cancel(caller, guild_id, room_id, whole_series))
@@ -285,6 +299,8 @@ class RoomService:
         elif room.status == RoomStatus.LIVE and (ended := await self._ended_while_down(room)) is not None:
             await self._close(room, ended_by=ended.text)  # never reopened: Discord ended it while Podium was down
         elif room.status == RoomStatus.LIVE:
+            if self.cards is not None:  # "Live now" posts lost to a crash while opening: posted now (once each)
+                await self.cards.post_opening(room, None)
             await self._tell_watchers("room_opened", room, resumed=True)  # still live: the watchers resume
             await self.plan_room(room)
 
@@ -308,6 +324,9 @@ class RoomService:
             await self._open(room, early=False)
         elif timer.action == "close" and room.status == RoomStatus.LIVE:
             await self._close(room)
+        elif timer.action == "close" and room.status == RoomStatus.SCHEDULED:  # it never opened in its slot
+            await self._missed(room, "its stage was live for something else for its whole slot"
+                               if await self.waiting.waited(room) else "Podium could not open it in its slot")
         elif timer.action == "announce" and room.status == RoomStatus.SCHEDULED:
             await self.reminders.announce(room, timer.minutes)
         elif timer.action == "dm" and room.status == RoomStatus.SCHEDULED:
@@ -335,30 +354,56 @@ class RoomService:
 
     async def _open(self, room: Room, *, early: bool) -> Room:
         now = self.clock.now()
-        decision = "open" if early else decide_start(room, now)
+        holder = await self.waiting.holder(room)
+        decision = decide_opening(room, now, early=early, stage_taken=holder is not None)
         if decision == "missed":
-            missed = await self._save(room.mark_missed())
-            self.timers.cancel_room(room.id or 0)
-            await self.discord.cancel_event(room)
-            await self.discord.dm(room.host_id, content=(
-                f"Your room **{escape_markdown(room.title)}** (#{room.id}) was missed: Podium was offline for its "
-                "whole slot. Schedule it again with /room schedule."))
-            await self.schedule_next(missed)
-            log.info("room #%s missed: Podium was offline for its whole slot; the host was told", room.id)
-            return missed
-        instance_id = await self.discord.open_stage(room)
+            waited = await self.waiting.waited(room)
+            return await self._missed(room, "its stage was live for something else for its whole slot" if waited
+                                      else "Podium was offline for its whole slot")
+        try:
+            self.discord.check_can_open(room)
+        except Forbidden as refused:
+            if not early:  # a timer: nobody to answer, so the host is told
+                await self.discord.dm(room.host_id, content=refused.user_message)
+            raise
+        try:
+            if holder is not None:
+                raise StageTaken(holder)
+            instance_id = await self.discord.open_stage(room)
+        except StageTaken as taken:
+            if early:
+                raise ValidationError(f"I can't open room #{room.id} now: {holder or taken.user_message}. "
+                                      "Podium never takes over a live stage; end that one first.") from None
+            return await self.waiting.wait(room, holder or "the stage is already live")
         live = await self._save(dataclasses.replace(room.open(now), stage_instance_id=instance_id))
+        waited = decision == "open_late" and await self.waiting.waited(room)
         log.info("room #%s opened%s: stage instance %s, its event is live", room.id,
-                 {"open": "", "open_late": " late (Podium was offline at the start)"}[decision], instance_id)
+                 {"open": "", "open_late": " late (its stage was taken at the start)" if waited
+                  else " late (Podium was offline at the start)"}[decision], instance_id)
         note = None
         if decision == "open_late":
-            note = "Opened late: Podium was offline at the start time."
+            note = ("Opened late: its stage was live for something else at the start time." if waited
+                    else "Opened late: Podium was offline at the start time.")
         if self.cards is not None:
             await self.cards.post_opening(live, note)
         await self._tell_watchers("room_opened", live, resumed=False)
         await self.plan_room(live)
         await self.schedule_next(live)
         return live
+
+    async def _missed(self, room: Room, why: str) -> Room:
+        missed = await self._save(room.mark_missed())
+        self.timers.cancel_room(room.id or 0)
+        try:
+            await self.discord.cancel_event(room)
+        except Exception:  # e.g. the permission that kept it from opening: the host is still told
+            log.warning("room #%s: could not cancel its Discord event", room.id, exc_info=True)
+        await self.discord.dm(room.host_id, content=(
+            f"Your room **{escape_markdown(room.title)}** (#{room.id}) was missed: {why}. "
+            "Schedule it again with /room schedule."))
+        await self.schedule_next(missed)
+        log.info("room #%s missed: %s; the host was told", room.id, why)
+        return missed
 
     async def _close(self, room: Room, *, ended_by: str | None = None) -> Room:
         # The room ends now; the closing steps (the closing cue, restoring the stage) take a few seconds more.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -168,3 +168,15 @@ def search_rooms(db: Database, guild_id: int, text: str, limit: int = 25) -> lis
 def active_rooms(db: Database) -> list[Room]:
     """Scheduled and live rooms in every guild, by start time: what timers are rebuilt from at start-up."""
     return _many(db, "WHERE status IN (?, ?) ORDER BY start_at, id", _ACTIVE)
+
+
+def stage_bookings(db: Database, guild_id: int, stage_channel_id: int) -> list[tuple[Room, datetime]]:
+    """The scheduled and live rooms on a stage, each with its series' first start (its own for a one-off or a
+    first occurrence): what a new booking of the stage is checked against."""
+    rooms = _many(db, "WHERE guild_id = ? AND stage_channel_id = ? AND status IN (?, ?) ORDER BY start_at, id",
+                  [guild_id, stage_channel_id, *_ACTIVE])
+    booked = []
+    for room in rooms:
+        first = get_room(db, room.series_id) if room.series_id is not None else None
+        booked.append((room, first.start_at if first is not None else room.start_at))
+    return booked

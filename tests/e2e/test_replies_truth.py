@@ -54,7 +54,7 @@ async def test_a_command_whose_reply_failed_does_not_apologise_for_work_it_did(
     assert [e.name for e in events(sandbox)] == ["Town Hall"]  # it was scheduled, once
     # An immediate reply: the reminder is saved, then Discord refuses the interaction's callback (discord.py
     # retries a 5xx there by itself, so the refusal that reaches Podium is a 4xx).
-    rid, _ = await schedule(control, title="Later")
+    rid, _ = await schedule(control, title="Later", start="in 5 hours")  # one stage, one room
     await control.fault(rest_status={"route": "POST /interactions/{interaction_id}/{interaction_token}/callback",
                                      "status": 404, "count": 1})
     reply = await control.person("carol").command("room remind", room=rid, before="30m")

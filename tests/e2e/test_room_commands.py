@@ -27,7 +27,7 @@ async def test_list_pages_and_info(sandbox: Sandbox, control: Control, podium: B
 
 async def test_room_option_autocompletes_from_the_guilds_rooms(control: Control, podium: BotRun) -> None:
     await schedule(control, title="Product AMA")
-    await schedule(control, title="Design review")
+    await schedule(control, title="Design review", start="in 4 hours")
     choices = await control.person("carol").autocomplete("room info", "room", "ama")
     assert [c["name"].split(" · ")[0] for c in choices] == ["#1 Product AMA"] and choices[0]["value"] == 1
     zones = await control.person("alice").autocomplete("room schedule", "timezone", "paris", title="T", start="x")

@@ -33,6 +33,23 @@ async def test_a_member_ends_the_stage_only_as_its_moderator(sandbox: Sandbox, c
     assert gone.value.status == 404 and gone.value.body["code"] == 10067
 
 
+async def test_a_member_starts_the_stage_only_as_its_moderator(sandbox: Sandbox, client: Client,
+                                                               control: Control) -> None:
+    """resources/stage-instance § Create Stage Instance: "Requires the user to be a moderator of the Stage
+    channel"; a stage already live is refused with 150006 (topics/opcodes-and-status-codes § JSON)."""
+    stage = discord.utils.get(the_guild(client).stage_channels, name="Town Hall")
+    with pytest.raises(ControlError) as refused:
+        await control.start_stage("Town Hall", by="bob")
+    assert refused.value.status == 403 and refused.value.body["code"] == 50013
+    started = await control.start_stage("Town Hall", by="alice", topic="By hand")
+    await client.wait_seen(_seen("stage_instance_create"))
+    assert stage.instance is not None and stage.instance.topic == "By hand"
+    assert started["guild_scheduled_event_id"] is None
+    with pytest.raises(ControlError) as again:
+        await control.start_stage("Town Hall", by="alice")
+    assert again.value.status == 400 and again.value.body["code"] == 150006
+
+
 async def test_a_member_with_move_members_drags_and_disconnects_others(sandbox: Sandbox, client: Client,
                                                                        control: Control) -> None:
     """resources/guild § Modify Guild Member (channel_id: MOVE_MEMBERS; the member must be connected to voice,
