@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # pytest-xdist workers for make test (each e2e test has its own sandbox on a free port and its own database);
 # PYTEST_WORKERS=0 runs in one process.
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 4
 
 .PHONY: run test lint bench clean
 
