@@ -28,6 +28,7 @@ from bot.services.guests import GuestService
 from bot.services.live import LiveService
 from bot.services.mailbox import RoomMailbox
 from bot.services.outside import OutsideEndings
+from bot.services.removed import GuildRemoval
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.services.stage import StageService
@@ -64,7 +65,7 @@ def build_services(store: Store, clock: Clock | None = None) -> Services:
                     settings=SettingsService(store, discord_adapter), live=live,
                     stage=StageService(store, clock, live, rooms, access), access=access,
                     guests=GuestService(rooms, access, discord_adapter, clock, live), voice=voice,
-                    outside=OutsideEndings(rooms, discord_adapter))
+                    outside=OutsideEndings(rooms, discord_adapter), removal=GuildRemoval(rooms))
 
 
 async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:

@@ -1,5 +1,6 @@
 """Gateway events that matter to rooms: Discord-side event edits and interest, stages ended or deleted in
-Discord. Voice states are followed by bot.services.live from a snapshot taken at dispatch (PodiumBot.dispatch)."""
+Discord, Podium removed from a server. Voice states are followed by bot.services.live from a snapshot taken at
+dispatch (PodiumBot.dispatch)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ class Listeners(commands.Cog):
     def __init__(self, bot: "PodiumBot") -> None:
         self.rooms = bot.services.rooms
         self.outside = bot.services.outside
+        self.removal = bot.services.removal
 
     @commands.Cog.listener()
     async def on_stage_instance_delete(self, instance: discord.StageInstance) -> None:
@@ -29,6 +31,11 @@ class Listeners(commands.Cog):
     async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
         if isinstance(channel, discord.StageChannel):
             await self.outside.stage_ended(channel.guild.id, channel.id, None)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        # GUILD_DELETE without `unavailable` (an outage is on_guild_unavailable): Podium is no longer there.
+        await self.removal.bot_removed(guild.id)
 
     @commands.Cog.listener()
     async def on_scheduled_event_update(self, before: discord.ScheduledEvent, after: discord.ScheduledEvent) -> None:

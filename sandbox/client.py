@@ -138,6 +138,10 @@ class Control:
     async def delete_channel(self, channel: str | int) -> Any:
         return await self.call("DELETE", f"/channels/{channel}")
 
+    async def remove_member(self, guild: int, user: str | int) -> Any:
+        """An admin kicks `user` (a name or id; the bot's id removes the bot) from the guild."""
+        return await self.call("DELETE", f"/guilds/{guild}/members/{user}")
+
     async def edit_guild(self, **settings: Any) -> Any:
         """Guild settings, e.g. preferred_locale="ru"."""
         return await self.call("POST", "/guild", settings)

@@ -154,6 +154,16 @@ async def delete_channel(request: web.Request) -> web.Response:
     return json_response({"deleted": str(channel.id)})
 
 
+@routes.delete(PREFIX + "/guilds/{guild}/members/{user}")
+async def remove_member(request: web.Request) -> web.Response:
+    """An admin kicks a member (the bot too): GUILD_MEMBER_REMOVE to the others; the bot gets GUILD_DELETE."""
+    sandbox = sandbox_of(request)
+    guild = sandbox.world.guild(int(request.match_info["guild"]))
+    user = _user(request)
+    sandbox.world.remove_member(guild, user.id)
+    return json_response({"removed": str(user.id), "guild": str(guild.id)})
+
+
 @routes.post(PREFIX + "/stages/{channel}/start")
 async def start_stage(request: web.Request) -> web.Response:
     """`{"by": USER, "topic": TEXT}` starts the stage from Discord's client, with no scheduled event: they must be

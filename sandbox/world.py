@@ -89,8 +89,16 @@ class World:
         return guild.members[user_id].to_json(self.users[user_id])
 
     # -- permissions ----------------------------------------------------------------------------------
+    def _member_for_access(self, guild: Guild, user_id: int) -> Member:
+        """Someone not in the guild (e.g. a bot removed from it) sees none of it: Discord answers 403 Missing
+        Access (50001) to their calls on its channels and events (topics/opcodes-and-status-codes § JSON Error
+        Codes)."""
+        if user_id not in guild.members:
+            raise DiscordError.missing_access()
+        return guild.members[user_id]
+
     def guild_permissions(self, guild: Guild, user_id: int) -> int:
-        member = self.member(guild, user_id)
+        member = self._member_for_access(guild, user_id)
         return P.base_permissions(
             is_owner=guild.owner_id == user_id,
             everyone=guild.everyone.permissions,
@@ -99,7 +107,7 @@ class World:
 
     def permissions_in(self, channel: Channel, user_id: int) -> int:
         guild = self.guild_of(channel)
-        member = self.member(guild, user_id)
+        member = self._member_for_access(guild, user_id)
         return P.channel_permissions(
             self.guild_permissions(guild, user_id), guild_id=guild.id, member_id=user_id,
             member_roles=member.roles, overwrites=channel.overwrites, voice=channel.is_voice,
@@ -146,6 +154,19 @@ class World:
         data = self.member_json(guild, user.id) | {"guild_id": str(guild.id)}
         self.emit("GUILD_MEMBER_ADD", data, guild.id)
         return user
+
+    def remove_member(self, guild: Guild, user_id: int) -> None:
+        """An admin kicks a member: out of voice first (VOICE_STATE_UPDATE, channel null; a voice connection of
+        theirs closes), then gone from the guild, and the others get GUILD_MEMBER_REMOVE. The bot's own sessions
+        get GUILD_DELETE without `unavailable` (events/gateway-events § Guild Delete: "If the `unavailable` field
+        is not set, the user was removed from the guild"), then nothing more of that guild."""
+        self.member(guild, user_id)
+        self._set_channel(guild, user_id, None)
+        if self.bot is not None and user_id == self.bot.id:  # only the bot has gateway sessions here
+            self.emit("GUILD_DELETE", {"id": str(guild.id)}, guild.id)  # while it is still a member: it gets it
+        del guild.members[user_id]
+        self.emit("GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": self.users[user_id].to_json()},
+                  guild.id)
 
     def create_role(self, guild: Guild, name: str, permissions: int = 0, **fields: Any) -> Role:
         # Discord puts a new role at the bottom, just above @everyone, and moves the others up.

@@ -1,7 +1,7 @@
 """Podium's use cases, one front door per feature: rooms (rooms.py, with reminders.py), live rooms (live.py),
 their moderators (stage.py), invite gating (access.py, guests.py), voice cues (voice.py), server settings
-(settings.py), stages ended outside Podium (outside.py); and each room's mailbox (mailbox.py), through which
-every change to a room goes.
+(settings.py), stages ended outside Podium (outside.py), Podium removed from a server (removed.py); and each
+room's mailbox (mailbox.py), through which every change to a room goes.
 
 Services are built once, from their parts, in bot/__main__.py (build_services) and handed to the bot.
 May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice's cue names. Never
@@ -21,6 +21,7 @@ from bot.services.access import AccessService
 from bot.services.guests import GuestService
 from bot.services.live import LiveService
 from bot.services.outside import OutsideEndings
+from bot.services.removed import GuildRemoval
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.services.stage import StageService
@@ -38,7 +39,8 @@ class Services:
 
     def __init__(self, *, store: Store, clock: Clock, discord: DiscordAdapter, cards: CardService,
                  rooms: RoomService, settings: SettingsService, live: LiveService, stage: StageService,
-                 access: AccessService, guests: GuestService, voice: VoiceService, outside: OutsideEndings) -> None:
+                 access: AccessService, guests: GuestService, voice: VoiceService, outside: OutsideEndings,
+                 removal: GuildRemoval) -> None:
         self.store = store
         self.clock = clock
         self.discord = discord
@@ -51,6 +53,7 @@ class Services:
         self.guests = guests
         self.voice = voice
         self.outside = outside  # stages ended in Discord, not by Podium
+        self.removal = removal  # Podium removed from a server: its rooms end there
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
 

@@ -101,6 +101,16 @@ class AccessService:
         self._gated.pop(room.stage_channel_id, None)
         await self.restore(room.id or 0)
 
+    async def room_dropped(self, room: Room) -> None:
+        """Podium left the server: the watchdog and retries stop. The stage keeps the room's overwrites (Podium can
+        no longer change them), so their snapshot goes too: no later start-up tries to put them back."""
+        self._gated.pop(room.stage_channel_id, None)
+        self.retry.stop(room.id or 0)
+        if await self.store.run(access_repo.get_snapshot, room.id or 0) is not None:
+            await self.store.run(access_repo.delete_snapshot, room.id or 0)
+            log.warning("room #%s: Podium was removed from the server; its stage keeps the room's overwrites",
+                        room.id)
+
     # -- overwrites -------------------------------------------------------------------------------------
     async def _plan(self, room: Room, access: RoomAccess, prior: gating.Overwrites) -> gating.GatePlan:
         assert room.id is not None

@@ -173,17 +173,34 @@ class LiveService:
             await self.submit(running, [], wait=True)  # everything decided so far is carried out
 
     async def room_closed(self, room: Room) -> None:
-        running = self._running.pop(room.id or 0, None)
+        running = await self._forget(room)
         if running is None:
             return
-        self._by_stage.pop((room.guild_id, room.stage_channel_id), None)
-        self.timers.cancel_prefix(f"live:{running.id}:")
         await self.submit(running, [], wait=True)
+        await self._stop_following(running, room)
+        if running.card is not None:
+            await self.discord.show_card(*running.card, room, running.live, self.clock.now())  # without buttons
+
+    async def room_dropped(self, room: Room) -> None:
+        """Podium left the server: the room's state goes, and its effects not yet carried out with it (Discord
+        would refuse them); the card stays as it was."""
+        running = await self._forget(room)
+        if running is None:
+            return
+        running.pending.clear()
+        await self._stop_following(running, room)
+
+    async def _forget(self, room: Room) -> Running | None:
+        running = self._running.pop(room.id or 0, None)
+        if running is not None:
+            self._by_stage.pop((room.guild_id, room.stage_channel_id), None)
+            self.timers.cancel_prefix(f"live:{running.id}:")
+        return running
+
+    async def _stop_following(self, running: Running, room: Room) -> None:
         if running.pacer is not None:
             await running.pacer.stop()
         await self.store.run(live_repo.close_open, running.id, room.closed_at or self.clock.now())
-        if running.card is not None:
-            await self.discord.show_card(*running.card, room, running.live, self.clock.now())  # without buttons
 
     async def stop(self) -> None:
         """Podium is shutting down: stop the card edits (the store and timers hold the rest; the rooms' mailbox

@@ -68,6 +68,10 @@ class RoomWatcher(Protocol):
     async def room_closed(self, room: Room) -> None:
         """The room has ended: the stage instance is gone and the room is saved as ended."""
 
+    async def room_dropped(self, room: Room) -> None:
+        """The room ended because Podium was removed from its server: forget its state, with no Discord calls
+        (Discord refuses them all there)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class RoomChanges:
@@ -345,6 +349,22 @@ class RoomService:
         assert room.id is not None
         return await self.mailbox.call(room.id, lambda: self._in_turn(
             room.id or 0, RoomStatus.LIVE, lambda r: self._close(r, ended_by=ended_by)))
+
+    async def end_without_discord(self, room_id: int, ended: Callable[[Room], Room | None], why: str) -> Room | None:
+        """In the room's turn: save `ended(room)` (None: leave it) with no Discord call at all, for a server
+        Podium is no longer in. Its timers stop; a live room's watchers drop it (no recap can be posted)."""
+        async def step() -> Room | None:
+            room = await self.store.run(room_repo.get_room, room_id)
+            after = ended(room) if room is not None else None
+            if room is None or after is None:
+                return None
+            saved = await self._save(after)
+            self.timers.cancel_room(room_id)
+            if room.status == RoomStatus.LIVE:
+                await self._tell_watchers("room_dropped", saved)
+            log.info("room #%s %s (%s)", room_id, saved.status.value, why)
+            return saved
+        return await self.mailbox.call(room_id, step)
 
     async def _in_turn(self, room_id: int, status: RoomStatus, step: Callable[[Room], Awaitable[Room]]) -> Room:
         room = await self.store.run(room_repo.get_room, room_id)

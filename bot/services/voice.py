@@ -129,6 +129,12 @@ class VoiceService:
                 self._start(waiting.room, None)
                 break
 
+    async def room_dropped(self, room: Room) -> None:
+        """Podium left the server: Discord already ended its voice connection there; the cue task stops."""
+        voice = self._rooms.pop(room.id or 0, None)
+        if voice is not None:
+            await self._stop(voice)
+
     async def stop(self) -> None:
         """At shutdown: leave every stage (rooms stay live; they rejoin at the next start-up)."""
         for voice in list(self._rooms.values()):

@@ -24,7 +24,11 @@ def event_json(world: World, event: ScheduledEvent) -> dict[str, Any]:
 
 
 def _guild(request: web.Request) -> Guild:
-    return sandbox_of(request).world.guild(snowflake_param(request, "guild_id"))
+    world = sandbox_of(request).world
+    guild = world.guild(snowflake_param(request, "guild_id"))
+    if world.bot is None or world.bot.id not in guild.members:  # removed from it: 403, as for the guild itself
+        raise DiscordError.missing_access()
+    return guild
 
 
 def _event(request: web.Request, guild: Guild) -> ScheduledEvent:

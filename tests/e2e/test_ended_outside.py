@@ -146,3 +146,34 @@ async def test_kicked_off_the_stage_podium_stays_off_and_tells_the_host(sandbox:
     assert reply.ephemeral and not reply.failed, reply
     await sandbox.until(lambda: (s := bot_state(sandbox)) is not None and s.suppress is False,
                         what="Podium back on stage when asked")
+
+
+def guild_calls(sb: Sandbox, requests: list[dict]) -> list[str]:  # type: ignore[type-arg]
+    """REST calls on the guild: its own routes, its channels' and its events'."""
+    gid = guild(sb).id
+    ids = {str(gid), *(str(c.id) for c in sb.world.channels.values() if c.guild_id == gid)}
+    return [f'{r["method"]} {r["path"]}' for r in requests if ids & set(r["path"].split("/"))]
+
+
+async def test_podium_removed_from_the_server_ends_its_rooms_there_without_calling_discord(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    """events/gateway-events § Guild Delete (no `unavailable`: removed). The live room closes and the scheduled one
+    is cancelled, in the database only (Discord refuses every call there now); a restart changes nothing."""
+    gid = guild(sandbox).id
+    live_id, _ = await open_gated_room(control, sandbox, podium)
+    later_id, _ = await schedule(control, title="Later", start="in 5 hours")
+    assert podium.services.live.running(live_id) is not None and room_timers(podium, later_id)
+    before = len(await control.requests())
+    await control.remove_member(gid, str(sandbox.world.bot.id))
+    live = await podium.wait_for(gid, live_id, lambda r: r.status.value == "ended")
+    await podium.wait_for(gid, later_id, lambda r: r.status.value == "cancelled")
+    assert live.closed_at is not None
+    assert room_timers(podium, live_id) == [] and room_timers(podium, later_id) == []
+    assert podium.services.live.running(live_id) is None
+    assert sandbox.world.bot.id not in sandbox.world.guilds[gid].voice_states
+
+    await podium.restart()  # the server is not in READY any more: nothing reopened, nothing touched
+    for rid, status in ((live_id, "ended"), (later_id, "cancelled")):
+        assert (await podium.rooms.get(gid, rid)).status.value == status
+    assert guild_calls(sandbox, (await control.requests())[before:]) == []
+    assert recaps(sandbox, STAGE) == [] and dms(sandbox, "alice") == []  # no DM: they may share no server now

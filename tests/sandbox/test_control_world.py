@@ -140,3 +140,38 @@ async def test_several_demo_guilds_and_the_state_of_one(tmp_path) -> None:  # no
         finally:
             await control.close()
             await client.close()
+
+
+async def test_a_kicked_member_leaves_voice_and_the_guild(sandbox: Sandbox, client: Client,
+                                                          control: Control) -> None:
+    """events/gateway-events § Guild Member Remove: the others are told; a member kicked is out of voice too."""
+    guild = the_guild(client)
+    await control.person("dave").joins("Town Hall")
+    dave = guild.get_member_named("dave")
+    await client.wait_seen(lambda s: dave.voice is not None)
+    await control.remove_member(guild.id, "dave")
+    await client.wait_seen(_seen("raw_member_remove"))
+    assert guild.get_member(dave.id) is None
+    assert dave.id not in sandbox.world.guilds[guild.id].voice_states
+    assert guild.get_member(client.user.id) is not None  # the bot is still there
+
+
+async def test_the_bot_removed_from_a_guild_gets_guild_delete_and_no_access(sandbox: Sandbox, client: Client,
+                                                                            control: Control) -> None:
+    """events/gateway-events § Guild Delete: "If the `unavailable` field is not set, the user was removed from the
+    guild" (discord.py then dispatches on_guild_remove); its voice state goes with it, and its calls on that guild
+    are refused with 403 Missing Access (topics/opcodes-and-status-codes § JSON Error Codes, 50001)."""
+    guild = the_guild(client)
+    stage = discord.utils.get(guild.stage_channels, name="Town Hall")
+    await control.remove_member(guild.id, str(client.user.id))
+    await client.wait_seen(_seen("guild_remove"))
+    assert client.get_guild(guild.id) is None
+    assert not any(e == "guild_unavailable" for e, _ in client.seen)
+    world_guild = sandbox.world.guilds[guild.id]
+    assert client.user.id not in world_guild.members and client.user.id not in world_guild.voice_states
+    for call in (lambda: client.http.get_channel(stage.id), lambda: client.http.get_scheduled_events(guild.id, False),
+                 lambda: client.http.get_guild(guild.id)):
+        with pytest.raises(discord.Forbidden) as refused:
+            await call()
+        assert refused.value.code == 50001
+    assert_no_violations(sandbox)
