@@ -270,6 +270,10 @@ class DiscordAdapter:
     def knows_guild(self, guild_id: int) -> bool:
         return self.bot.get_guild(guild_id) is not None
 
+    def sees_every_guild(self) -> bool:
+        """This process's gateway connection carries every server Podium is in (no sharding across processes)."""
+        return (self.bot.shard_count or 1) == 1
+
     def stage_exists(self, guild_id: int, channel_id: int) -> bool:
         guild = self.bot.get_guild(guild_id)
         return guild is not None and isinstance(guild.get_channel(channel_id), discord.StageChannel)

@@ -77,6 +77,10 @@ class Services:
         # Timers act on guilds, so they are rebuilt once the guild cache is filled.
         await self._bot.wait_until_ready()
         try:
+            await self.removal.removed_while_down()  # before the catch-up, which would call Discord there
+        except Exception:
+            log.exception("could not end the rooms of servers that removed Podium while it was down")
+        try:
             await self.rooms.reconcile()
         except Exception:
             log.exception("could not rebuild timers at start-up")

@@ -4,6 +4,7 @@ Every scheduled or live room of that server ends in the database, each in its ro
 with no Discord call there: Discord refuses them all once the bot is out (403 Missing Access). Its host is not
 DMed: a bot can message only users it shares a server with (50007, "Cannot send messages to this user",
 topics/opcodes-and-status-codes § JSON Error Codes), and this server was the one they shared. It is logged.
+A removal while Podium was down is found at start-up: the server is missing from READY's guilds.
 """
 from __future__ import annotations
 
@@ -30,3 +31,14 @@ class GuildRemoval:
                     room.id, lambda r: removed.ended(r, self.rooms.clock.now()), removed.REMOVED_TEXT)
             except Exception:  # one room's failure does not keep the others live
                 log.exception("room #%s: could not end it after the removal from guild %s", room.id, guild_id)
+
+    async def removed_while_down(self) -> None:
+        """At start-up, once READY's guilds are known: a server holding scheduled or live rooms that is not among
+        them removed Podium while it was down. (A server in an outage is still listed, as unavailable, so it is not
+        taken for a removal: events/gateway-events § Ready, § Guild Create.)"""
+        if not self.rooms.discord.sees_every_guild():
+            return  # sharded: the other shards' servers are not listed here
+        gone = {room.guild_id for room in await self.rooms.store.run(room_repo.active_rooms)
+                if not self.rooms.discord.knows_guild(room.guild_id)}
+        for guild_id in sorted(gone):
+            await self.bot_removed(guild_id)

@@ -3,6 +3,8 @@ automation, its event ended or deleted in Discord's UI, its channel deleted, all
 is down; and Podium kicked off the stage. Each closes the room once, as /room end would, and nothing reopens it."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from sandbox import Sandbox
@@ -177,3 +179,22 @@ async def test_podium_removed_from_the_server_ends_its_rooms_there_without_calli
         assert (await podium.rooms.get(gid, rid)).status.value == status
     assert guild_calls(sandbox, (await control.requests())[before:]) == []
     assert recaps(sandbox, STAGE) == [] and dms(sandbox, "alice") == []  # no DM: they may share no server now
+
+
+async def test_podium_removed_while_it_was_down_ends_those_rooms_at_start_up_without_calling_discord(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    """events/gateway-events § Ready: a server that removed the bot is not among READY's guilds. Its rooms end at
+    start-up, before the catch-up would call Discord there, and nothing is asked of that server."""
+    gid = guild(sandbox).id
+    live_id, _ = await open_gated_room(control, sandbox, podium)
+    later_id, _ = await schedule(control, title="Later", start="in 5 hours")
+    await podium.stop()
+    await control.remove_member(gid, str(sandbox.world.bot.id))
+    before = len(await control.requests())
+    await podium.start()
+    await podium.wait_for(gid, live_id, lambda r: r.status.value == "ended")
+    await podium.wait_for(gid, later_id, lambda r: r.status.value == "cancelled")
+    await asyncio.wait_for(podium.services.ready.wait(), 10)
+    assert room_timers(podium, live_id) == [] and room_timers(podium, later_id) == []
+    assert podium.services.live.running(live_id) is None
+    assert guild_calls(sandbox, (await control.requests())[before:]) == []
