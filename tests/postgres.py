@@ -41,22 +41,37 @@ class PostgresServer:
         self.bin_dir = bin_dir
         self.dir = Path(tempfile.mkdtemp(prefix="podium-pg-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = 0
         self._as: list[str] = []
         if os.geteuid() == 0:  # "initdb: cannot be run as root"
             shutil.chown(self.dir, "postgres")
             self._as = ["runuser", "-u", "postgres", "--"]
 
     def _run(self, *args: str) -> None:
-        subprocess.run([*self._as, *args], check=True, capture_output=True, cwd=self.dir, timeout=120)
+        subprocess.run([*self._as, *args], check=True, capture_output=True, cwd=self.dir, timeout=180)
 
-    def start(self) -> None:
+    def start(self, attempts: int = 3) -> None:
         self._run(str(self.bin_dir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", USER, "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.dir} "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-        self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"),
-                  "-w", "start")
+        log = self.dir / "log"
+        for attempt in range(1, attempts + 1):
+            # The port is picked just before the start and released, so another process (a sandbox on another
+            # xdist worker) can take it in between: then the server fails to bind, and a new port is tried.
+            self.port = _free_port()
+            options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.dir} "
+                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+            try:
+                self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(log),
+                          "-t", "120", "-w", "start")
+                return
+            except subprocess.CalledProcessError as failed:
+                server_log = log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
+                if attempt == attempts:
+                    raise RuntimeError(f"PostgreSQL did not start after {attempts} attempts; its log ends:\n"
+                                       f"{server_log}\npg_ctl said: {failed.stderr!r}") from failed
+                # A half-started server would hold the data directory: stop it before the next try.
+                subprocess.run([*self._as, str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
+                                "stop"], capture_output=True, cwd=self.dir, timeout=60)
 
     def stop(self) -> None:
         try:
