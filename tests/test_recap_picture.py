@@ -72,3 +72,8 @@ def test_every_colour_stands_out_from_the_pictures_own_background() -> None:
     for colour in (recap_picture.TEXT, recap_picture.MUTED, recap_picture.ON_STAGE, recap_picture.SPEAKING,
                    recap_picture.RAISED, recap_picture.ANSWERED):
         assert (_luminance(colour) + 0.05) / (back + 0.05) >= 4.5, colour
+
+
+def test_people_sharing_a_name_keep_a_row_each_and_dollars_stay_as_typed() -> None:
+    data = recap_picture.series(TIMELINE, {1: "sam", 2: "sam", 3: "$cash$"})
+    assert list(data.speaking) == ["sam", "sam′", r"\$cash\$"]  # "\$": matplotlib's escape, shown as "$"

@@ -62,14 +62,19 @@ def series(timeline: "RecapTimeline", names: Mapping[int, str]) -> Series:
         spoken.setdefault(turn.user_id, []).append((at(turn.start), at(turn.end)))
     longest = sorted(spoken, key=lambda user: -sum(b - a for a, b in spoken[user]))
     shown = longest[:MOST_SPEAKER_ROWS]
-    speaking = {_label(names.get(user, f"#{str(user)[-4:]}")): spoken[user] for user in shown}
+    speaking: dict[str, list[tuple[float, float]]] = {}
+    for user in shown:
+        label = _label(names.get(user, f"#{str(user)[-4:]}"))
+        while label in speaking:  # two people may share a display name: each keeps a row
+            label += "′"
+        speaking[label] = spoken[user]
     return Series(unit, round(total / scale, 3), on_stage, speaking, len(longest) - len(shown),
                   sorted(at(h.raised) for h in timeline.hands),
                   sorted(at(h.answered) for h in timeline.hands if h.answered is not None))
 
 
 def _label(name: str) -> str:
-    return name if len(name) <= 18 else name[:17] + "…"
+    return _as_typed(name if len(name) <= 18 else name[:17] + "…")
 
 
 def figure(data: Series, title: str) -> "Figure":
@@ -79,7 +84,7 @@ def figure(data: Series, title: str) -> "Figure":
     fig = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor=BACKGROUND, layout="constrained")
     rows = max(len(data.speaking), 1)
     stage_ax, speak_ax, hands_ax = fig.subplots(3, 1, sharex=True, height_ratios=[3, 1 + rows * 0.5, 2])
-    fig.suptitle(_label_title(title), color=TEXT, fontsize=14, fontweight="bold")
+    fig.suptitle(_as_typed(title), color=TEXT, fontsize=14, fontweight="bold")
     for ax in (stage_ax, speak_ax, hands_ax):
         ax.set_facecolor(BACKGROUND)
         ax.tick_params(colors=MUTED, labelsize=9)
@@ -115,9 +120,9 @@ def figure(data: Series, title: str) -> "Figure":
     return fig
 
 
-def _label_title(title: str) -> str:
-    # Mathtext would read "$...$" in a title as a formula: show the title as typed.
-    return title.replace("$", r"\$")
+def _as_typed(text: str) -> str:
+    # matplotlib would read "$...$" as a formula (mathtext): show names and titles as typed.
+    return text.replace("$", r"\$")
 
 
 def _title(ax, text: str) -> None:  # noqa: ANN001 (a matplotlib Axes)

@@ -35,6 +35,7 @@ async def test_the_scripted_demo_runs_to_the_recap(tmp_path, capsys) -> None:
     assert has("[podium]", "stage permissions restored exactly as before the room")
     assert has("[demo] Discord API contract: 0 request(s)"), out[-2000:]
     picture = (tmp_path / "podium-demo-recap-room-1.png").resolve()
-    assert [line for line in lines if line.startswith("[demo]")][-1] == f"[demo] the recap picture is saved at {picture}"
+    said = [line for line in lines if line.startswith("[demo]")]
+    assert said[-1] == f"[demo] the recap picture is saved at {picture}"
     assert picture.read_bytes().startswith(b"\x89PNG")
     assert "Traceback" not in out
