@@ -40,9 +40,13 @@ async def test_the_recap_counts_listeners_hands_and_talking_time(sandbox: Sandbo
     await control.person("alice").command("room end", room=rid)
 
     stage = sandbox.world.channel(STAGE, guild(sandbox))
-    recaps = [e for m in sandbox.world.channel_messages(stage.id) for e in m.embeds if e["title"].startswith("Recap")]
-    assert recaps
-    fields = {f["name"]: f["value"] for f in recaps[0]["fields"]}
+
+    def recaps() -> list[dict[str, Any]]:
+        return [e for m in sandbox.world.channel_messages(stage.id) for e in m.embeds
+                if e["title"].startswith("Recap")]
+
+    await sandbox.until(recaps, what="the recap (drawing its picture takes a moment on a busy machine)")
+    fields = {f["name"]: f["value"] for f in recaps()[0]["fields"]}
     assert fields["Unique listeners"] == "3"
     assert fields["Interested vs attended"] == "3 interested · 3 attended"
     assert fields["Hands"].startswith("2 raised · 1 answered · median wait")
