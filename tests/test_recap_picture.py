@@ -77,3 +77,15 @@ def test_every_colour_stands_out_from_the_pictures_own_background() -> None:
 def test_people_sharing_a_name_keep_a_row_each_and_dollars_stay_as_typed() -> None:
     data = recap_picture.series(TIMELINE, {1: "sam", 2: "sam", 3: "$cash$"})
     assert list(data.speaking) == ["sam", "sam′", r"\$cash\$"]  # "\$": matplotlib's escape, shown as "$"
+
+
+def test_the_bot_starts_without_importing_matplotlib() -> None:
+    """matplotlib is loaded by the first recap's drawing, not at start-up (the bot's start stays quick)."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, bot.__main__, bot.client\n"
+             "for name in bot.client.EXTENSIONS: __import__(name)\n"
+             "print('matplotlib' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False"
