@@ -81,7 +81,8 @@ class Services:
         except Exception:
             log.exception("could not end the rooms of servers that removed Podium while it was down")
         try:
-            await self.rooms.reconcile()
+            rebuilt = await self.rooms.reconcile()
+            log.info("timers rebuilt: %d rooms, %d live", rebuilt, len(self.live.running_rooms()))
         except Exception:
             log.exception("could not rebuild timers at start-up")
         try:

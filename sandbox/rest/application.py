@@ -39,7 +39,8 @@ async def get_application(request: web.Request) -> web.Response:
     return json_response({
         "id": str(world.application_id), "name": "Podium", "icon": None, "description": "", "type": None,
         "bot": world.bot.to_json() | {"bot": True}, "bot_public": False, "bot_require_code_grant": False,
-        "verify_key": "0" * 64, "flags": flags, "flags_new": str(flags), "redirect_uris": [], "interactions_endpoint_url": None,
+        "verify_key": "0" * 64, "flags": flags, "flags_new": str(flags), "redirect_uris": [],
+        "interactions_endpoint_url": None,
         "role_connections_verification_url": None, "owner": world.users[owner].to_json(),
         "approximate_guild_count": len(world.guilds), "approximate_user_install_count": 0,
         "approximate_user_authorization_count": 0, "explicit_content_filter": 0, "team": None,
