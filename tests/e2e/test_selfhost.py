@@ -2,7 +2,6 @@
 /healthz and /metrics during a live room. `podium backup` mid-burst is in test_backup.py."""
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 from pathlib import Path
