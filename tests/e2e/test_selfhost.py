@@ -14,6 +14,7 @@ from sandbox import Sandbox
 from sandbox import permissions as P
 from sandbox.client import Control
 from sandbox.seed import BOT_PERMISSIONS
+from tests.e2e.harness import BotRun
 from tests.e2e.podium_process import PodiumProcess
 from tests.e2e.live_story import STAGE, guild
 
@@ -156,3 +157,22 @@ def _samples(text: str) -> dict[str, float]:
             name, _, value = line.rpartition(" ")
             samples[name] = json.loads(value) if value not in ("NaN", "+Inf") else float(value)
     return samples
+
+
+async def test_podium_status_shows_admins_what_the_server_lacks(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    ready = await control.person("alice").command("podium status")
+    assert ready.ephemeral and "Podium is ready here" in ready.text, ready.text
+    assert "No announce channel: nothing is announced" in ready.text
+
+    await control.edit_role("Podium", BOT_PERMISSIONS & ~(P.CREATE_EVENTS | P.MANAGE_ROLES))
+    await control.person("alice").command("podium settings", announce_channel="announcements")
+    lacking = await control.person("alice").command("podium status")
+    assert lacking.ephemeral and "Podium: 1 thing to fix" in lacking.text
+    assert "✗ Podium's roles lack Create Events and Manage Roles: Server Settings → Roles → Podium → Permissions: " \
+        "turn on Create Events and Manage Roles" in lacking.text
+    assert "· Announce channel: #announcements" in lacking.text
+
+    refused = await control.person("carol").command("podium status")
+    assert refused.ephemeral and "Only server admins (Manage Server) can see Podium's status" in refused.text
+    assert "✗" not in refused.text
