@@ -85,15 +85,18 @@ def free_port() -> int:
 async def test_podium_run_waits_for_an_unreachable_discord_then_connects_and_stops_on_sigterm(
         tmp_path: Path) -> None:
     sandbox = Sandbox(port=free_port(), voice=False, workdir=tmp_path)  # not listening yet
+    health = free_port()
     env = sandbox.env() | {"PODIUM_DB": str(tmp_path / "podium.db"), "PODIUM_LOG_FORMAT": "json",
-                           "PODIUM_GUILD_READY_TIMEOUT": "0.05"}
+                           "PODIUM_GUILD_READY_TIMEOUT": "0.05", "PODIUM_METRICS_PORT": str(health)}
     run = await PodiumProcess("run", env=env).start()
     try:
         await run.line(lambda line: "cannot reach Discord (attempt 2)" in line)
+        assert await healthz(health) == (503, {"status": "starting"})
         await sandbox.start()
         try:
             await run.line(lambda line: "timers rebuilt: 0 rooms, 0 live" in line)
             assert sandbox.gateway.sessions
+            assert await healthz(health) == (200, {"status": "ready"})
             assert await run.terminate() == 0
         finally:
             await sandbox.stop()
@@ -142,6 +145,11 @@ async def test_healthz_and_metrics_during_a_live_room(sandbox: Sandbox, control:
         assert await run.terminate() == 0
     finally:
         await run.close()
+
+
+async def healthz(port: int) -> tuple[int, object]:
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as response:
+        return response.status, await response.json()
 
 
 def _card_text(sandbox: Sandbox) -> str:
