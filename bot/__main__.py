@@ -87,26 +87,30 @@ async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
         async with PodiumBot(settings, services, connector=connector,
                              http_trace=metrics.http_trace if metrics else None) as bot:
             async with health.serve(settings, bot, services, metrics):
-                close_on_sigterm(bot)
-                await wait_for_discord(settings)
-                await bot.start(settings.token)
+                stopping = close_on_sigterm(bot)
+                if await wait_for_discord(settings, stopping=stopping):
+                    await bot.start(settings.token)
     finally:
         store.close()
         log.info("Podium stopped (database closed: %s)", "PostgreSQL" if isinstance(settings.db_path, str)
                  else settings.db_path)
 
 
-def close_on_sigterm(bot: PodiumBot) -> None:
+def close_on_sigterm(bot: PodiumBot) -> asyncio.Event:
     """SIGTERM (docker stop, systemctl stop) closes Podium as Ctrl-C would: the rooms' queued work is finished,
-    the database closed. Where signals cannot be handled (Windows, a thread), it is left to the default."""
+    the database closed. Where signals cannot be handled (Windows, a thread), it is left to the default.
+    Returns the event SIGTERM sets (so waiting for Discord ends at once too)."""
     loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    closing: set[asyncio.Task[None]] = set()  # the close task, kept from the garbage collector
+
+    def on_sigterm() -> None:
+        log.info("SIGTERM: stopping")
+        stopping.set()
+        closing.add(loop.create_task(bot.close()))
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-        loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(_close(bot)))
-
-
-async def _close(bot: PodiumBot) -> None:
-    log.info("SIGTERM: stopping")
-    await bot.close()
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    return stopping
 
 
 def configure_logging(settings: Settings) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 
@@ -35,13 +36,20 @@ async def reachable(settings: Settings, timeout: float = 10.0) -> str | None:
         return str(error) or type(error).__name__
 
 
-async def wait_for_discord(settings: Settings, *, first_delay: float = 1.0) -> None:
-    """Return once Discord answers; until then log each failed attempt and wait longer each time."""
+async def wait_for_discord(settings: Settings, *, stopping: asyncio.Event | None = None,
+                           first_delay: float = 1.0) -> bool:
+    """True once Discord answers; until then log each failed attempt and wait longer each time. False if
+    `stopping` is set meanwhile (SIGTERM while waiting: no need to wait out the backoff)."""
+    stopping = stopping or asyncio.Event()
     attempt = 0
-    while (why := await reachable(settings)) is not None:
+    while not stopping.is_set() and (why := await reachable(settings)) is not None:
         attempt += 1
         delay = backoff(attempt, first_delay)
         log.warning("cannot reach Discord (attempt %d): %s; trying again in %g s", attempt, why, delay)
-        await asyncio.sleep(delay)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stopping.wait(), delay)
+    if stopping.is_set():
+        return False
     if attempt:
         log.info("Discord is reachable after %d failed attempts", attempt)
+    return True

@@ -110,6 +110,18 @@ async def test_podium_run_waits_for_an_unreachable_discord_then_connects_and_sto
     assert sandbox.world.token not in "\n".join(run.lines)
 
 
+async def test_sigterm_while_waiting_for_discord_stops_at_once(tmp_path: Path) -> None:
+    env = {"DISCORD_TOKEN": "a.b.c", "PODIUM_DISCORD_API": f"http://127.0.0.1:{free_port()}/api/v10",
+           "PODIUM_DISCORD_GATEWAY": "ws://127.0.0.1:1/gateway", "PODIUM_DB": str(tmp_path / "podium.db")}
+    run = await PodiumProcess("run", env=env).start()
+    try:
+        await run.line(lambda line: "cannot reach Discord (attempt 1)" in line and "trying again in 1 s" in line)
+        assert await run.terminate() == 0  # it stops waiting: the backoff would retry for ever
+    finally:
+        await run.close()
+    assert "Podium stopped" in run.lines[-1] and not any("Traceback" in line for line in run.lines), run.lines
+
+
 async def test_healthz_and_metrics_during_a_live_room(sandbox: Sandbox, control: Control, tmp_path: Path) -> None:
     port = free_port()
     env = sandbox.env() | {"PODIUM_DB": str(tmp_path / "podium.db"), "PODIUM_METRICS_PORT": str(port),
