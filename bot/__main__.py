@@ -2,15 +2,18 @@
 
 Builds settings, the database (migrations applied) and the services, and hands them to the bot. It needs a
 DISCORD_TOKEN (Discord's, or the local sandbox's); the offline demo is `make run` (`python -m demo`), which is not
-part of the bot. `python -m bot migrate-db --to postgresql://...` copies the configured SQLite database to
-PostgreSQL (bot.store.transfer).
+part of the bot. `main` is the `podium` command (run|check|backup|demo|migrate-db, also as `python -m bot ...`;
+its parser is bot/cli.py); `migrate-db --to postgresql://...` copies the configured SQLite database to PostgreSQL
+(bot.store.transfer).
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import discord
@@ -21,6 +24,11 @@ from bot.connection import configure
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.cards import CardService
 from bot.discord_adapter.gate import StageGate
+from bot import cli
+from bot.ops import health, logs
+from bot.ops.check import check
+from bot.ops.health import load_metrics
+from bot.ops.reach import wait_for_discord
 from bot.schedule import Timers
 from bot.services import Services
 from bot.services.access import AccessService
@@ -39,7 +47,8 @@ from bot.store.db import Store
 log = logging.getLogger("bot")
 
 
-def build_services(store: Store, clock: Clock | None = None) -> Services:
+def build_services(store: Store, clock: Clock | None = None, *,
+                   on_commit: Callable[[float], object] | None = None) -> Services:
     """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards)."""
     clock = clock or Clock()
     discord_adapter = DiscordAdapter()
@@ -54,7 +63,7 @@ def build_services(store: Store, clock: Clock | None = None) -> Services:
         if voice is not None:
             voice.play(room_id, cue)
     # A live room's effects are carried out in the room's own turn (one mailbox for its whole lifecycle).
-    live = LiveService(store, clock, discord_adapter, timers, mailbox, play_cue=play_cue)
+    live = LiveService(store, clock, discord_adapter, timers, mailbox, play_cue=play_cue, on_commit=on_commit)
     voice = VoiceService(store, discord_adapter, live)
     access = AccessService(store, clock, discord_adapter, gate, mailbox)
     # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue plays
@@ -69,22 +78,43 @@ def build_services(store: Store, clock: Clock | None = None) -> Services:
 
 
 async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
-    """Run Podium until it is closed. Raises discord.LoginFailure for a rejected token."""
+    """Run Podium until it is closed (SIGTERM closes it too). Raises discord.LoginFailure for a rejected token."""
     store = await Store.open(settings.db_path)
     try:
-        services = build_services(store, clock)
+        metrics = load_metrics() if settings.metrics_port is not None else None
+        services = build_services(store, clock, on_commit=metrics.observe_commit if metrics else None)
         connector = configure(settings)
-        async with PodiumBot(settings, services, connector=connector) as bot:
-            await bot.start(settings.token)
+        async with PodiumBot(settings, services, connector=connector,
+                             http_trace=metrics.http_trace if metrics else None) as bot:
+            async with health.serve(settings, bot, services, metrics):
+                stopping = close_on_sigterm(bot)
+                if await wait_for_discord(settings, stopping=stopping):
+                    await bot.start(settings.token)
     finally:
         store.close()
+        log.info("Podium stopped (database closed: %s)", "PostgreSQL" if isinstance(settings.db_path, str)
+                 else settings.db_path)
+
+
+def close_on_sigterm(bot: PodiumBot) -> asyncio.Event:
+    """SIGTERM (docker stop, systemctl stop) closes Podium as Ctrl-C would: the rooms' queued work is finished,
+    the database closed. Where signals cannot be handled (Windows, a thread), it is left to the default.
+    Returns the event SIGTERM sets (so waiting for Discord ends at once too)."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    closing: set[asyncio.Task[None]] = set()  # the close task, kept from the garbage collector
+
+    def on_sigterm() -> None:
+        log.info("SIGTERM: stopping")
+        stopping.set()
+        closing.add(loop.create_task(bot.close()))
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGTERM, on_sigterm)
+    return stopping
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(settings.log_level)))
-    # apscheduler logs every job added and run at INFO: Podium logs what its timers do itself.
-    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLevelName(settings.log_level)))
+    logs.configure_logging(settings.log_level, json_lines=settings.log_format == "json", secret=settings.token)
 
 
 def migrate_db(settings: Settings, url: str) -> int:
@@ -110,20 +140,25 @@ def migrate_db(settings: Settings, url: str) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Podium: live audio rooms for Discord.")
-    commands = parser.add_subparsers(dest="command")
-    migrate = commands.add_parser("migrate-db", help="copy the SQLite database (PODIUM_DB) to PostgreSQL")
-    migrate.add_argument("--to", required=True, metavar="postgresql://...", help="an empty PostgreSQL database")
-    args = parser.parse_args(argv)
+def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
+    """`podium [run|check|backup FILE|demo|migrate-db]`, also `python -m bot ...` (no command: run)."""
+    args = cli.parser(prog or ("python -m bot" if __name__ == "__main__" else "podium")).parse_args(argv)
+    if args.command == "demo":
+        return cli.demo(args)
     settings = Settings.from_env()
     configure_logging(settings)
     if args.command == "migrate-db":
         return migrate_db(settings, args.to)
+    if args.command == "backup":
+        return cli.backup(settings, args.file)
+    if args.command == "check":
+        return asyncio.run(check(settings))
+    return run(settings)
+
+
+def run(settings: Settings) -> int:
     if not settings.token:
-        print("DISCORD_TOKEN is not set. Put the bot token from the Developer Portal (Bot → Reset Token) in the "
-              "environment or in .env (see README: Running Podium on Discord). To try Podium offline, run "
-              "`make run` without a token: it starts the demo against a local Discord.", file=sys.stderr)
+        print(cli.NO_TOKEN, file=sys.stderr)
         return 2
     try:
         asyncio.run(run_bot(settings))
@@ -133,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except discord.PrivilegedIntentsRequired:
         print("Enable the Server Members intent for the bot in the Developer Portal (Bot → Privileged Gateway "
-              "Intents), then start Podium again.", file=sys.stderr)
+              "Intents), then start Podium again. `podium check` says what else is missing.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass

@@ -35,11 +35,14 @@ def intents() -> discord.Intents:
 
 class PodiumBot(commands.Bot):
     def __init__(self, settings: Settings, services: "Services",
-                 connector: aiohttp.BaseConnector | None = None) -> None:
+                 connector: aiohttp.BaseConnector | None = None,
+                 http_trace: aiohttp.TraceConfig | None = None) -> None:
+        traced: dict[str, Any] = {"http_trace": http_trace} if http_trace is not None else {}  # the metrics' trace
         super().__init__(
             command_prefix=commands.when_mentioned, intents=intents(), tree_cls=PodiumTree, help_command=None,
             connector=connector, guild_ready_timeout=settings.guild_ready_timeout,
             allowed_mentions=discord.AllowedMentions.none(), max_messages=None,
+            **traced,
         )
         self.settings = settings
         self.services = services

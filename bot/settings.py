@@ -31,6 +31,10 @@ class Settings:
     ca_file: str = ""
     # How long discord.py waits for more guilds after READY (its default is 2 s; the sandbox needs less).
     guild_ready_timeout: float = 2.0
+    # Self-hosting (README: Self-hosting): "json" logs one object per line; metrics and /healthz on this port.
+    log_format: str = "text"
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
 
     @property
     def uses_sandbox(self) -> bool:
@@ -51,4 +55,7 @@ class Settings:
             gateway_url=env.get("PODIUM_DISCORD_GATEWAY", ""),
             ca_file=env.get("PODIUM_DISCORD_CA", ""),
             guild_ready_timeout=float(env.get("PODIUM_GUILD_READY_TIMEOUT", "2.0")),
+            log_format=env.get("PODIUM_LOG_FORMAT", "text").strip().lower() or "text",
+            metrics_port=int(env["PODIUM_METRICS_PORT"]) if env.get("PODIUM_METRICS_PORT", "").strip() else None,
+            metrics_host=env.get("PODIUM_METRICS_HOST", "127.0.0.1").strip() or "127.0.0.1",
         )

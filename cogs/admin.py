@@ -54,6 +54,17 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
         embed.add_field(name="Reminders", value=", ".join(f"{m} min" for m in updated.reminder_offsets) or "off")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
+    @app_commands.command(name="status", description="What Podium still lacks in this server, and what to click")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def status_command(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        found = await self.settings.status(caller_of(interaction), interaction.guild_id)
+        lines = [f"✗ {line}" for line in found.problems] + [f"· {line}" for line in found.notes]
+        title = "Podium is ready here" if not found.problems else \
+            f"Podium: {len(found.problems)} thing{'s' if len(found.problems) != 1 else ''} to fix"
+        embed = discord.Embed(title=title, description=discord.utils.escape_mentions("\n".join(lines))[:4000])
+        await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
 async def setup(bot: "PodiumBot") -> None:

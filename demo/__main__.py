@@ -22,7 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.demo and (settings.token or settings.uses_sandbox):
         return run_bot_main([])
     configure_logging(settings)
-    return asyncio.run(run_demo(headless=args.headless, interactive=args.interactive))
+    try:
+        return asyncio.run(run_demo(headless=args.headless, interactive=args.interactive))
+    except KeyboardInterrupt:  # Ctrl-C: the demo's tasks are cancelled and its sandbox closed; no traceback
+        print("Demo stopped.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

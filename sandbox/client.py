@@ -128,6 +128,10 @@ class Control:
         event_empty_complete_s, event_unstarted_cancel_s."""
         return await self.call("POST", "/automation", delays)
 
+    async def privileged_intents(self, **switched: bool) -> Any:
+        """The Developer Portal's toggles: `server_members`, `presence`, `message_content` on (True) or off."""
+        return await self.call("POST", "/application", {"intents": switched})
+
     async def set_roles(self, user: str, roles: list[str]) -> Any:
         """An admin sets a member's roles (by name or id)."""
         return await self.call("POST", f"/users/{user}/roles", {"roles": roles})

@@ -8,6 +8,7 @@ from aiohttp import web
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
 from sandbox.http import json_response, sandbox_of
+from sandbox.intents import INTENT_NAMES
 from sandbox.interactions import InteractionError
 from sandbox.models import Guild, Message, Role, User
 
@@ -204,6 +205,19 @@ async def automation(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)
     settings = sandbox.automations.configure(**await _body(request))
     return json_response(settings.to_json())
+
+
+@routes.post(PREFIX + "/application")
+async def edit_application(request: web.Request) -> web.Response:
+    """The Developer Portal's Privileged Gateway Intents toggles (events/gateway § Enabling Privileged Intents):
+    `{"intents": {"server_members": false, "presence": true, "message_content": false}}`. A session asking for an
+    intent switched off is closed with 4014 from then on, and GET /applications/@me's flags follow."""
+    world = sandbox_of(request).world
+    for name, on in (await _body(request)).get("intents", {}).items():
+        intent = INTENT_NAMES[name]
+        world.privileged_intents = world.privileged_intents | intent if on else world.privileged_intents & ~intent
+    return json_response({"intents": {name: bool(world.privileged_intents & intent)
+                                      for name, intent in INTENT_NAMES.items()}})
 
 
 @routes.post(PREFIX + "/guild")

@@ -47,3 +47,21 @@ def refusal(intents: object, enabled_privileged: int) -> int | None:
     if intents & PRIVILEGED_INTENTS & ~enabled_privileged:
         return DISALLOWED_INTENTS  # events/gateway § Gateway Restrictions
     return None
+
+
+#: The application's flags for each privileged intent switched on in the Developer Portal (resources/application §
+#: Application Flags): the `_LIMITED` flag for an app in under 100 servers (the **Bot** page's toggle), the full one
+#: for an app in 100 or more (approved in verification).
+INTENT_FLAGS = {GUILD_PRESENCES: (1 << 13, 1 << 12), GUILD_MEMBERS: (1 << 15, 1 << 14),
+                MESSAGE_CONTENT: (1 << 19, 1 << 18)}
+#: The names the control API takes for the Developer Portal's three toggles.
+INTENT_NAMES = {"presence": GUILD_PRESENCES, "server_members": GUILD_MEMBERS, "message_content": MESSAGE_CONTENT}
+
+
+def application_flags(enabled_privileged: int, guild_count: int) -> int:
+    """GET /applications/@me's `flags` for the privileged intents switched on."""
+    flags = 0
+    for intent, (limited, full) in INTENT_FLAGS.items():
+        if enabled_privileged & intent:
+            flags |= full if guild_count >= 100 else limited
+    return flags

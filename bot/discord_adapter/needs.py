@@ -25,3 +25,8 @@ OPEN = {
 # Gating a room: the Connect overwrites (Manage Permissions), moving out who may not be there, and Podium's own
 # Connect: an overwrite may only allow what the bot has itself (resources/channel § Edit Channel Permissions).
 GATE = {"manage_roles": "Manage Permissions", "move_members": "Move Members", "connect": "Connect"}
+
+# The announce channel: room cards (embeds), reminders and recaps, and editing its own cards there
+# (resources/message § Create Message: Send Messages, and Embed Links for embeds; § Edit Message).
+ANNOUNCE = {"view_channel": "View Channel", "send_messages": "Send Messages", "embed_links": "Embed Links",
+            "read_message_history": "Read Message History"}

@@ -80,8 +80,9 @@ class Services:
             await self.removal.removed_while_down()  # before the catch-up, which would call Discord there
         except Exception:
             log.exception("could not end the rooms of servers that removed Podium while it was down")
+        rebuilt = 0
         try:
-            await self.rooms.reconcile()
+            rebuilt = await self.rooms.reconcile()
         except Exception:
             log.exception("could not rebuild timers at start-up")
         try:
@@ -89,6 +90,7 @@ class Services:
         except Exception:
             log.exception("could not restore stage overwrites at start-up")
         self.ready.set()
+        log.info("timers rebuilt: %d rooms, %d live", rebuilt, len(self.live.running_rooms()))
 
     async def stop(self) -> None:
         if self._startup is not None:

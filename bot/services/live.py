@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,7 +67,8 @@ class LiveService:
     """A RoomWatcher (bot.services.rooms): follows every live room."""
 
     def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers, mailbox: RoomMailbox,
-                 play_cue: Callable[[int, str], object] | None = None) -> None:
+                 play_cue: Callable[[int, str], object] | None = None,
+                 on_commit: Callable[[float], object] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.adapter = discord
@@ -75,6 +77,7 @@ class LiveService:
         self.card_interval = 2.0  # seconds between two edits of one room's card (Discord's edit bucket is 5/5 s)
         self.play_cue = play_cue  # the voice feature's: (room id, cue name), queued, never awaited
         self.mailbox = mailbox  # the rooms' mailbox: a live room's effects are carried out in its turn
+        self.on_commit = on_commit  # the metrics' (seconds per group commit), when metrics are on
         self._drains: set[asyncio.Task[None]] = set()  # turns posted from dispatch time (kept from the GC)
         self._running: dict[int, Running] = {}
         self._by_stage: dict[tuple[int, int], int] = {}
@@ -84,6 +87,9 @@ class LiveService:
     # -- the public API for cogs and other features ---------------------------------------------------------
     def live_rooms(self, guild_id: int) -> list[Room]:
         return [r.room for r in self._running.values() if r.room.guild_id == guild_id]
+
+    def running_rooms(self) -> list[Running]:
+        return list(self._running.values())
 
     def running(self, room_id: int) -> Running | None:
         return self._running.get(room_id)
@@ -355,7 +361,10 @@ class LiveService:
         records = [e for e in effects if isinstance(e, RECORDS)]
         presence, running.presence = running.presence, []
         if records or presence:  # the commit: records first, so the room survives a restart
+            started = time.perf_counter()
             await self.store.run(live_repo.write, running.id, records, presence)
+            if self.on_commit is not None:
+                self.on_commit(time.perf_counter() - started)
         for effect in effects:  # a new invitation: whatever Discord said to an earlier one is old news
             if isinstance(effect, fx.InviteToSpeak):
                 running.refused_invites.pop(effect.user_id, None)

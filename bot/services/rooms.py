@@ -277,15 +277,18 @@ class RoomService:
                                             {s.lead_minutes for s in subscriptions}, self.clock.now()))
         self._notify()
 
-    async def reconcile(self) -> None:
-        """At start-up: rebuild every timer from the database, and catch up on what passed while down."""
+    async def reconcile(self) -> int:
+        """At start-up: rebuild every timer from the database, and catch up on what passed while down. Returns
+        the number of scheduled and live rooms it went through."""
         now = self.clock.now()
-        for room in await self.store.run(room_repo.active_rooms):
+        active = await self.store.run(room_repo.active_rooms)
+        for room in active:
             assert room.id is not None
             try:
                 await self.mailbox.call(room.id, functools.partial(self._catch_up, room.id, now))
             except Exception:  # one room's stage or event refused: the other rooms still get their timers
                 log.exception("room %s: could not catch up at start-up (tried again at the next start)", room.id)
+        return len(active)
 
     async def _catch_up(self, room_id: int, now: datetime) -> None:
         # In the room's turn: a /room end that comes in meanwhile waits, so a watcher never sets a room up

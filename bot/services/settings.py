@@ -4,10 +4,11 @@ from __future__ import annotations
 import dataclasses
 
 from bot.core.access import Caller, require_admin
-from bot.core.errors import ValidationError
+from bot.core.errors import Forbidden, ValidationError
 from bot.core.guild_settings import GuildSettings
 from bot.core.when import parse_timezone
 from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter.readiness import Report, report
 from bot.store import settings as settings_repo
 from bot.store.db import Store
 
@@ -37,6 +38,13 @@ class SettingsService:
 
     async def get(self, guild_id: int) -> GuildSettings:
         return await self.store.run(settings_repo.get_settings, guild_id)
+
+    async def status(self, caller: Caller, guild_id: int) -> Report:
+        """/podium status: what this server still lacks for Podium (the same report as `podium check`)."""
+        if not caller.manage_guild:
+            raise Forbidden("Only server admins (Manage Server) can see Podium's status here; ask one to run "
+                            "/podium status.")
+        return report(self.discord.guild(guild_id), await self.get(guild_id))
 
     async def update(self, caller: Caller, guild_id: int, *, timezone: str | None, announce_channel_id: int | None,
                      host_role_id: int | None, reminders: str | None, clear: str | None = None) -> GuildSettings:

@@ -5,6 +5,7 @@ from aiohttp import web
 
 from sandbox.errors import DiscordError
 from sandbox.http import API_PREFIX, json_response, read_body, sandbox_of, snowflake_param
+from sandbox.intents import application_flags
 from sandbox.models import Command, snowflake
 from sandbox.sharding import recommended_shards
 
@@ -33,10 +34,13 @@ async def get_application(request: web.Request) -> web.Response:
     world = sandbox_of(request).world
     assert world.bot is not None
     owner = next(iter(world.guilds.values())).owner_id if world.guilds else world.bot.id
+    # The privileged intents switched on show as flags (resources/application § Application Flags).
+    flags = application_flags(world.privileged_intents, len(world.guilds))
     return json_response({
         "id": str(world.application_id), "name": "Podium", "icon": None, "description": "", "type": None,
         "bot": world.bot.to_json() | {"bot": True}, "bot_public": False, "bot_require_code_grant": False,
-        "verify_key": "0" * 64, "flags": 0, "flags_new": "0", "redirect_uris": [], "interactions_endpoint_url": None,
+        "verify_key": "0" * 64, "flags": flags, "flags_new": str(flags), "redirect_uris": [],
+        "interactions_endpoint_url": None,
         "role_connections_verification_url": None, "owner": world.users[owner].to_json(),
         "approximate_guild_count": len(world.guilds), "approximate_user_install_count": 0,
         "approximate_user_authorization_count": 0, "explicit_content_filter": 0, "team": None,

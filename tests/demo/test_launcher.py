@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 
 from sandbox import Sandbox
@@ -40,3 +41,30 @@ async def test_the_bot_imports_no_tooling() -> None:
     out, _ = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0
     assert out.decode().strip() == "[]"
+
+
+async def test_ctrl_c_ends_the_demo_without_a_traceback() -> None:
+    from tests.e2e.podium_process import ROOT
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "demo", "--demo", "--headless", cwd=ROOT, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    assert process.stdout is not None
+    lines: list[str] = []
+
+    async def until_connected() -> None:
+        async for raw in process.stdout:  # type: ignore[union-attr]
+            lines.append(raw.decode(errors="replace"))
+            if "Podium is connected" in lines[-1]:
+                return
+    try:
+        await asyncio.wait_for(until_connected(), 60)
+        process.send_signal(signal.SIGINT)
+        rest, _ = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    output = "".join(lines) + rest.decode(errors="replace")
+    assert process.returncode == 130, output
+    assert "Traceback" not in output and output.rstrip().endswith("Demo stopped."), output

@@ -125,3 +125,33 @@ async def test_discord_py_reports_a_disallowed_privileged_intent(sandbox: Sandbo
         await asyncio.wait_for(client.start(settings.token), 10)
     await client.close()
     assert ("close", 4014) in sandbox.gateway.history and not sandbox.gateway.sessions
+
+
+async def test_the_server_members_toggle_shows_in_the_application_flags_and_the_gateway(
+        sandbox: Sandbox, control: Control) -> None:
+    """resources/application § Application Flags (GATEWAY_GUILD_MEMBERS_LIMITED for an app in under 100 servers);
+    events/gateway § Gateway Restrictions (4014 once it is off)."""
+    from bot.connection import configure
+    from bot.settings import Settings
+
+    settings = Settings.from_env(sandbox.env(), dotenv=False)
+    client = discord.Client(intents=discord.Intents.none())
+    client.http.connector = configure(settings) or discord.utils.MISSING
+    await client.login(settings.token)
+    try:
+        flags = (await client.application_info()).flags
+        assert flags.gateway_guild_members_limited and not flags.gateway_guild_members
+        assert not flags.gateway_presence_limited and not flags.gateway_message_content_limited
+        assert await control.privileged_intents(server_members=False) == {
+            "intents": {"presence": False, "server_members": False, "message_content": False}}
+        flags = (await client.application_info()).flags
+        assert not flags.gateway_guild_members_limited and not flags.gateway_guild_members
+    finally:
+        await client.close()
+    intents = discord.Intents.none()
+    intents.members = True
+    members = discord.Client(intents=intents)
+    members.http.connector = configure(settings) or discord.utils.MISSING
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        await asyncio.wait_for(members.start(settings.token), 10)
+    await members.close()
