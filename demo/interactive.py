@@ -169,7 +169,7 @@ async def run(sandbox: "Sandbox", control: "Control", view: "View", bot_task: as
     await session.start()
     given = iter(lines) if lines is not None else None
     while not bot_task.done():
-        line = next(given, None) if given is not None else await asyncio.to_thread(console.read)
+        line = next(given, None) if given is not None else await console.next_line()
         if line is None or line.strip() in ("quit", "exit"):
             return
         await session.act(line)

@@ -6,6 +6,8 @@ so a log line never lands in the middle of a command. Off a terminal (a pipe, a 
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sys
 import threading
 from typing import TextIO
@@ -38,8 +40,26 @@ class PromptConsole:
                 self._stream.write(text + "\n")
             self._stream.flush()
 
+    async def next_line(self) -> str | None:
+        """The next line typed at the prompt, read in a daemon thread: a Ctrl-C while input() waits ends the demo
+        at once (a worker of the loop's executor would be waited for at exit, until someone pressed Enter)."""
+        loop = asyncio.get_running_loop()
+        typed: asyncio.Future[str | None] = loop.create_future()
+
+        def deliver(line: str | None) -> None:
+            if not typed.done():  # (the demo may have stopped meanwhile)
+                typed.set_result(line)
+
+        def read() -> None:
+            line = self.read()
+            with contextlib.suppress(RuntimeError):  # the loop is closed: the demo has ended
+                loop.call_soon_threadsafe(deliver, line)
+
+        threading.Thread(target=read, name="demo-prompt", daemon=True).start()
+        return await typed
+
     def read(self) -> str | None:
-        """One line typed at the prompt (blocking: run it in a thread); None at the end of input."""
+        """One line typed at the prompt (blocking); None at the end of input."""
         with self._lock:
             self._prompting = True
         try:
