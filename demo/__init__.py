@@ -11,11 +11,14 @@ import contextlib
 import functools
 import logging
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from bot.__main__ import run_bot  # the production entry point
 from bot.settings import Settings
 from demo import interactive as console
+from demo.prompt import PromptConsole, PromptView
+from demo.recap_files import RecapPictures
 from demo import story
 from demo.scene import CueEar, look, name_users
 from demo.story import Timing
@@ -33,9 +36,22 @@ DISCORD_AUTOMATIONS = {"stage_idle_close_s": 5 * 60, "event_empty_complete_s": 5
 
 
 async def run_demo(*, headless: bool = True, interactive: bool = False, db_dir: Path | None = None,
-                   timing: Timing | None = None) -> int:
-    workdir = Path(db_dir or tempfile.mkdtemp(prefix="podium-demo-"))
-    view: View = HeadlessView() if headless or interactive else LiveView()
+                   timing: Timing | None = None, output_dir: Path | None = None,
+                   lines: Iterable[str] | None = None) -> int:
+    """`db_dir`: where the sandbox and the database live (default: a temporary folder, removed at the end);
+    `output_dir`: where the recap's picture is saved (default: the working directory); `lines`: what to type in
+    the interactive demo (default: the keyboard)."""
+    with contextlib.ExitStack() as cleanup:
+        workdir = Path(db_dir) if db_dir else Path(cleanup.enter_context(
+            tempfile.TemporaryDirectory(prefix="podium-demo-", ignore_cleanup_errors=True)))
+        return await _run(workdir, output_dir or Path.cwd(), headless=headless, interactive=interactive,
+                          timing=timing, lines=lines)
+
+
+async def _run(workdir: Path, output_dir: Path, *, headless: bool, interactive: bool, timing: Timing | None,
+               lines: Iterable[str] | None) -> int:
+    prompt = PromptConsole()
+    view: View = PromptView(prompt) if interactive else HeadlessView() if headless else LiveView()
     try:
         with _podium_log_to(view) as tap:
             async with Sandbox("demo", workdir=workdir) as sandbox:
@@ -49,17 +65,20 @@ async def run_demo(*, headless: bool = True, interactive: bool = False, db_dir: 
                 sandbox.world.subscribe(lambda *_: view.show(look(sandbox, ear)))
                 watcher = asyncio.create_task(_watch(sandbox, view, ear), name="demo-view")
                 control = Control(sandbox.base_url)
+                pictures = RecapPictures(sandbox, output_dir)
                 try:
                     await _until_connected(sandbox, bot_task)
                     view.narrate("Podium is connected to the local sandbox (a Discord on 127.0.0.1).")
                     if interactive:
-                        await console.run(sandbox, control, view, bot_task)
+                        await console.run(sandbox, control, view, bot_task, ear, pictures, prompt, lines)
                     else:
                         await story.play(sandbox, control, view, timing or Timing())
                     view.show(look(sandbox, ear))
                     violations = sandbox.violations()
                     view.narrate(f"Discord API contract: {len(violations)} request(s) or event(s) that Discord's "
                                  "own spec rejects" + (f", first: {violations[0]}" if violations else ""))
+                    for path in pictures.save_new():
+                        view.narrate(f"the recap picture is saved at {path}")
                 finally:
                     watcher.cancel()
                     await control.close()

@@ -8,12 +8,17 @@ from __future__ import annotations
 import logging
 import sys
 from collections import deque
-from collections.abc import Callable
-from typing import Protocol, TextIO
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from demo.scene import Post, Scene
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 LOG_LINES = 12
+PREFERRED_SIZE = (120, 48)  # columns, rows: the live view shows every panel in full
 PODIUM_LOGGERS = ("bot", "cogs")
 
 
@@ -59,7 +64,7 @@ class HeadlessView:
             self._print("stage", f"live: {scene.topic}" if scene.stage_live else "closed")
         if (scene.speakers, scene.invited, scene.hands, scene.listeners, scene.podium_on_stage) != (
                 before.speakers, before.invited, before.hands, before.listeners, before.podium_on_stage):
-            self._print("stage", _stage_line(scene))
+            self._print("stage", stage_line(scene))
         if scene.card != before.card and scene.card:
             self._print("card", " · ".join(scene.card))
         for post in _new(before.announcements, scene.announcements):
@@ -77,7 +82,7 @@ def _new(before: tuple[Post, ...], after: tuple[Post, ...]) -> tuple[Post, ...]:
     return after[len(before):]
 
 
-def _stage_line(scene: Scene) -> str:
+def stage_line(scene: Scene) -> str:
     parts = [f"speakers: {', '.join(scene.speakers) or '-'}" + (" (+ Podium, for its chimes)" if scene.podium_on_stage
                                                                 else "")]
     if scene.invited:
@@ -88,14 +93,36 @@ def _stage_line(scene: Scene) -> str:
     return " | ".join(parts)
 
 
-class LiveView:
-    """A full-screen terminal view of the demo guild, redrawn as things change."""
+@dataclass(frozen=True)
+class Fit:
+    """How many lines each panel shows in a terminal of a given height (panels add 2 rows of borders)."""
 
-    def __init__(self) -> None:
+    story: int
+    card: int
+    posts: int  # #announcements and DMs; 0: the row is left out
+    log: int
+
+    @classmethod
+    def for_height(cls, height: int) -> "Fit":
+        if height >= PREFERRED_SIZE[1]:
+            return cls(story=6, card=15, posts=5, log=LOG_LINES)
+        # Smaller: the essentials first (what's happening, the stage, the room card), then Podium's log.
+        rows = height - 1 - (3 + 2)  # the live display keeps the cursor's row; the story shows its last 3
+        card = max(4, min(15, rows - 10 - (7 if height >= 40 else 0)))
+        posts = 3 if height >= 40 else 0
+        log = max(1, rows - (card + 2) - (posts + 2 if posts else 0) - 2)
+        return cls(story=3, card=card, posts=posts, log=log)
+
+
+class LiveView:
+    """A full-screen terminal view of the demo guild, redrawn as things change, fitted to the terminal's size
+    (every panel at PREFERRED_SIZE or more; at 80x24 the story, the stage, the room card and Podium's log)."""
+
+    def __init__(self, console: "Console | None" = None) -> None:
         from rich.console import Console
         from rich.live import Live
 
-        self.console = Console()
+        self.console = console or Console()
         self.scene = Scene()
         self.story: deque[str] = deque(maxlen=6)
         self.log: deque[str] = deque(maxlen=LOG_LINES)
@@ -124,10 +151,12 @@ class LiveView:
         from rich.console import Group
         from rich.panel import Panel
         from rich.table import Table
-        from rich.text import Text
 
+        fit = Fit.for_height(self.console.size.height)
         scene = self.scene
         stage = Table.grid(padding=(0, 1))
+        stage.add_column(no_wrap=True, min_width=9)  # "listeners"
+        stage.add_column(no_wrap=True, overflow="ellipsis")
         stage.add_row("status", "[bold red]● LIVE[/] " + scene.topic if scene.stage_live else "[dim]not live[/]")
         stage.add_row("speakers", ", ".join(scene.speakers) or "-")
         stage.add_row("podium", "on stage (plays the chimes)" if scene.podium_on_stage else "-")
@@ -142,12 +171,24 @@ class LiveView:
         grid.add_column(ratio=1)
         grid.add_column(ratio=1)
         grid.add_row(Panel(stage, title="🎙 Town Hall (stage)"),
-                     Panel(Text("\n".join(scene.card) or "no card yet"), title="Room card"))
-        grid.add_row(Panel(Text("\n".join(f"{p.author}: {p.text}" for p in scene.announcements[-5:]) or "-"),
-                           title="#announcements"),
-                     Panel(Text("\n".join(f"{p.author}: {p.text}" for p in scene.dms[-5:]) or "-"), title="DMs"))
+                     Panel(_lines(scene.card, fit.card, "no card yet", first=True), title="Room card"))
+        if fit.posts:
+            grid.add_row(Panel(_lines([f"{p.author}: {p.text}" for p in scene.announcements], fit.posts),
+                               title="#announcements"),
+                         Panel(_lines([f"{p.author}: {p.text}" for p in scene.dms], fit.posts), title="DMs"))
         return Group(
-            Panel(Text("\n".join(self.story) or "starting..."), title="What's happening"),
+            Panel(_lines(self.story, fit.story, "starting..."), title="What's happening"),
             grid,
-            Panel(Text("\n".join(self.log) or "-"), title="What Podium did (its log)"),
+            Panel(_lines(self.log, fit.log), title="What Podium did (its log)"),
         )
+
+
+def _lines(lines: Iterable[str], most: int, empty: str = "-", *, first: bool = False):  # -> rich Text
+    """The last `most` lines (`first`: the first ones, for the room card, whose title and live state lead), each on
+    one row, cut with an ellipsis rather than wrapped, so the layout keeps the height it was given."""
+    from rich.text import Text
+
+    shown = list(lines)
+    if len(shown) > most:
+        shown = shown[:most - 1] + ["…"] if first else shown[-most:]
+    return Text("\n".join(shown) or empty, no_wrap=True, overflow="ellipsis")

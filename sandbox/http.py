@@ -42,7 +42,7 @@ def sandbox_of(request: web.Request) -> "Sandbox":
 
 
 async def read_body(request: web.Request) -> Any:
-    """The JSON body, or the `payload_json` part of a multipart body (attachments are kept as names/sizes)."""
+    """The JSON body, or the `payload_json` part of a multipart body (its files are kept with their bytes)."""
     if BODY in request:
         return request[BODY]
     body: Any = None
@@ -59,7 +59,8 @@ async def read_body(request: web.Request) -> Any:
                 body = json.loads(await part.text())
             else:
                 data = await part.read()
-                files.append({"name": part.name, "filename": part.filename, "size": len(data),
+                files.append({"name": part.name, "filename": part.filename, "size": len(data), "data": data,
+                              "content_type": part.headers.get("Content-Type"),
                               "content": data.decode("utf-8", "replace")})
         request[FILES] = files
     request[BODY] = body

@@ -262,6 +262,9 @@ def numbered(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return assign(components)
 
 
+PRIVATE_ATTACHMENT_KEYS = ("content", "data")  # an attachment's bytes, and as text (for tests reading a .ics)
+
+
 @dataclass
 class Message:
     id: int
@@ -281,17 +284,26 @@ class Message:
     created_at: datetime = field(default_factory=now)
     edited_at: datetime | None = None
     type: int = 0
+    # who it pinged (sandbox.mentions): resources/message § Message Object's mention_everyone, mentions, mention_roles
+    mention_everyone: bool = False
+    mention_user_ids: tuple[int, ...] = ()
+    mention_role_ids: tuple[int, ...] = ()
 
     @property
     def ephemeral(self) -> bool:
         return bool(self.flags & 64)
 
+    def public_attachments(self) -> list[dict[str, Any]]:
+        """The attachment objects as Discord shows them (the file's bytes stay with the sandbox: its CDN)."""
+        return [{k: v for k, v in a.items() if k not in PRIVATE_ATTACHMENT_KEYS} for a in self.attachments]
+
     def to_json(self, author: User) -> dict[str, Any]:
         data: dict[str, Any] = {
             "id": str(self.id), "channel_id": str(self.channel_id), "author": author.to_json(),
             "content": self.content, "timestamp": iso(self.created_at), "edited_timestamp": iso(self.edited_at),
-            "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
-            "attachments": self.attachments, "embeds": self.embeds, "pinned": False, "type": self.type,
+            "tts": False, "mention_everyone": self.mention_everyone, "mentions": [],
+            "mention_roles": [str(r) for r in self.mention_role_ids],
+            "attachments": self.public_attachments(), "embeds": self.embeds, "pinned": False, "type": self.type,
             "flags": self.flags, "components": self.components,
         }
         if self.webhook_id:

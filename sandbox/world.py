@@ -426,6 +426,7 @@ class World:
 
     def message_json(self, message: Message, *, gateway: bool = False) -> dict[str, Any]:
         data = message.to_json(self.users[message.author_id])
+        data["mentions"] = [self.users[u].to_json() for u in message.mention_user_ids]
         if gateway and message.guild_id is not None:
             data["guild_id"] = str(message.guild_id)
         return data

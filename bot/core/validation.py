@@ -14,20 +14,21 @@ MIN_DURATION = timedelta(minutes=5)
 MAX_DURATION = timedelta(hours=12)
 MAX_AHEAD = timedelta(days=365)
 
-_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 # Letters Unicode calls letters but every client draws as blank (Hangul fillers, the blank Braille pattern).
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
 
 def sanitize_user_text(text: str, *, single_line: bool = True) -> str:
-    """Trim, drop control characters, and defuse @everyone/@here (a zero-width space stops the ping)."""
+    """Trim and drop control characters. The text is otherwise kept as typed: mentions in it never ping because
+    Podium sends every message with no allowed mentions (bot.client), and event names and stage topics never ping,
+    so nothing is slipped between "@" and "everyone" (it would follow the title into calendars and searches)."""
     kept = "".join(ch for ch in text if ch in "\n" or unicodedata.category(ch) != "Cc")
     if single_line:
         kept = " ".join(kept.split())
     else:
         kept = "\n".join(_SPACES.sub(" ", line).strip() for line in kept.strip().splitlines())
-    return _MASS_MENTION.sub(lambda m: "@\u200b" + m.group(1), kept.strip())
+    return kept.strip()
 
 
 def has_visible_text(text: str) -> bool:

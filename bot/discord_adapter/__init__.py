@@ -298,13 +298,13 @@ class DiscordAdapter:
 
     # -- messages -----------------------------------------------------------------------------------
     async def post(self, channel_id: int, *, content: str | None = None, embed: discord.Embed | None = None,
-                   view: discord.ui.View | None = None) -> int | None:
+                   view: discord.ui.View | None = None, file: discord.File | None = None) -> int | None:
         channel = self.bot.get_channel(channel_id)
         if not isinstance(channel, discord.abc.Messageable):
             return None
         try:
             message = await channel.send(content=content, embed=embed or discord.utils.MISSING,
-                                         view=view or discord.utils.MISSING,
+                                         view=view or discord.utils.MISSING, file=file or discord.utils.MISSING,
                                          allowed_mentions=discord.AllowedMentions.none())
         except discord.HTTPException as exc:
             log.warning("could not post in channel %s: %s", channel_id, exc)

@@ -11,7 +11,7 @@ from bot.ui.access_buttons import KnockButton
 from bot.core.gating import MODE_TEXT, AccessMode, RoomAccess
 from bot.core.recurrence import parse_repeat
 from bot.core.rooms import Room
-from bot.discord_adapter import DiscordAdapter
+from bot.discord_adapter import DiscordAdapter, recap_picture
 from bot.store import access as access_repo
 from bot.store import audience as audience_repo
 from bot.store import cards as card_repo
@@ -76,9 +76,10 @@ class CardService:
         interested = len(await self.store.run(reminder_repo.subscriptions, room.id))
         embed = cards.recap_embed(room, peak_listeners=stats.peak_listeners, speakers=list(stats.speakers),
                                   live=live, interested=interested, ended_by=ended_by)
+        picture = await recap_picture.draw(self.store, self.discord, room)
         for channel_id, message_id in (await self.store.run(card_repo.get_cards, room.id)).values():
             await self.discord.edit(channel_id, message_id, embed=await self.embed(room))
-            await self.discord.post(channel_id, embed=embed)
+            await self.discord.post(channel_id, embed=embed, file=recap_picture.attach(embed, picture))
 
     async def post_reminder(self, room: Room, channel_id: int) -> None:
         await self.discord.post(channel_id, content=cards.reminder_text(room))

@@ -15,6 +15,7 @@ import discord
 from bot.core.errors import Forbidden, ValidationError
 from bot.core.gating import Overwrite, Presence
 from bot.discord_adapter import DiscordAdapter, needs
+from bot.ui import links
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ class StageGate:
         return list(dict.fromkeys(found))
 
     def stage_link(self, guild_id: int, channel_id: int) -> str:
-        return f"https://discord.com/channels/{guild_id}/{channel_id}"
+        return links.stage_link(guild_id, channel_id)
 
 
 def explicit_permissions(member: discord.Member, channel: discord.abc.GuildChannel) -> int:

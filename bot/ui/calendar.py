@@ -1,4 +1,8 @@
-"""Upcoming rooms as an iCalendar file (RFC 5545), with RRULE for repeating rooms."""
+"""Upcoming rooms as an iCalendar file (RFC 5545), with RRULE for repeating rooms.
+
+Every TZID the events use has its VTIMEZONE (RFC 5545 § 3.6.5: "MUST be specified for each unique TZID"), made
+by icalendar from the zoneinfo database; LOCATION is the stage's link, which opens it in Discord.
+"""
 from __future__ import annotations
 
 import dataclasses
@@ -10,6 +14,7 @@ from icalendar import Calendar, Event, vRecur
 
 from bot.core.recurrence import Recurrence, parse_repeat, skipped_starts, to_rrule
 from bot.core.rooms import Room
+from bot.ui.links import stage_link
 
 
 def to_ics(rooms: Iterable[Room], *, guild_name: str) -> bytes:
@@ -27,7 +32,7 @@ def to_ics(rooms: Iterable[Room], *, guild_name: str) -> bytes:
         event.add("dtstart", local_start)
         event.add("dtend", local_start + room.duration)
         event.add("dtstamp", datetime.now(timezone.utc))
-        event.add("location", f"Discord stage #{room.stage_channel_id}")
+        event.add("location", stage_link(room.guild_id, room.stage_channel_id))
         recurrence = parse_repeat(room.repeat, local_start) if room.repeat else None
         if recurrence is not None:
             remaining = _from_occurrence(recurrence, room.occurrence)
@@ -35,6 +40,7 @@ def to_ics(rooms: Iterable[Room], *, guild_name: str) -> bytes:
             for exdate in skipped_starts(remaining, room.start_at, room.timezone):
                 event.add("exdate", exdate.astimezone(ZoneInfo(room.timezone)))
         calendar.add_component(event)
+    calendar.add_missing_timezones()
     data: bytes = calendar.to_ical()
     return data
 

@@ -1,10 +1,12 @@
 """Channels: messages (create, get, edit, delete), DM channels, permission overwrites, threads."""
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 from aiohttp import web
 
+from sandbox import mentions
 from sandbox import permissions as P
 from sandbox.errors import DiscordError
 from sandbox.message_rules import checked_components, echoed_embeds
@@ -14,6 +16,9 @@ from sandbox.models import DM, GUILD_STAGE_VOICE, GUILD_TEXT, Channel, Message, 
 from sandbox.world import World
 
 routes = web.RouteTableDef()
+# The default upload limit, per attachment, for bots, webhooks and interaction responses (change-log: "Default File
+# Upload Limit Change", 10 MiB since 2025-01-16; "Per-Attachment File Upload Behavior for Apps").
+UPLOAD_LIMIT = 10 * 1024 * 1024
 EDITABLE = ("content", "embeds", "components", "flags", "attachments")
 
 
@@ -48,21 +53,44 @@ def message_from_body(body: dict[str, Any], **fields: Any) -> Message:
                    components=numbered(checked_components(body.get("components"), flags)), flags=flags, **fields)
 
 
+def mark_pings(world: World, channel: Channel, message: Message, body: dict[str, Any],
+               default: tuple[str, ...] = mentions.REGULAR_DEFAULT) -> None:
+    """Who the new message pings, as Discord works it out from its content and allowed_mentions."""
+    found = mentions.pings(world, channel, message.author_id, message.content, body.get("allowed_mentions"),
+                           default=default)
+    message.mention_everyone, message.mention_user_ids, message.mention_role_ids = found.everyone, found.users, \
+        found.roles
+
+
 def attachments_for(request: web.Request) -> list[dict[str, Any]]:
-    return [{"id": str(snowflake()), "filename": f["filename"], "size": f["size"],
-             "url": f"https://cdn.sandbox.invalid/{f['filename']}",
-             "proxy_url": f"https://cdn.sandbox.invalid/{f['filename']}", "content": f["content"]}
-            for f in request.get(FILES, [])]
+    """resources/message § Attachment Object for each uploaded file: with its media type, and an image's size."""
+    attachments = []
+    for f in request.get(FILES, []):
+        if f["size"] > UPLOAD_LIMIT:
+            raise DiscordError(413, 40005, "Request entity too large")
+        attachment = {"id": str(snowflake()), "filename": f["filename"], "size": f["size"],
+                      "url": f"https://cdn.sandbox.invalid/{f['filename']}",
+                      "proxy_url": f"https://cdn.sandbox.invalid/{f['filename']}", "content": f["content"],
+                      "data": f["data"]}
+        # Clients send parts as application/octet-stream (discord.py does); Discord names the file's type itself.
+        content_type = mimetypes.guess_type(f["filename"] or "")[0] or f.get("content_type")
+        if content_type:
+            attachment["content_type"] = content_type
+        if (size := png_size(f["data"])) is not None:
+            attachment["width"], attachment["height"] = size
+        attachments.append(attachment)
+    return attachments
 
 
-def public_attachments(message: Message) -> list[dict[str, Any]]:
-    return [{k: v for k, v in a.items() if k != "content"} for a in message.attachments]
+def png_size(data: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height, from its IHDR chunk (the first one: PNG spec § 5.3, § 11.2.2)."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or data[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
 def message_json(world: World, message: Message) -> dict[str, Any]:
-    data = world.message_json(message)
-    data["attachments"] = public_attachments(message)
-    return data
+    return world.message_json(message)  # the attachments as Discord shows them (Message.public_attachments)
 
 
 def edit_message(world: World, message: Message, body: dict[str, Any]) -> Message:
@@ -164,6 +192,7 @@ async def create_message(request: web.Request) -> web.Response:
     body = await read_body(request) or {}
     message = message_from_body(body, channel_id=channel.id, author_id=_bot_id(world), guild_id=channel.guild_id)
     message.attachments = attachments_for(request)
+    mark_pings(world, channel, message, body)
     world.post_message(message)
     return json_response(message_json(world, message))
 

@@ -5,11 +5,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from sandbox import mentions
 from sandbox.errors import DiscordError
 from sandbox.http import API_PREFIX, json_response, no_content, read_body, sandbox_of, snowflake_param
 from sandbox.interactions import Interaction
 from sandbox.models import Message, numbered, snowflake
-from sandbox.rest.channels import attachments_for, edit_message, message_from_body, message_json
+from sandbox.rest.channels import (attachments_for, edit_message, mark_pings, message_from_body,
+                                   message_json)
 
 if TYPE_CHECKING:
     from sandbox.server import Sandbox
@@ -29,7 +31,9 @@ def _interaction_message(sandbox: "Sandbox", interaction: Interaction, body: dic
                   interaction_metadata=sandbox.interactions.metadata(interaction, original=original))
     if allow_empty and not (body.get("content") or body.get("embeds") or body.get("components")):
         return Message(id=snowflake(), flags=int(body.get("flags") or 0), **fields)  # type: ignore[arg-type]
-    return message_from_body(body, **fields)
+    message = message_from_body(body, **fields)
+    mark_pings(world, world.channels[interaction.channel_id], message, body, mentions.INTERACTION_DEFAULT)
+    return message
 
 
 @routes.post(API_PREFIX + "/interactions/{interaction_id}/{interaction_token}/callback")

@@ -40,14 +40,16 @@ def test_each_limit(title: str, description: str, duration: timedelta, start: da
         validate_room_fields(title, description, duration, start, NOW)
 
 
-def test_mass_mentions_are_defused_and_text_cleaned() -> None:
+def test_text_is_cleaned_but_mentions_are_kept_as_typed() -> None:
+    """allowed_mentions defuses them where they are sent (tests/e2e/test_calendar.py): no invisible character is
+    slipped into the title."""
     title, description = validate_room_fields("  Hi  @everyone\x00 ", "line one\n@here  two", HOUR, LATER, NOW)
-    assert title == "Hi @\u200beveryone"
-    assert description == "line one\n@\u200bhere two"
+    assert title == "Hi @everyone"
+    assert description == "line one\n@here two"
 
 
 @given(st.text(max_size=300))
-def test_sanitized_text_never_pings_everyone(text: str) -> None:
+def test_sanitized_text_is_one_trimmed_line_with_nothing_added(text: str) -> None:
     cleaned = sanitize_user_text(text)
-    assert "@everyone" not in cleaned.lower() and "@here" not in cleaned.lower()
     assert "\n" not in cleaned and cleaned == cleaned.strip()
+    assert set(cleaned) <= set(text) | {" "}

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.e2e
 # The demo hears a cue by its first frame, which the sandbox may drop (see the marker's reason).
 async def test_the_scripted_demo_runs_to_the_recap(tmp_path, capsys) -> None:
     # The shortest turn limit Podium allows (30 s) keeps this test about half a minute long.
-    code = await run_demo(headless=True, db_dir=tmp_path, timing=Timing(start_in_s=3, turn_limit_s=30, beat_s=0))
+    code = await run_demo(headless=True, db_dir=tmp_path, output_dir=tmp_path,
+                          timing=Timing(start_in_s=3, turn_limit_s=30, beat_s=0))
     out = capsys.readouterr().out
     assert code == 0
     lines = out.splitlines()
@@ -33,4 +34,8 @@ async def test_the_scripted_demo_runs_to_the_recap(tmp_path, capsys) -> None:
     assert "[stage] closed" in lines
     assert has("[podium]", "stage permissions restored exactly as before the room")
     assert has("[demo] Discord API contract: 0 request(s)"), out[-2000:]
+    picture = (tmp_path / "podium-demo-recap-room-1.png").resolve()
+    said = [line for line in lines if line.startswith("[demo]")]
+    assert said[-1] == f"[demo] the recap picture is saved at {picture}"
+    assert picture.read_bytes().startswith(b"\x89PNG")
     assert "Traceback" not in out
