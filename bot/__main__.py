@@ -18,6 +18,7 @@ import discord
 from bot.clock import Clock
 from bot.client import PodiumBot
 from bot.connection import configure
+from bot.core.shards import EVERY_SHARD, Shards
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.cards import CardService
 from bot.discord_adapter.gate import StageGate
@@ -33,14 +34,15 @@ from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.services.stage import StageService
 from bot.services.voice import VoiceService
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.store.db import Store
 
 log = logging.getLogger("bot")
 
 
-def build_services(store: Store, clock: Clock | None = None) -> Services:
-    """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards)."""
+def build_services(store: Store, clock: Clock | None = None, shards: Shards = EVERY_SHARD) -> Services:
+    """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards).
+    `shards`: the ones this process holds; it rebuilds only their guilds' rooms at start-up."""
     clock = clock or Clock()
     discord_adapter = DiscordAdapter()
     cards = CardService(store, discord_adapter)
@@ -65,14 +67,14 @@ def build_services(store: Store, clock: Clock | None = None) -> Services:
                     settings=SettingsService(store, discord_adapter), live=live,
                     stage=StageService(store, clock, live, rooms, access), access=access,
                     guests=GuestService(rooms, access, discord_adapter, clock, live), voice=voice,
-                    outside=OutsideEndings(rooms, discord_adapter), removal=GuildRemoval(rooms))
+                    outside=OutsideEndings(rooms, discord_adapter), removal=GuildRemoval(rooms), shards=shards)
 
 
 async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
     """Run Podium until it is closed. Raises discord.LoginFailure for a rejected token."""
     store = await Store.open(settings.db_path)
     try:
-        services = build_services(store, clock)
+        services = build_services(store, clock, settings.shards)
         connector = configure(settings)
         async with PodiumBot(settings, services, connector=connector) as bot:
             await bot.start(settings.token)
@@ -116,7 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     migrate = commands.add_parser("migrate-db", help="copy the SQLite database (PODIUM_DB) to PostgreSQL")
     migrate.add_argument("--to", required=True, metavar="postgresql://...", help="an empty PostgreSQL database")
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as bad:
+        print(f"{bad}. Fix it in the environment or in .env (see README: Configuration), then start Podium "
+              "again.", file=sys.stderr)
+        return 2
     configure_logging(settings)
     if args.command == "migrate-db":
         return migrate_db(settings, args.to)

@@ -7,7 +7,12 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from bot.core.shards import EVERY_SHARD, Shards, parse_shards
 from bot.store.db import is_postgres
+
+
+class SettingsError(ValueError):
+    """A setting Podium cannot start with; the message says what to write instead."""
 
 
 def _ids(value: str) -> tuple[int, ...]:
@@ -31,6 +36,8 @@ class Settings:
     ca_file: str = ""
     # How long discord.py waits for more guilds after READY (its default is 2 s; the sandbox needs less).
     guild_ready_timeout: float = 2.0
+    # The shards this process holds (PODIUM_SHARD_COUNT, PODIUM_SHARD_IDS); by default every one.
+    shards: Shards = EVERY_SHARD
 
     @property
     def uses_sandbox(self) -> bool:
@@ -42,6 +49,10 @@ class Settings:
             if dotenv:
                 load_dotenv(override=False)
             env = dict(os.environ)
+        try:
+            shards = parse_shards(env.get("PODIUM_SHARD_COUNT", ""), env.get("PODIUM_SHARD_IDS", ""))
+        except ValueError as bad:
+            raise SettingsError(str(bad)) from None
         return cls(
             token=env.get("DISCORD_TOKEN", "").strip(),
             db_path=_database(env.get("PODIUM_DB", "data/podium.db")),
@@ -51,4 +62,5 @@ class Settings:
             gateway_url=env.get("PODIUM_DISCORD_GATEWAY", ""),
             ca_file=env.get("PODIUM_DISCORD_CA", ""),
             guild_ready_timeout=float(env.get("PODIUM_GUILD_READY_TIMEOUT", "2.0")),
+            shards=shards,
         )

@@ -30,6 +30,7 @@ from bot.core.guild_settings import GuildSettings
 from bot.core.outside import EndedOutside, Ending, found_at_start
 from bot.core.recurrence import moved, next_start, parse_repeat
 from bot.core.rooms import Room, RoomStatus, on_event_update
+from bot.core.shards import EVERY_SHARD, Shards
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
 from bot.discord_adapter import DiscordAdapter, escape_markdown
@@ -277,11 +278,14 @@ class RoomService:
                                             {s.lead_minutes for s in subscriptions}, self.clock.now()))
         self._notify()
 
-    async def reconcile(self) -> None:
-        """At start-up: rebuild every timer from the database, and catch up on what passed while down."""
+    async def reconcile(self, shards: Shards = EVERY_SHARD) -> None:
+        """At start-up: rebuild the timers of the rooms in the guilds of this process's shards from the database,
+        and catch up on what passed while down (another process owns the other guilds' rooms)."""
         now = self.clock.now()
         for room in await self.store.run(room_repo.active_rooms):
             assert room.id is not None
+            if not shards.holds(room.guild_id):
+                continue
             try:
                 await self.mailbox.call(room.id, functools.partial(self._catch_up, room.id, now))
             except Exception:  # one room's stage or event refused: the other rooms still get their timers
