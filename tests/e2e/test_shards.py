@@ -1,7 +1,8 @@
 """Podium split across processes (issue 13): two `python -m bot` processes hold shards 0-1 and 2-3 of 4, on one
 PostgreSQL database, against one sandbox with 8 guilds. Each opens its own guilds' rooms on time, once; one is
 SIGKILLed mid-room and started again: its rooms resume (queue, speakers, gate), the other's are untouched, and
-nothing is opened or posted twice (counted in the sandbox's REST log)."""
+nothing is opened or posted twice (counted in the sandbox's REST log). A server that removed Podium while its
+process was down has its room ended at that process's start-up, and no other."""
 from __future__ import annotations
 
 import asyncio
@@ -209,10 +210,15 @@ async def test_two_processes_split_the_shards_and_one_survives_a_sigkill(
         instances = {g: p.instance().id for g, p in places.items()}
         their_world = {g: p.others_world() for g, p in places.items() if owner[g] == other_ids}
 
-        # SIGKILL mid-room, then the same process again.
+        # SIGKILL mid-room, then the same process again. Meanwhile an admin of another of its servers removes
+        # Podium: that server's room ends at the start-up (Podium is not in READY there), no other server's.
         await processes[killed_ids].kill()
+        gone = next(places[g] for g in places if owner[g] == killed_ids and places[g] is not mine)
+        await control.remove_member(gone.guild.id, world.bot.id)
         await processes[killed_ids].start()
         await processes[killed_ids].logged(ready_line(killed_ids))
+        _, version, instance = saved[rooms[gone.guild.id]]
+        saved[rooms[gone.guild.id]] = ("ended", version + 1, instance)  # in the database only (no access there)
 
         # Its room resumes: the queue in its order (carol was next), the speaker still a speaker, the gate held.
         reply = await mine.command("bob", "stage next")
@@ -234,8 +240,8 @@ async def test_two_processes_split_the_shards_and_one_survives_a_sigkill(
         reply = await theirs.command("bob", "stage next")
         assert f"<@{world.user('listener002').id}>" in reply.text, reply
 
-        # Every room as it was in the database: none ended (by a process taking another's guilds for removed),
-        # none written again (re-opened, or resumed by a process that does not own it).
+        # Every other room as it was in the database: none ended (by a process taking another's servers for
+        # removed ones), none written again (re-opened, or resumed by a process that does not own it).
         assert await rooms_in_database(postgres_url, list(rooms.values())) == saved
         # Nothing opened or posted twice: one event, one stage instance, one start per room; no new post
         # anywhere but the intruder's DM.
