@@ -9,6 +9,7 @@ import asyncio
 import re
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -18,9 +19,12 @@ from sandbox import permissions as P
 from sandbox.client import Control, Reply
 from sandbox.models import EVENT_ACTIVE, Guild
 from sandbox.sharding import shard_of
+from bot.core.shards import Shards
+from bot.store import access as access_repo
 from bot.store import rooms as room_repo
 from bot.store.db import Store
 from tests.e2e.bot_process import BotProcess
+from tests.e2e.harness import BotRun
 from tests.e2e.test_startup import run_module
 from tests.sandbox.conftest import assert_no_violations
 
@@ -274,3 +278,48 @@ async def test_bad_shard_settings_stop_the_start_with_one_clear_line(tmp_path, c
     [line] = stderr.strip().splitlines()
     assert line.startswith(says) and line.endswith("see README: Configuration), then start Podium again."), line
     assert not (tmp_path / "p.db").exists()  # nothing was started
+
+
+async def test_each_process_puts_back_only_its_own_servers_stages(tmp_path) -> None:
+    """A gated room whose end was saved but whose stage was not yet put back (a crash mid-restore) is repaired at
+    start-up by the process that owns its server, never by another one (which could not even see the stage)."""
+    async with Sandbox(workdir=tmp_path, guilds=2) as sb:
+        sb.gateway.session_starts.identify_window_s = 0
+        control = Control(sb.base_url)
+        ours = next(g for g in sb.world.guilds.values() if shard_of(g.id, 2) == 0)
+        place = InGuild(control, sb, ours)
+        owner, other = (BotRun(sb, tmp_path / "p.db") for _ in range(2))
+        owner.settings = replace(owner.settings, shards=Shards(2, (0,)))
+        other.settings = replace(other.settings, shards=Shards(2, (1,)))
+        try:
+            await owner.start()
+            reply = await place.command("alice", "room schedule", title="Gated", start="in 2 hours", stage=STAGE,
+                                        access="invite")
+            room_id = int(re.search(r"#(\d+)", reply.text).group(1))  # type: ignore[union-attr]
+            reply = await place.command("alice", "room start", room=room_id)
+            assert "is live" in reply.text, reply
+            await sb.until(lambda: not place.everyone_may_connect(), what="the stage gated")
+            await owner.crash()
+            store = await Store.open(tmp_path / "p.db")  # the end saved, the restore cut short
+            try:
+                room = await store.run(room_repo.get_room, room_id)
+                assert room is not None
+                await store.run(room_repo.update_room, room.close(room.start_at))
+            finally:
+                store.close()
+
+            await other.start()  # shard 1: not this server's process
+            assert other.services is not None
+            assert await other.services.store.run(access_repo.get_snapshot, room_id) is not None
+            assert not place.everyone_may_connect()
+            await other.stop()
+
+            await owner.start()  # shard 0: puts the stage back
+            await sb.until(place.everyone_may_connect, what="the stage put back")
+            assert owner.services is not None
+            assert await owner.services.store.run(access_repo.get_snapshot, room_id) is None
+        finally:
+            await other.stop()
+            await owner.stop()
+            await control.close()
+        assert_no_violations(sb)
