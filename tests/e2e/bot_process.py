@@ -14,13 +14,15 @@ class BotProcess:
     def __init__(self, name: str, env: dict[str, str]) -> None:
         self.name = name
         self.env = {**os.environ, **env, "PYTHONWARNINGS": "ignore", "PYTHONUNBUFFERED": "1"}
-        self.lines: list[str] = []  # its log (stderr), line by line
+        self.lines: list[str] = []  # this run's log (stderr), line by line
+        self.earlier: list[str] = []  # the log of its runs before this one
         self._process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
         self._logged = asyncio.Condition()
 
     async def start(self) -> "BotProcess":
-        self.lines.clear()
+        self.earlier += self.lines
+        self.lines = []
         self._process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", env=self.env, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
@@ -56,7 +58,8 @@ class BotProcess:
         return "\n".join(self.lines[-lines:])
 
     def errors(self) -> list[str]:
-        return [line for line in self.lines if " ERROR " in line or "Traceback" in line]
+        """Errors logged in any of its runs."""
+        return [line for line in self.earlier + self.lines if " ERROR " in line or "Traceback" in line]
 
     async def kill(self) -> None:
         """SIGKILL: no shutdown at all, as when the machine loses the process."""

@@ -259,7 +259,7 @@ async def test_two_processes_split_the_shards_and_one_survives_a_sigkill(
         intruder_dm = world.dm_channels[world.user("listener010").id]
         assert posts_per_channel(sandbox) - posts == Counter({intruder_dm: 1})
         for ids, process in processes.items():
-            assert not process.errors(), f"{ids}:\n" + process.log_tail()
+            assert not process.errors(), f"{ids}:\n" + "\n".join(process.errors())
     finally:
         await asyncio.gather(*(p.stop() for p in processes.values()))
 
