@@ -2,7 +2,8 @@
 PostgreSQL database, against one sandbox with 8 guilds. Each opens its own guilds' rooms on time, once; one is
 SIGKILLed mid-room and started again: its rooms resume (queue, speakers, gate), the other's are untouched, and
 nothing is opened or posted twice (counted in the sandbox's REST log). A server that removed Podium while its
-process was down has its room ended at that process's start-up, and no other."""
+process was down has its room ended at that process's start-up, and no other; a stage left gated by a crash is
+put back by its server's process only; bad shard settings stop `python -m bot` with one clear line."""
 from __future__ import annotations
 
 import asyncio
