@@ -38,6 +38,9 @@ from bot.settings import Settings, SettingsError
 from bot.store.db import Store
 
 log = logging.getLogger("bot")
+# "Sharding required": more servers than one connection may hold (topics/opcodes-and-status-codes § Gateway Close
+# Event Codes; events/gateway § Sharding).
+SHARDING_REQUIRED = 4011
 
 
 def build_services(store: Store, clock: Clock | None = None, shards: Shards = EVERY_SHARD) -> Services:
@@ -137,6 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     except discord.LoginFailure:
         print("Discord rejected DISCORD_TOKEN. Copy the bot token again from the Developer Portal "
               "(Bot → Reset Token) into .env.", file=sys.stderr)
+        return 2
+    except discord.ConnectionClosed as closed:
+        if closed.code != SHARDING_REQUIRED:
+            raise
+        print("Discord requires more shards: one gateway connection holds at most 2,500 servers. Set "
+              "PODIUM_SHARD_COUNT higher in every process (or unset it, with PODIUM_SHARD_IDS, to let Discord "
+              "choose), then start Podium again.", file=sys.stderr)
         return 2
     except discord.PrivilegedIntentsRequired:
         print("Enable the Server Members intent for the bot in the Developer Portal (Bot → Privileged Gateway "

@@ -324,3 +324,16 @@ async def test_each_process_puts_back_only_its_own_servers_stages(tmp_path) -> N
             await owner.stop()
             await control.close()
         assert_no_violations(sb)
+
+
+async def test_too_few_shards_for_discord_stop_the_start_with_one_clear_line(tmp_path) -> None:
+    """Discord closes a connection that would hold too many servers with 4011 (events/gateway § Sharding)."""
+    async with Sandbox(workdir=tmp_path, guilds=2, max_guilds_per_session=1, voice=False) as sb:
+        env = sb.env() | {"PODIUM_DB": str(tmp_path / "p.db"), "PODIUM_SHARD_COUNT": "1",
+                          "PODIUM_LOG_LEVEL": "CRITICAL"}
+        code, stderr = await run_module(env)
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        "Discord requires more shards: one gateway connection holds at most 2,500 servers. Set PODIUM_SHARD_COUNT "
+        "higher in every process (or unset it, with PODIUM_SHARD_IDS, to let Discord choose), then start Podium "
+        "again."]
