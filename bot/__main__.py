@@ -21,6 +21,7 @@ import discord
 from bot.clock import Clock
 from bot.client import PodiumBot
 from bot.connection import configure
+from bot.core.shards import EVERY_SHARD, Shards
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.cards import CardService
 from bot.discord_adapter.gate import StageGate
@@ -41,15 +42,19 @@ from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.services.stage import StageService
 from bot.services.voice import VoiceService
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.store.db import Store
 
 log = logging.getLogger("bot")
+# "Sharding required": more servers than one connection may hold (topics/opcodes-and-status-codes § Gateway Close
+# Event Codes; events/gateway § Sharding).
+SHARDING_REQUIRED = 4011
 
 
-def build_services(store: Store, clock: Clock | None = None, *,
+def build_services(store: Store, clock: Clock | None = None, shards: Shards = EVERY_SHARD, *,
                    on_commit: Callable[[float], object] | None = None) -> Services:
-    """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards)."""
+    """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards).
+    `shards`: the ones this process holds; it rebuilds only their guilds' rooms at start-up."""
     clock = clock or Clock()
     discord_adapter = DiscordAdapter()
     cards = CardService(store, discord_adapter)
@@ -74,7 +79,7 @@ def build_services(store: Store, clock: Clock | None = None, *,
                     settings=SettingsService(store, discord_adapter), live=live,
                     stage=StageService(store, clock, live, rooms, access), access=access,
                     guests=GuestService(rooms, access, discord_adapter, clock, live), voice=voice,
-                    outside=OutsideEndings(rooms, discord_adapter), removal=GuildRemoval(rooms))
+                    outside=OutsideEndings(rooms, discord_adapter), removal=GuildRemoval(rooms), shards=shards)
 
 
 async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
@@ -82,7 +87,7 @@ async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
     store = await Store.open(settings.db_path)
     try:
         metrics = load_metrics() if settings.metrics_port is not None else None
-        services = build_services(store, clock, on_commit=metrics.observe_commit if metrics else None)
+        services = build_services(store, clock, settings.shards, on_commit=metrics.observe_commit if metrics else None)
         connector = configure(settings)
         async with PodiumBot(settings, services, connector=connector,
                              http_trace=metrics.http_trace if metrics else None) as bot:
@@ -145,7 +150,12 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
     args = cli.parser(prog or ("python -m bot" if __name__ == "__main__" else "podium")).parse_args(argv)
     if args.command == "demo":
         return cli.demo(args)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as bad:
+        print(f"{bad}. Fix it in the environment or in .env (see README: Configuration), then start Podium "
+              "again.", file=sys.stderr)
+        return 2
     configure_logging(settings)
     if args.command == "migrate-db":
         return migrate_db(settings, args.to)
@@ -165,6 +175,13 @@ def run(settings: Settings) -> int:
     except discord.LoginFailure:
         print("Discord rejected DISCORD_TOKEN. Copy the bot token again from the Developer Portal "
               "(Bot → Reset Token) into .env.", file=sys.stderr)
+        return 2
+    except discord.ConnectionClosed as closed:
+        if closed.code != SHARDING_REQUIRED:
+            raise
+        print("Discord requires more shards: one gateway connection holds at most 2,500 servers. Set "
+              "PODIUM_SHARD_COUNT higher in every process (or unset it, with PODIUM_SHARD_IDS, to let Discord "
+              "choose), then start Podium again.", file=sys.stderr)
         return 2
     except discord.PrivilegedIntentsRequired:
         print("Enable the Server Members intent for the bot in the Developer Portal (Bot → Privileged Gateway "

@@ -33,15 +33,21 @@ def intents() -> discord.Intents:
     return wanted
 
 
-class PodiumBot(commands.Bot):
+class PodiumBot(commands.AutoShardedBot):
+    """Discord's sharding: one process holds every shard (discord.py asks Discord how many), or the shards
+    PODIUM_SHARD_COUNT and PODIUM_SHARD_IDS name, and several processes split them (bot.core.shards)."""
+
     def __init__(self, settings: Settings, services: "Services",
                  connector: aiohttp.BaseConnector | None = None,
                  http_trace: aiohttp.TraceConfig | None = None) -> None:
+        shards = settings.shards
         traced: dict[str, Any] = {"http_trace": http_trace} if http_trace is not None else {}  # the metrics' trace
         super().__init__(
             command_prefix=commands.when_mentioned, intents=intents(), tree_cls=PodiumTree, help_command=None,
             connector=connector, guild_ready_timeout=settings.guild_ready_timeout,
-            allowed_mentions=discord.AllowedMentions.none(), max_messages=None,
+            allowed_mentions=discord.AllowedMentions.none(), max_messages=None, shard_count=shards.count,
+            # None: every shard (discord.py reads it so, though its typing says List[int]).
+            shard_ids=list(shards.ids) if shards.ids is not None else None,  # type: ignore[arg-type]
             **traced,
         )
         self.settings = settings
@@ -59,7 +65,11 @@ class PodiumBot(commands.Bot):
 
     async def sync_commands(self) -> None:
         """Dev guilds get the commands at once (guild scope); otherwise they are global. Each scope is synced
-        only when its commands changed since the last start (bot.command_sync)."""
+        only when its commands changed since the last start (bot.command_sync), and by one process only: the one
+        holding shard 0, so processes starting together never overwrite each other's sync."""
+        if not self.settings.shards.leads:
+            log.info("commands are synced by the process holding shard 0, not this one (%s)", self.settings.shards)
+            return
         for guild_id in self.settings.dev_guilds:
             guild = discord.Object(guild_id)
             self.tree.copy_global_to(guild=guild)

@@ -7,7 +7,12 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from bot.core.shards import EVERY_SHARD, Shards, parse_shards
 from bot.store.db import is_postgres
+
+
+class SettingsError(ValueError):
+    """A setting Podium cannot start with; the message says what to write instead."""
 
 
 def _ids(value: str) -> tuple[int, ...]:
@@ -35,6 +40,8 @@ class Settings:
     log_format: str = "text"
     metrics_port: int | None = None
     metrics_host: str = "127.0.0.1"
+    # The shards this process holds (PODIUM_SHARD_COUNT, PODIUM_SHARD_IDS); by default every one.
+    shards: Shards = EVERY_SHARD
 
     @property
     def uses_sandbox(self) -> bool:
@@ -46,6 +53,10 @@ class Settings:
             if dotenv:
                 load_dotenv(override=False)
             env = dict(os.environ)
+        try:
+            shards = parse_shards(env.get("PODIUM_SHARD_COUNT", ""), env.get("PODIUM_SHARD_IDS", ""))
+        except ValueError as bad:
+            raise SettingsError(str(bad)) from None
         return cls(
             token=env.get("DISCORD_TOKEN", "").strip(),
             db_path=_database(env.get("PODIUM_DB", "data/podium.db")),
@@ -58,4 +69,5 @@ class Settings:
             log_format=env.get("PODIUM_LOG_FORMAT", "text").strip().lower() or "text",
             metrics_port=int(env["PODIUM_METRICS_PORT"]) if env.get("PODIUM_METRICS_PORT", "").strip() else None,
             metrics_host=env.get("PODIUM_METRICS_HOST", "127.0.0.1").strip() or "127.0.0.1",
+            shards=shards,
         )

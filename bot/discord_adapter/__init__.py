@@ -46,13 +46,13 @@ def has_stage_moderator_rights(channel: discord.abc.GuildChannel, member: discor
 
 class DiscordAdapter:
     def __init__(self) -> None:
-        self._bot: commands.Bot | None = None
+        self._bot: commands.AutoShardedBot | None = None
 
-    def bind(self, bot: "commands.Bot") -> None:
+    def bind(self, bot: "commands.AutoShardedBot") -> None:
         self._bot = bot
 
     @property
-    def bot(self) -> "commands.Bot":
+    def bot(self) -> "commands.AutoShardedBot":
         assert self._bot is not None, "adapter used before the bot was bound"
         return self._bot
 
@@ -269,10 +269,6 @@ class DiscordAdapter:
 
     def knows_guild(self, guild_id: int) -> bool:
         return self.bot.get_guild(guild_id) is not None
-
-    def sees_every_guild(self) -> bool:
-        """This process's gateway connection carries every server Podium is in (no sharding across processes)."""
-        return (self.bot.shard_count or 1) == 1
 
     def stage_exists(self, guild_id: int, channel_id: int) -> bool:
         guild = self.bot.get_guild(guild_id)

@@ -14,6 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
+from bot.core.shards import EVERY_SHARD, Shards
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.cards import CardService
 from bot.discord_adapter.live import VoiceChange
@@ -40,7 +41,7 @@ class Services:
     def __init__(self, *, store: Store, clock: Clock, discord: DiscordAdapter, cards: CardService,
                  rooms: RoomService, settings: SettingsService, live: LiveService, stage: StageService,
                  access: AccessService, guests: GuestService, voice: VoiceService, outside: OutsideEndings,
-                 removal: GuildRemoval) -> None:
+                 removal: GuildRemoval, shards: Shards = EVERY_SHARD) -> None:
         self.store = store
         self.clock = clock
         self.discord = discord
@@ -54,6 +55,7 @@ class Services:
         self.voice = voice
         self.outside = outside  # stages ended in Discord, not by Podium
         self.removal = removal  # Podium removed from a server: its rooms end there
+        self.shards = shards  # this process's: at start-up it takes up only their guilds' rooms
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
 
@@ -65,7 +67,7 @@ class Services:
             except Exception:
                 log.exception("%s could not take a voice state update", type(follower).__name__)
 
-    def bind(self, bot: "commands.Bot") -> None:
+    def bind(self, bot: "commands.AutoShardedBot") -> None:
         self.discord.bind(bot)
         self._bot = bot
 
@@ -74,21 +76,23 @@ class Services:
         self._startup = asyncio.create_task(self._after_ready())
 
     async def _after_ready(self) -> None:
-        # Timers act on guilds, so they are rebuilt once the guild cache is filled.
+        # Timers act on guilds, so they are rebuilt once the guild cache is filled (every shard of this process).
+        # Each step takes up only the guilds of this process's shards: another process owns the others.
         await self._bot.wait_until_ready()
         try:
-            await self.removal.removed_while_down()  # before the catch-up, which would call Discord there
+            await self.removal.removed_while_down(self.shards)  # before the catch-up, which would call Discord
         except Exception:
             log.exception("could not end the rooms of servers that removed Podium while it was down")
         rebuilt = 0
         try:
-            rebuilt = await self.rooms.reconcile()
+            rebuilt = await self.rooms.reconcile(self.shards)
         except Exception:
             log.exception("could not rebuild timers at start-up")
         try:
-            await self.access.recover()  # stages left gated by a room that ended while Podium was down
+            await self.access.recover(self.shards)  # stages left gated by a room that ended while Podium was down
         except Exception:
             log.exception("could not restore stage overwrites at start-up")
+        log.info("ready: the rooms of %s are taken up", self.shards)
         self.ready.set()
         log.info("timers rebuilt: %d rooms, %d live", rebuilt, len(self.live.running_rooms()))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from bot.core import removed
+from bot.core.shards import Shards
 from bot.services.rooms import RoomService
 from bot.store import rooms as room_repo
 
@@ -32,13 +33,12 @@ class GuildRemoval:
             except Exception:  # one room's failure does not keep the others live
                 log.exception("room #%s: could not end it after the removal from guild %s", room.id, guild_id)
 
-    async def removed_while_down(self) -> None:
-        """At start-up, once READY's guilds are known: a server holding scheduled or live rooms that is not among
-        them removed Podium while it was down. (A server in an outage is still listed, as unavailable, so it is not
-        taken for a removal: events/gateway-events § Ready, § Guild Create.)"""
-        if not self.rooms.discord.sees_every_guild():
-            return  # sharded: the other shards' servers are not listed here
+    async def removed_while_down(self, shards: Shards) -> None:
+        """At start-up, once READY's guilds are known: a server of this process's shards holding scheduled or
+        live rooms that is not among them removed Podium while it was down. (A server in an outage is still listed,
+        as unavailable, so it is not taken for a removal: events/gateway-events § Ready, § Guild Create. Another
+        process's servers are listed on its own shards' READY, never here: events/gateway § Sharding.)"""
         gone = {room.guild_id for room in await self.rooms.store.run(room_repo.active_rooms)
-                if not self.rooms.discord.knows_guild(room.guild_id)}
+                if shards.holds(room.guild_id) and not self.rooms.discord.knows_guild(room.guild_id)}
         for guild_id in sorted(gone):
             await self.bot_removed(guild_id)

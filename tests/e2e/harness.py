@@ -38,7 +38,7 @@ class BotRun:
 
     async def start(self) -> "BotRun":
         self.store = await Store.open(self.db_path)
-        self.services = build_services(self.store, self.clock)
+        self.services = build_services(self.store, self.clock, self.settings.shards)
         self.bot = PodiumBot(self.settings, self.services, connector=configure(self.settings))
         self._task = asyncio.create_task(self.bot.start(self.settings.token))
         ready = asyncio.create_task(self.services.ready.wait())
