@@ -32,6 +32,7 @@ from bot.services.removed import GuildRemoval
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.services.stage import StageService
+from bot.services.recording import RecordingService
 from bot.services.voice import VoiceService
 from bot.settings import Settings
 from bot.store.db import Store
@@ -39,8 +40,10 @@ from bot.store.db import Store
 log = logging.getLogger("bot")
 
 
-def build_services(store: Store, clock: Clock | None = None) -> Services:
-    """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards)."""
+def build_services(store: Store, clock: Clock | None = None,
+                   recordings: Path = Settings.recordings_dir) -> Services:
+    """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards).
+    `recordings`: where recorded rooms' tracks and replays are kept."""
     clock = clock or Clock()
     discord_adapter = DiscordAdapter()
     cards = CardService(store, discord_adapter)
@@ -53,26 +56,30 @@ def build_services(store: Store, clock: Clock | None = None) -> Services:
     def play_cue(room_id: int, cue: str) -> None:
         if voice is not None:
             voice.play(room_id, cue)
+    recording = RecordingService(store, clock, discord_adapter, timers, mailbox, recordings,
+                                 connection=lambda room_id: voice.connection(room_id) if voice else None)
     # A live room's effects are carried out in the room's own turn (one mailbox for its whole lifecycle).
-    live = LiveService(store, clock, discord_adapter, timers, mailbox, play_cue=play_cue)
-    voice = VoiceService(store, discord_adapter, live)
+    live = LiveService(store, clock, discord_adapter, timers, mailbox, play_cue=play_cue,
+                       before_invite=recording.before_invite)
+    voice = VoiceService(store, discord_adapter, live, hearing=recording)
     access = AccessService(store, clock, discord_adapter, gate, mailbox)
     # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue plays
-    # last, while the stage still exists.
-    for watcher in (access, live, voice):
+    # last, while the stage still exists. Recording starts before Podium joins the stage, so it joins listening.
+    for watcher in (access, live, recording, voice):
         rooms.watch(watcher)
     return Services(store=store, clock=clock, discord=discord_adapter, cards=cards, rooms=rooms,
                     settings=SettingsService(store, discord_adapter), live=live,
                     stage=StageService(store, clock, live, rooms, access), access=access,
                     guests=GuestService(rooms, access, discord_adapter, clock, live), voice=voice,
-                    outside=OutsideEndings(rooms, discord_adapter), removal=GuildRemoval(rooms))
+                    outside=OutsideEndings(rooms, discord_adapter), removal=GuildRemoval(rooms),
+                    recording=recording)
 
 
 async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
     """Run Podium until it is closed. Raises discord.LoginFailure for a rejected token."""
     store = await Store.open(settings.db_path)
     try:
-        services = build_services(store, clock)
+        services = build_services(store, clock, settings.recordings_dir)
         connector = configure(settings)
         async with PodiumBot(settings, services, connector=connector) as bot:
             await bot.start(settings.token)

@@ -31,6 +31,7 @@ class Settings:
     ca_file: str = ""
     # How long discord.py waits for more guilds after READY (its default is 2 s; the sandbox needs less).
     guild_ready_timeout: float = 2.0
+    recordings_dir: Path = Path("data/recordings")  # recorded rooms' tracks and replays (issue 16)
 
     @property
     def uses_sandbox(self) -> bool:
@@ -51,4 +52,5 @@ class Settings:
             gateway_url=env.get("PODIUM_DISCORD_GATEWAY", ""),
             ca_file=env.get("PODIUM_DISCORD_CA", ""),
             guild_ready_timeout=float(env.get("PODIUM_GUILD_READY_TIMEOUT", "2.0")),
+            recordings_dir=Path(env.get("PODIUM_RECORDINGS", "data/recordings")),
         )

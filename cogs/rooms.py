@@ -15,6 +15,7 @@ from bot.ui.interaction import caller_of
 from bot.services.rooms import RoomChanges
 from cogs.common import ShortText, TimeText, room_autocomplete, timezone_autocomplete
 from cogs.guests import MODES, GuestCommands
+from cogs.recording import RecordingCommands
 
 if TYPE_CHECKING:
     from bot.client import PodiumBot
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = 10
 
 
-class Rooms(GuestCommands, commands.GroupCog, group_name="room",
+class Rooms(GuestCommands, RecordingCommands, commands.GroupCog, group_name="room",
             group_description="Schedule and run stage rooms"):
     def __init__(self, bot: "PodiumBot") -> None:
         self.bot = bot

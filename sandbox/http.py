@@ -60,7 +60,7 @@ async def read_body(request: web.Request) -> Any:
             else:
                 data = await part.read()
                 files.append({"name": part.name, "filename": part.filename, "size": len(data),
-                              "content": data.decode("utf-8", "replace")})
+                              "content": data.decode("utf-8", "replace"), "data": data})
         request[FILES] = files
     request[BODY] = body
     return body

@@ -21,6 +21,7 @@ from bot.services.access import AccessService
 from bot.services.guests import GuestService
 from bot.services.live import LiveService
 from bot.services.outside import OutsideEndings
+from bot.services.recording import RecordingService
 from bot.services.removed import GuildRemoval
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
@@ -40,7 +41,7 @@ class Services:
     def __init__(self, *, store: Store, clock: Clock, discord: DiscordAdapter, cards: CardService,
                  rooms: RoomService, settings: SettingsService, live: LiveService, stage: StageService,
                  access: AccessService, guests: GuestService, voice: VoiceService, outside: OutsideEndings,
-                 removal: GuildRemoval) -> None:
+                 removal: GuildRemoval, recording: RecordingService) -> None:
         self.store = store
         self.clock = clock
         self.discord = discord
@@ -54,6 +55,7 @@ class Services:
         self.voice = voice
         self.outside = outside  # stages ended in Discord, not by Podium
         self.removal = removal  # Podium removed from a server: its rooms end there
+        self.recording = recording  # recording with consent, and replays
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
 
@@ -85,6 +87,10 @@ class Services:
         except Exception:
             log.exception("could not rebuild timers at start-up")
         try:
+            await self.recording.recover()  # the replays' retention timers, from the database
+        except Exception:
+            log.exception("could not rebuild the replays' retention timers at start-up")
+        try:
             await self.access.recover()  # stages left gated by a room that ended while Podium was down
         except Exception:
             log.exception("could not restore stage overwrites at start-up")
@@ -98,4 +104,5 @@ class Services:
         await self.access.retry.close()
         await self.rooms.mailbox.stop()
         self.rooms.timers.shutdown()
+        await self.recording.stop()
         await self.voice.stop()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -66,7 +66,8 @@ class LiveService:
     """A RoomWatcher (bot.services.rooms): follows every live room."""
 
     def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers, mailbox: RoomMailbox,
-                 play_cue: Callable[[int, str], object] | None = None) -> None:
+                 play_cue: Callable[[int, str], object] | None = None,
+                 before_invite: Callable[[Room, int], Awaitable[None]] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.adapter = discord
@@ -74,6 +75,7 @@ class LiveService:
         self.timers = timers
         self.card_interval = 2.0  # seconds between two edits of one room's card (Discord's edit bucket is 5/5 s)
         self.play_cue = play_cue  # the voice feature's: (room id, cue name), queued, never awaited
+        self.before_invite = before_invite  # recording's notice, awaited before each invitation to speak
         self.mailbox = mailbox  # the rooms' mailbox: a live room's effects are carried out in its turn
         self._drains: set[asyncio.Task[None]] = set()  # turns posted from dispatch time (kept from the GC)
         self._running: dict[int, Running] = {}
@@ -361,7 +363,8 @@ class LiveService:
                 running.refused_invites.pop(effect.user_id, None)
         await self.discord.carry_out(running.room, [e for e in effects if not isinstance(e, RECORDS)],
                                      alert=lambda text: self._alert(running, text), play_cue=self.play_cue,
-                                     invite_refused=lambda user_id, why: self._invite_refused(running, user_id, why))
+                                     invite_refused=lambda user_id, why: self._invite_refused(running, user_id, why),
+                                     before_invite=self.before_invite)
 
     def _invite_refused(self, running: Running, user_id: int, why: str) -> None:
         """Discord refused an invitation to speak: the room takes it back at once (the hand is at its place

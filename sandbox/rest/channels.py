@@ -48,11 +48,24 @@ def message_from_body(body: dict[str, Any], **fields: Any) -> Message:
                    components=numbered(checked_components(body.get("components"), flags)), flags=flags, **fields)
 
 
+# change-log § Default File Upload Limit Change: 10 MiB for bots, webhooks and interaction responses;
+# § Per-Attachment File Upload Behavior for Apps: checked per attachment. Past it: 40005 "Request entity too
+# large" (topics/opcodes-and-status-codes § JSON Error Codes), with HTTP 413.
+UPLOAD_LIMIT = 10 * 1024 * 1024
+
+
 def attachments_for(request: web.Request) -> list[dict[str, Any]]:
-    return [{"id": str(snowflake()), "filename": f["filename"], "size": f["size"],
-             "url": f"https://cdn.sandbox.invalid/{f['filename']}",
-             "proxy_url": f"https://cdn.sandbox.invalid/{f['filename']}", "content": f["content"]}
-            for f in request.get(FILES, [])]
+    files = request.get(FILES, [])
+    if any(f["size"] > UPLOAD_LIMIT for f in files):
+        raise DiscordError(413, 40005, "Request entity too large")
+    attachments = []
+    for f in files:
+        attachment_id = str(snowflake())
+        sandbox_of(request).world.files[attachment_id] = f["data"]
+        attachments.append({"id": attachment_id, "filename": f["filename"], "size": f["size"],
+                            "url": f"https://cdn.sandbox.invalid/{f['filename']}",
+                            "proxy_url": f"https://cdn.sandbox.invalid/{f['filename']}", "content": f["content"]})
+    return attachments
 
 
 def public_attachments(message: Message) -> list[dict[str, Any]]:
