@@ -57,7 +57,7 @@ def build_services(store: Store, clock: Clock | None = None,
         if voice is not None:
             voice.play(room_id, cue)
     recording = RecordingService(store, clock, discord_adapter, timers, mailbox, recordings,
-                                 connection=lambda room_id: voice.connection(room_id) if voice else None)
+                                 voice=lambda: voice)
     # A live room's effects are carried out in the room's own turn (one mailbox for its whole lifecycle).
     live = LiveService(store, clock, discord_adapter, timers, mailbox, play_cue=play_cue,
                        before_invite=recording.before_invite)

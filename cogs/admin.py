@@ -57,7 +57,8 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
         embed.add_field(name="Host role", value=f"<@&{updated.host_role_id}>" if updated.host_role_id else
                         "Manage Events only")
         embed.add_field(name="Reminders", value=", ".join(f"{m} min" for m in updated.reminder_offsets) or "off")
-        embed.add_field(name="Replays kept", value=f"{await recording.retention(interaction.guild_id)} days")
+        days = await recording.retention(interaction.guild_id)
+        embed.add_field(name="Replays kept", value=f"{days} day{'' if days == 1 else 's'}")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

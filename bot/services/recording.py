@@ -14,6 +14,7 @@ Changes to a room's recording go through the room's mailbox, like every change t
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import shutil
 import time
@@ -36,6 +37,7 @@ from bot.discord_adapter.voice import CueVoiceClient
 from bot.discord_adapter.voice_receive import listen
 from bot.schedule import Timers
 from bot.services.mailbox import RoomMailbox
+from bot.services.voice import VoiceService
 from bot.store import audit as audit_repo
 from bot.store import recordings as repo
 from bot.store import rooms as room_repo
@@ -43,7 +45,7 @@ from bot.store import settings as settings_repo
 from bot.store import voice as voice_repo
 from bot.store.audit import AuditEntry
 from bot.store.db import Store
-from bot.voice.recorder import Recorder
+from bot.voice.recorder import Recorded, Recorder
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ class _Active:
 
 class RecordingService:
     def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers, mailbox: RoomMailbox,
-                 directory: Path, connection: Callable[[int], CueVoiceClient | None]) -> None:
+                 directory: Path, voice: Callable[[], VoiceService | None]) -> None:
         self.store = store
         self.clock = clock
         self.adapter = discord
@@ -82,7 +84,7 @@ class RecordingService:
         self.timers = timers
         self.mailbox = mailbox
         self.directory = directory
-        self._connection = connection  # the room's voice connection (bot.services.voice), if it has one
+        self._voice = voice  # the voice connections' service (built after this one: it asks us what to hear)
         self._active: dict[int, _Active] = {}
         self._finishing: set[asyncio.Task[None]] = set()
         timers.route("replay", self._on_timer)
@@ -173,19 +175,32 @@ class RecordingService:
         active = _Active(room, state, recorder)
         recorder.allowed = allowed
         self._active[room.id] = active
-        client = self._connection(room.id)
+        voice = self._voice()
+        client = voice.connection(room.id) if voice is not None else None
         if client is not None:
             active.attach(client)
+            assert voice is not None
+            await voice.hear(room.id)
         await self.discord.mark_topic(room.guild_id, channel, room.title, True)
         await self.adapter.post(channel, content=rules.NOTICE)
         log.info("room #%s: recording", room.id)
 
     async def _finish(self, room: Room, active: _Active, end: float | None = None) -> None:
+        active.detach()
+        recorded = active.recorder.stop(end)
+        try:
+            await self._post_replay(room, recorded)
+        except Exception:
+            log.exception("room #%s: could not make or post the replay (its tracks stay in %s)", room.id,
+                          recorded.directory)
+            await self.adapter.dm(room.host_id, content=(
+                f"I recorded **{escape_markdown(room.title)}** (#{room.id}) but couldn't make its replay. "
+                "Whoever runs Podium can find the details in its log."))
+
+    async def _post_replay(self, room: Room, recorded: Recorded) -> None:
         from bot.voice.replay import mix  # PyAV: the optional `.[replays]` extra
 
         assert room.id is not None
-        active.detach()
-        recorded = active.recorder.stop(end)
         replay = await asyncio.to_thread(mix, recorded, recorded.directory)
         found = rules.chapters(replay.positions)
         lines = [f"🎧 **Replay of {escape_markdown(room.title)}** ({rules.clock(replay.seconds)})"]
@@ -218,6 +233,9 @@ class RecordingService:
             fresh = await self.store.run(room_repo.get_room, room_id)
             assert fresh is not None
             rules.may_change(fresh.status)
+            if enabled and importlib.util.find_spec("av") is None:
+                raise ValidationError("This Podium can't make replays: whoever runs it needs to install the "
+                                      "replays extra (`pip install 'podium[replays]'`).")
             if enabled and not await self.store.run(voice_repo.cues_enabled, room_id):
                 raise ValidationError(f"I record from the stage, and I'm kept off room #{room_id}'s stage (cues "
                                       "are off). Turn them on with /stage cues on, then turn recording on.")

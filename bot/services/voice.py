@@ -160,6 +160,19 @@ class VoiceService:
         voice.enqueue(cue if isinstance(cue, Cue) else parse_cue(cue))
         return True
 
+    async def hear(self, room_id: int) -> None:
+        """Recording just began in a live room: a connection made deafened (Podium not listening) is made again,
+        listening (a client that deafens itself gets no audio; a new connection is simpler and surer than
+        discord.py's handling of a voice state change while connected)."""
+        voice = self._rooms.get(room_id)
+        if voice is None or voice.client is None or self.hearing is None or not self.hearing.wants_audio(room_id):
+            return
+        me = voice.client.guild.me
+        if me.voice is not None and me.voice.self_deaf:
+            del self._rooms[room_id]
+            await self._stop(voice)
+            self._start(voice.room, None)
+
     def connection(self, room_id: int) -> CueVoiceClient | None:
         """The room's voice connection while it has one."""
         voice = self._rooms.get(room_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from bot.core.rooms import Room
@@ -121,3 +122,52 @@ async def test_loss_and_reordering_on_the_voice_path_still_give_a_replay_of_the_
     ((start, end, user),) = chapters_of(content)
     assert user == uid(sandbox, "carol") and 3 <= end - start <= 5, content
     assert abs(loudest_frequency(pcm, start + 0.5, end - 0.5) - 550) < 15
+
+
+async def test_recording_turned_on_mid_room_by_its_host_only_then_deleted_by_command_and_by_retention(
+        sandbox: Sandbox, control: Control, podium: BotRun, tmp_path: Path) -> None:
+    reply = await control.person("alice").command("room schedule", title="Study group", start="in 2 hours",
+                                                  stage=STAGE)
+    rid = int(re.search(r"#(\d+)", reply.first["content"]).group(1))  # type: ignore[union-attr]
+    await control.person("carol").joins(STAGE)
+    reply = await control.person("alice").command("room start", room=rid)
+    assert "is live" in reply.text, reply
+    await sandbox.until(lambda: podium.services.voice.connection(rid) is not None, timeout=20)
+    state = guild(sandbox).voice_states[sandbox.world.bot.id]  # type: ignore[union-attr]
+    assert state.self_deaf  # not recording: Podium does not listen
+
+    reply = await control.person("carol").command("room recording on", room=rid)
+    assert reply.ephemeral and "Only hosts" in reply.text, reply
+    reply = await control.person("alice").command("room recording on", room=rid)
+    assert "is recorded" in reply.text, reply
+    # Podium comes back listening (a new connection, undeafened) and feeds the recorder.
+    await sandbox.until(lambda: podium.services.recording.listening(rid)
+                        and not guild(sandbox).voice_states[sandbox.world.bot.id].self_deaf,  # type: ignore[union-attr]
+                        timeout=20)
+    await promote(sandbox, control, ["carol"])
+    await control.person("carol").talks(2.0, "tone_330", wait=True)
+    reply = await control.person("alice").command("room recording off", room=rid)
+    assert "not recorded" in reply.text, reply
+    message = replay_message(sandbox)  # posted when recording stops, the room still live
+    assert message is not None and len(message.attachments) == 1 and f"<@{uid(sandbox, 'carol')}>" in message.content
+
+    kept = podium.settings.recordings_dir / f"room-{rid}"
+    assert any(kept.rglob("*.ogg"))
+    reply = await control.person("alice").command("room recording delete", room=rid)
+    assert "deleted" in reply.text, reply
+    assert not kept.exists()
+    reply = await control.person("alice").command("room recording delete", room=rid)
+    assert reply.ephemeral and "no replay kept" in reply.text, reply
+
+    # Retention: on again, a second take; the server keeps replays 1 day; a day later it is gone by itself.
+    reply = await control.person("alice").command("podium settings", recordings_days=1)
+    assert "1 day'" in str(reply.first.get("embeds")), reply
+    reply = await control.person("alice").command("room recording on", room=rid)
+    assert "is recorded" in reply.text, reply
+    await control.person("alice").command("room end", room=rid)
+    await podium.services.recording.wait_replays(timeout=60)
+    assert any(kept.rglob("*.ogg"))
+    await podium.rooms.timers.advance(podium.clock.now() + timedelta(days=1, minutes=1))
+    assert not kept.exists()
+    audit = await control.person("alice").command("podium audit", room=rid)
+    assert "recording" in audit.text, audit
