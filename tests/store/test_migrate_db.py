@@ -81,7 +81,7 @@ def test_migrate_db_copies_every_table_intact(tmp_path: Path, postgres_url: str,
     monkeypatch.setenv("PODIUM_DB", str(source))
 
     assert main(["migrate-db", "--to", postgres_url]) == 0
-    assert "Copied 24 rows in 22 tables" in capsys.readouterr().out
+    assert "Copied 27 rows in 25 tables" in capsys.readouterr().out
 
     sqlite_db = connect(source)
     target = pg.connect(postgres_url)
