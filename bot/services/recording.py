@@ -122,8 +122,11 @@ class RecordingService:
         active = self._active.pop(room.id or 0, None)
         if active is None:
             return
-        end = self._monotonic(room.closed_at) if room.closed_at is not None else None
-        # Mixing takes a while; the room's close (and its recap) does not wait for it.
+        self._finish_later(room, active, self._monotonic(room.closed_at) if room.closed_at is not None else None)
+
+    def _finish_later(self, room: Room, active: _Active, end: float | None = None) -> None:
+        """Mixing takes a while (about a second per minute recorded): the room's turn never waits for it."""
+        active.detach()
         task = asyncio.create_task(self._finish(room, active, end), name=f"podium replay room {room.id}")
         self._finishing.add(task)
         task.add_done_callback(self._finishing.discard)
@@ -246,9 +249,8 @@ class RecordingService:
                 if enabled and room_id not in self._active:
                     await self._begin(fresh, await self.store.run(repo.get_state, room_id))
                 elif not enabled and room_id in self._active:
-                    active = self._active.pop(room_id)
+                    self._finish_later(fresh, self._active.pop(room_id))
                     await self.discord.mark_topic(fresh.guild_id, fresh.stage_channel_id, fresh.title, False)
-                    await self._finish(fresh, active)
             return fresh
         await self.mailbox.call(room.id or 0, change)
         return room
@@ -265,6 +267,7 @@ class RecordingService:
             active = self._active.get(rid)
             if active is not None:
                 active.state = replace(active.state, opted_out=active.state.opted_out | {user_id})
+                await asyncio.to_thread(active.recorder.forget, user_id)
             return first
         await self.mailbox.call(rid, change)
         return room
@@ -323,9 +326,10 @@ class RecordingService:
     async def _on_timer(self, timer: Timer) -> None:
         room_id = int(timer.key.split(":")[1])
         room = await self.store.run(room_repo.get_room, room_id)
+        me = self.adapter.bot.user
         if room is not None:
             log.info("room #%s: replay past its retention, deleted", room_id)
-            await self.mailbox.call(room_id, lambda: self._delete_files(room, 0))
+            await self.mailbox.call(room_id, lambda: self._delete_files(room, me.id if me else room.host_id))
 
 
 def _turn(db: Database, room_id: int, enabled: bool, entry: AuditEntry) -> None:

@@ -88,6 +88,17 @@ class Recorder:
         with self._lock:
             self._users[ssrc] = user_id
 
+    def forget(self, user_id: int) -> None:
+        """Someone opted out after speaking: what was kept of them goes too (later audio is refused by
+        `allowed`)."""
+        with self._lock:
+            track = self._files.pop(user_id, None)
+            if track is not None:
+                track.close()
+                Path(track.name).unlink(missing_ok=True)
+            for ssrc in [s for s, stream in self._streams.items() if stream.user_id == user_id]:
+                del self._streams[ssrc]
+
     # -- from discord.py's socket reader thread -------------------------------------------------------------
     def on_packet(self, data: bytes) -> None:
         ssrc = ssrc_of(data)
@@ -101,7 +112,7 @@ class Recorder:
             self.undecryptable += 1
             return
         with self._lock:
-            if self.stopped_at is not None:
+            if self.stopped_at is not None or not self.allowed(user_id):  # asked again: `forget` holds the lock
                 return
             stream = self._streams.get(ssrc)
             if stream is None or stream.user_id != user_id:

@@ -148,6 +148,7 @@ async def test_recording_turned_on_mid_room_by_its_host_only_then_deleted_by_com
     await control.person("carol").talks(2.0, "tone_330", wait=True)
     reply = await control.person("alice").command("room recording off", room=rid)
     assert "not recorded" in reply.text, reply
+    await podium.services.recording.wait_replays(timeout=60)
     message = replay_message(sandbox)  # posted when recording stops, the room still live
     assert message is not None and len(message.attachments) == 1 and f"<@{uid(sandbox, 'carol')}>" in message.content
 

@@ -53,3 +53,15 @@ def test_audio_of_someone_not_allowed_or_under_another_key_is_never_stored(tmp_p
     recorded = recorder.stop()
     assert recorded.tracks == {} and recorder.undecryptable == 1
     assert not list(tmp_path.iterdir())
+
+
+def test_someone_who_opts_out_after_speaking_leaves_nothing_behind(tmp_path: Path) -> None:
+    recorder = Recorder(tmp_path)
+    recorder.set_session("aead_xchacha20_poly1305_rtpsize", KEY)
+    recorder.speaking(SSRC, 7)
+    recorder.on_packet(packet(1, 960))
+    assert (tmp_path / "7.track").exists()
+    recorder.allowed = lambda user_id: user_id != 7
+    recorder.forget(7)
+    recorder.on_packet(packet(2, 1920))
+    assert recorder.stop().tracks == {} and not (tmp_path / "7.track").exists()
