@@ -1,11 +1,12 @@
 """Podium's use cases, one front door per feature: rooms (rooms.py, with reminders.py), live rooms (live.py),
 their moderators (stage.py), invite gating (access.py, guests.py), voice cues (voice.py), server settings
-(settings.py), stages ended outside Podium (outside.py), Podium removed from a server (removed.py); and each
-room's mailbox (mailbox.py), through which every change to a room goes.
+(settings.py), stages ended outside Podium (outside.py), Podium removed from a server (removed.py), recording
+and replays (recording.py); and each room's mailbox (mailbox.py), through which every change to a room goes.
 
 Services are built once, from their parts, in bot/__main__.py (build_services) and handed to the bot.
-May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice's cue names. Never
-bot.ui (the adapter renders) or cogs.
+May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice (cue names, the
+recorder; its mix only inside a function, as PyAV is an optional extra). Never bot.ui (the adapter renders)
+or cogs.
 """
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
 import contextlib
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
