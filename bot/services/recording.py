@@ -228,6 +228,13 @@ class RecordingService:
         require_room_manager(caller, room.host_id, settings.host_role_id)
         return room
 
+    @staticmethod
+    def require_replays() -> None:
+        """Refuse recording where no replay could be made (the optional extra is missing)."""
+        if importlib.util.find_spec("av") is None or importlib.util.find_spec("numpy") is None:
+            raise ValidationError("This Podium can't make replays: whoever runs it needs to install the replays "
+                                  "extra (`pip install 'podium[replays]'`).")
+
     async def set_recording(self, caller: Caller, guild_id: int, room_id: int, enabled: bool) -> Room:
         """/room recording on|off: the room's host (or a host) decides, for an upcoming or live room."""
         room = await self._managed_room(caller, guild_id, room_id)
@@ -236,9 +243,8 @@ class RecordingService:
             fresh = await self.store.run(room_repo.get_room, room_id)
             assert fresh is not None
             rules.may_change(fresh.status)
-            if enabled and importlib.util.find_spec("av") is None:
-                raise ValidationError("This Podium can't make replays: whoever runs it needs to install the "
-                                      "replays extra (`pip install 'podium[replays]'`).")
+            if enabled:
+                self.require_replays()
             if enabled and not await self.store.run(voice_repo.cues_enabled, room_id):
                 raise ValidationError(f"I record from the stage, and I'm kept off room #{room_id}'s stage (cues "
                                       "are off). Turn them on with /stage cues on, then turn recording on.")

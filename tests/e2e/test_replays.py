@@ -30,10 +30,10 @@ def replay_message(sb: Sandbox):  # type: ignore[no-untyped-def]
 
 async def recorded_room(sandbox: Sandbox, control: Control, podium: BotRun, speakers: list[str]) -> int:
     """A room recorded from its opening, with `speakers` invited up and accepted."""
-    reply = await control.person("alice").command("room schedule", title="AMA", start="in 2 hours", stage=STAGE)
+    reply = await control.person("alice").command("room schedule", title="AMA", start="in 2 hours", stage=STAGE,
+                                                  recording=True)
+    assert "will be recorded" in reply.text, reply
     rid = int(re.search(r"#(\d+)", reply.first["content"]).group(1))  # type: ignore[union-attr]
-    reply = await control.person("alice").command("room recording on", room=rid)
-    assert "is recorded" in reply.text, reply
     for name in speakers:
         await control.person(name).joins(STAGE)
     reply = await control.person("alice").command("room start", room=rid)
