@@ -79,6 +79,8 @@ async def test_three_speakers_one_opted_out_give_a_replay_with_a_chapter_per_rec
     rid = await recorded_room(sandbox, control, podium, names)
     topic = next(iter(guild(sandbox).stage_instances.values())).topic
     assert "Recorded" in topic, topic
+    live_card = next(m for m in sandbox.world.channel_messages(stage(sandbox)) if "Live now" in m.content)
+    assert any("Recorded" in f["name"] for f in live_card.embeds[0]["fields"]), live_card.embeds
     reply = await control.person("erin").command("room recording opt-out")
     assert reply.ephemeral and "opted out" in reply.text, reply
     await promote(sandbox, control, names)
