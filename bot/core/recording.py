@@ -20,6 +20,8 @@ MAX_RETENTION_DAYS = 365
 # § Per-Attachment File Upload Behavior for Apps).
 UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024
 REPLAY_BIT_RATE = 24_000  # mono voice Opus
+MAX_CHARS = 2000  # resources/message § Create Message: content, up to 2000 characters
+MAX_FILES = 10  # files per message (discord.py refuses more, as Discord does)
 NOTICE = ("🔴 This room is **recorded**. If you speak, your voice will be in the replay. Don't want that? "
           "Use `/room recording opt-out` before you speak: your audio is then dropped, never stored.")
 
@@ -81,6 +83,25 @@ def clock(seconds: float) -> str:
 def chapter_lines(found: list[Chapter]) -> list[str]:
     """`0:03–0:11 <@id>` per chapter (mentions are sent with pings off)."""
     return [f"`{clock(c.start_s)}–{clock(c.end_s)}` <@{c.user_id}>" for c in found]
+
+
+def messages(heading: str, lines: list[str], parts: int, *, max_files: int = MAX_FILES,
+             max_chars: int = MAX_CHARS) -> list[tuple[str, range]]:
+    """The replay's posts: (text, which parts it carries). The heading and the chapters' lines fill as few
+    messages as fit (2,000 characters each), and the parts go 10 to a message, the first ones with the heading."""
+    texts: list[str] = []
+    current = heading
+    for line in lines:
+        if len(current) + 1 + len(line) > max_chars:
+            texts.append(current)
+            current = line[:max_chars]
+        else:
+            current += "\n" + line
+    texts.append(current)
+    batches = [range(i, min(parts, i + max_files)) for i in range(0, parts, max_files)] or [range(0)]
+    count = max(len(texts), len(batches))
+    return [(texts[i] if i < len(texts) else f"{heading} (continued)"[:max_chars],
+             batches[i] if i < len(batches) else range(0)) for i in range(count)]
 
 
 def part_seconds(bit_rate: int = REPLAY_BIT_RATE, limit: int = UPLOAD_LIMIT_BYTES) -> int:

@@ -206,12 +206,12 @@ class RecordingService:
         assert room.id is not None
         replay = await asyncio.to_thread(mix, recorded, recorded.directory)
         found = rules.chapters(replay.positions)
-        lines = [f"🎧 **Replay of {escape_markdown(room.title)}** ({rules.clock(replay.seconds)})"]
+        heading = f"🎧 **Replay of {escape_markdown(room.title)}** ({rules.clock(replay.seconds)})"
         if len(replay.parts) > 1:
-            lines[0] += f" in {len(replay.parts)} parts"
-        lines += ["**Chapters**", *rules.chapter_lines(found)] if found else ["Nobody spoke on the record."]
-        content = "\n".join(lines)[:2000]
-        await self.discord.post_files(room.stage_channel_id, content, replay.parts)
+            heading += f" in {len(replay.parts)} parts"
+        lines = ["**Chapters**", *rules.chapter_lines(found)] if found else ["Nobody spoke on the record."]
+        for text, parts in rules.messages(heading, lines, len(replay.parts)):
+            await self.discord.post_files(room.stage_channel_id, text, [replay.parts[i] for i in parts])
         now = self.clock.now()
         await self.store.run(repo.save_replay, room.id, str(self._room_dir(room.id)), now)
         days = await self.store.run(repo.retention_days, room.guild_id)

@@ -50,11 +50,12 @@ class _Track:
                 mix[at:at + len(pcm)] += pcm
 
 
-def mix(recorded: Recorded, out_dir: Path, stem: str = "replay") -> Replay:
+def mix(recorded: Recorded, out_dir: Path, stem: str = "replay", part_s: int | None = None) -> Replay:
+    """Mix the tracks; `part_s`: the longest part (default: what fits the upload limit)."""
     total = round(recorded.seconds * RATE)
     tracks = [_Track(read_track(path)) for path in recorded.tracks.values()]
     positions = {user: [p for p, _ in read_track(path) if p < total] for user, path in recorded.tracks.items()}
-    per_part = part_seconds() * RATE
+    per_part = (part_s or part_seconds()) * RATE
     parts: list[Path] = []
     carry = np.zeros(0, dtype=np.float32)
     part_start = 0

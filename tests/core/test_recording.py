@@ -5,6 +5,7 @@ import pytest
 
 from bot.core.errors import ValidationError
 from bot.core.recording import (RATE, UPLOAD_LIMIT_BYTES, Chapter, RecordingState, chapter_lines, chapters,
+                                messages,
                                 check_retention, clock, is_recorded, may_change, part_seconds)
 from bot.core.rooms import RoomStatus
 
@@ -43,3 +44,13 @@ def test_recording_is_set_for_upcoming_and_live_rooms_only() -> None:
     may_change(RoomStatus.LIVE)
     with pytest.raises(ValidationError, match="ended"):
         may_change(RoomStatus.ENDED)
+
+
+def test_the_replay_posts_fit_discords_message_limits() -> None:
+    lines = [f"`0:{i:02d}–0:{i:02d}` <@{10**17 + i}>" for i in range(120)]
+    posts = messages("🎧 **Replay of X** (2:00)", lines, 23)
+    assert all(len(text) <= 2000 for text, _ in posts) and all(len(parts) <= 10 for _, parts in posts)
+    assert posts[0][0].startswith("🎧 **Replay of X**")
+    assert "\n".join(text for text, _ in posts).count("<@") == 120  # every chapter, once
+    assert [i for _, parts in posts for i in parts] == list(range(23))
+    assert messages("heading", ["a"], 1) == [("heading\na", range(0, 1))]

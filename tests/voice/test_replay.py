@@ -33,3 +33,12 @@ def test_two_speakers_mix_at_their_places_for_the_whole_recording(tmp_path: Path
     assert abs(loudest_frequency(pcm, 0.7, 2.3) - 440) < 10
     assert abs(loudest_frequency(pcm, 3.7, 5.3) - 660) < 10
     assert level_at(pcm, 660, 0.7, 2.3) < 0.01
+
+
+def test_a_long_replay_is_split_into_parts_that_each_decode_and_add_up(tmp_path: Path) -> None:
+    recorded = Recorded(tmp_path, 5.0, {1: _track(tmp_path / "1.track", "tone_550", 1.0, 3.0)}, lost=0)
+    replay = mix(recorded, tmp_path, part_s=2)
+    assert [p.name for p in replay.parts] == ["replay-part1.ogg", "replay-part2.ogg", "replay-part3.ogg"]
+    lengths = [len(decode(p)) / 48_000 for p in replay.parts]
+    assert abs(sum(lengths) - 5.0) < 0.1 and abs(lengths[0] - 2.0) < 0.05
+    assert abs(loudest_frequency(decode(replay.parts[1]), 0.2, 1.8) - 550) < 10  # 2-4 s: mid-sentence
