@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.core.rooms import Room
+from bot.store import recordings
 from bot.store import rooms as room_repo
 from sandbox import Sandbox
 from sandbox.client import Control
@@ -174,3 +175,20 @@ async def test_recording_turned_on_mid_room_by_its_host_only_then_deleted_by_com
     assert not kept.exists()
     audit = await control.person("alice").command("podium audit", room=rid)
     assert "recording" in audit.text, audit
+
+
+async def test_bad_recording_commands_say_what_to_do_and_change_nothing(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    reply = await control.person("dave").command("room recording opt-out")
+    assert reply.ephemeral and "Which room?" in reply.text, reply
+    reply = await control.person("alice").command("room recording on", room=999)
+    assert reply.ephemeral and "no room #999" in reply.text, reply
+    reply = await control.person("alice").command("room schedule", title="Gone", start="in 2 hours", stage=STAGE)
+    rid = int(re.search(r"#(\d+)", reply.first["content"]).group(1))  # type: ignore[union-attr]
+    await control.person("alice").command("room cancel", room=rid)
+    reply = await control.person("alice").command("room recording on", room=rid)
+    assert reply.ephemeral and "cancelled" in reply.text and "upcoming and live" in reply.text, reply
+    reply = await control.person("alice").command("room recording delete", room=rid)
+    assert reply.ephemeral and "no replay kept" in reply.text, reply
+    state = await podium.store.run(recordings.get_state, rid)  # type: ignore[union-attr]
+    assert not state.enabled
