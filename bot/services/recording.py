@@ -325,9 +325,12 @@ class RecordingService:
     # -- retention ---------------------------------------------------------------------------------------------
     async def recover(self) -> None:
         """At start-up (and when a retention changes): a deletion timer per kept replay, from the database."""
+        now = self.clock.now()
         for kept in await self.store.run(repo.kept_replays):
             days = await self.store.run(repo.retention_days, kept.guild_id)
-            self.timers.set(Timer(delete_key(kept.room_id), kept.saved_at + timedelta(days=days), "delete"))
+            # One overdue while Podium was down is deleted now (a timer too late would be skipped as a misfire).
+            due = max(kept.saved_at + timedelta(days=days), now)
+            self.timers.set(Timer(delete_key(kept.room_id), due, "delete"))
 
     async def _on_timer(self, timer: Timer) -> None:
         room_id = int(timer.key.split(":")[1])

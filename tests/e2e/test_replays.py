@@ -192,3 +192,19 @@ async def test_bad_recording_commands_say_what_to_do_and_change_nothing(
     assert reply.ephemeral and "no replay kept" in reply.text, reply
     state = await podium.store.run(recordings.get_state, rid)  # type: ignore[union-attr]
     assert not state.enabled
+
+
+async def test_a_replay_past_its_retention_while_podium_was_down_is_deleted_at_start_up(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    rid = await recorded_room(sandbox, control, podium, ["carol"])
+    await promote(sandbox, control, ["carol"])
+    await control.person("carol").talks(1.0, "tone_770", wait=True)
+    await control.person("alice").command("room end", room=rid)
+    await podium.services.recording.wait_replays(timeout=60)
+    kept = podium.settings.recordings_dir / f"room-{rid}"
+    assert any(kept.rglob("*.ogg"))
+    await podium.stop()
+    podium.clock.travel_to(podium.clock.now() + timedelta(days=31))  # the default retention is 30 days
+    await podium.start()
+    await podium.rooms.timers.advance(podium.clock.now())
+    assert not kept.exists()
