@@ -70,7 +70,10 @@ class CueVoiceClient(discord.VoiceClient):
         """discord.py's hook for every voice gateway message: resolves `announce_speaking`'s heartbeat, and
         hands each message to the listeners."""
         for listener in list(self.message_listeners):
-            listener(msg)
+            try:
+                listener(msg)
+            except Exception:  # a listener's bug must not break discord.py's voice websocket
+                log.exception("voice: a voice gateway listener failed")
         if msg.get("op") == ws.HEARTBEAT_ACK and isinstance(msg.get("d"), dict):
             waiter = self._heard.pop(msg["d"].get("t"), None)
             if waiter is not None and not waiter.done():
