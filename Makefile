@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 4
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean voices
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -33,3 +33,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The sandbox's speaker audio (sandbox/assets/voices/*.ogg, committed): one tone per simulated person.
+voices: $(STAMP)
+	$(BIN)/python scripts/make_voices.py

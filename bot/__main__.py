@@ -41,6 +41,7 @@ from bot.services.removed import GuildRemoval
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.services.stage import StageService
+from bot.services.recording import RecordingService
 from bot.services.voice import VoiceService
 from bot.settings import Settings, SettingsError
 from bot.store.db import Store
@@ -51,10 +52,12 @@ log = logging.getLogger("bot")
 SHARDING_REQUIRED = 4011
 
 
-def build_services(store: Store, clock: Clock | None = None, shards: Shards = EVERY_SHARD, *,
+def build_services(store: Store, clock: Clock | None = None, shards: Shards = EVERY_SHARD,
+                   recordings: Path = Settings.recordings_dir, *,
                    on_commit: Callable[[float], object] | None = None) -> Services:
     """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards).
-    `shards`: the ones this process holds; it rebuilds only their guilds' rooms at start-up."""
+    `shards`: the ones this process holds; it rebuilds only their guilds' rooms at start-up. `recordings`: where
+    recorded rooms' tracks and replays are kept."""
     clock = clock or Clock()
     discord_adapter = DiscordAdapter()
     cards = CardService(store, discord_adapter)
@@ -67,19 +70,23 @@ def build_services(store: Store, clock: Clock | None = None, shards: Shards = EV
     def play_cue(room_id: int, cue: str) -> None:
         if voice is not None:
             voice.play(room_id, cue)
+    recording = RecordingService(store, clock, discord_adapter, timers, mailbox, recordings,
+                                 voice=lambda: voice)
     # A live room's effects are carried out in the room's own turn (one mailbox for its whole lifecycle).
-    live = LiveService(store, clock, discord_adapter, timers, mailbox, play_cue=play_cue, on_commit=on_commit)
-    voice = VoiceService(store, discord_adapter, live)
+    live = LiveService(store, clock, discord_adapter, timers, mailbox, play_cue=play_cue, on_commit=on_commit,
+                       before_invite=recording.before_invite)
+    voice = VoiceService(store, discord_adapter, live, hearing=recording)
     access = AccessService(store, clock, discord_adapter, gate, mailbox)
     # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue plays
-    # last, while the stage still exists.
-    for watcher in (access, live, voice):
+    # last, while the stage still exists. Recording starts before Podium joins the stage, so it joins listening.
+    for watcher in (access, live, recording, voice):
         rooms.watch(watcher)
     return Services(store=store, clock=clock, discord=discord_adapter, cards=cards, rooms=rooms,
                     settings=SettingsService(store, discord_adapter), live=live,
                     stage=StageService(store, clock, live, rooms, access), access=access,
                     guests=GuestService(rooms, access, discord_adapter, clock, live), voice=voice,
-                    outside=OutsideEndings(rooms, discord_adapter), removal=GuildRemoval(rooms), shards=shards)
+                    outside=OutsideEndings(rooms, discord_adapter), removal=GuildRemoval(rooms), shards=shards,
+                    recording=recording)
 
 
 async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
@@ -87,7 +94,8 @@ async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
     store = await Store.open(settings.db_path)
     try:
         metrics = load_metrics() if settings.metrics_port is not None else None
-        services = build_services(store, clock, settings.shards, on_commit=metrics.observe_commit if metrics else None)
+        services = build_services(store, clock, settings.shards, settings.recordings_dir,
+                                  on_commit=metrics.observe_commit if metrics else None)
         connector = configure(settings)
         async with PodiumBot(settings, services, connector=connector,
                              http_trace=metrics.http_trace if metrics else None) as bot:

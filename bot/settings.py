@@ -42,6 +42,7 @@ class Settings:
     metrics_host: str = "127.0.0.1"
     # The shards this process holds (PODIUM_SHARD_COUNT, PODIUM_SHARD_IDS); by default every one.
     shards: Shards = EVERY_SHARD
+    recordings_dir: Path = Path("data/recordings")  # recorded rooms' tracks and replays (issue 16)
 
     @property
     def uses_sandbox(self) -> bool:
@@ -70,4 +71,5 @@ class Settings:
             metrics_port=int(env["PODIUM_METRICS_PORT"]) if env.get("PODIUM_METRICS_PORT", "").strip() else None,
             metrics_host=env.get("PODIUM_METRICS_HOST", "127.0.0.1").strip() or "127.0.0.1",
             shards=shards,
+            recordings_dir=Path(env.get("PODIUM_RECORDINGS", "data/recordings")),
         )

@@ -31,6 +31,7 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
         host_role="A role whose members may host rooms without Manage Events",
         reminders='Minutes before a room to remind, e.g. "15" or "60,15"; "off" for none',
         clear="Put one setting back to Podium's default (no announce channel, no host role, UTC, 15 min)",
+        recordings_days="How many days recorded rooms' replays are kept (default 30)",
     )
     @app_commands.choices(clear=[app_commands.Choice(name=name.replace("_", " "), value=name) for name in CLEARABLE])
     @app_commands.autocomplete(timezone=timezone_autocomplete)
@@ -39,8 +40,12 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
     async def settings_command(self, interaction: discord.Interaction, timezone: ShortText | None = None,
                                announce_channel: discord.TextChannel | None = None,
                                host_role: discord.Role | None = None, reminders: TimeText | None = None,
-                               clear: str | None = None) -> None:
+                               clear: str | None = None,
+                               recordings_days: app_commands.Range[int, 1, 365] | None = None) -> None:
         assert interaction.guild_id is not None
+        recording = self.bot.services.recording
+        if recordings_days is not None:
+            await recording.set_retention(caller_of(interaction), interaction.guild_id, recordings_days)
         updated = await self.settings.update(
             caller_of(interaction), interaction.guild_id, timezone=timezone,
             announce_channel_id=announce_channel.id if announce_channel else None,
@@ -52,6 +57,8 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
         embed.add_field(name="Host role", value=f"<@&{updated.host_role_id}>" if updated.host_role_id else
                         "Manage Events only")
         embed.add_field(name="Reminders", value=", ".join(f"{m} min" for m in updated.reminder_offsets) or "off")
+        days = await recording.retention(interaction.guild_id)
+        embed.add_field(name="Replays kept", value=f"{days} day{'' if days == 1 else 's'}")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="status", description="What Podium still lacks in this server, and what to click")

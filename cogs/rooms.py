@@ -15,6 +15,7 @@ from bot.ui.interaction import caller_of
 from bot.services.rooms import RoomChanges
 from cogs.common import ShortText, TimeText, room_autocomplete, timezone_autocomplete
 from cogs.guests import MODES, GuestCommands
+from cogs.recording import RecordingCommands
 
 if TYPE_CHECKING:
     from bot.client import PodiumBot
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 PAGE_SIZE = 10
 
 
-class Rooms(GuestCommands, commands.GroupCog, group_name="room",
+class Rooms(GuestCommands, RecordingCommands, commands.GroupCog, group_name="room",
             group_description="Schedule and run stage rooms"):
     def __init__(self, bot: "PodiumBot") -> None:
         self.bot = bot
@@ -41,6 +42,7 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
         timezone="Time zone for the start time (default: the server's)",
         access="Who may enter: open (default), role (chosen roles) or invite (the guest list)",
         roles="For access role: the roles, by mention or name, separated by commas",
+        recording="Record the room (speakers are told and may opt out; the replay is posted after the recap)",
     )
     @app_commands.choices(access=MODES)
     @app_commands.autocomplete(timezone=timezone_autocomplete)
@@ -49,16 +51,23 @@ class Rooms(GuestCommands, commands.GroupCog, group_name="room",
                        start: TimeText, duration: ShortText | None = None, stage: discord.StageChannel | None = None,
                        description: app_commands.Range[str, 0, 1000] | None = None, repeat: TimeText | None = None,
                        timezone: ShortText | None = None, access: str | None = None,
-                       roles: app_commands.Range[str, 1, 1000] | None = None) -> None:
+                       roles: app_commands.Range[str, 1, 1000] | None = None, recording: bool = False) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
+        if recording:
+            self.bot.services.recording.require_replays()  # refused before anything is scheduled
         room = await self.rooms.schedule(
             caller_of(interaction), interaction.guild_id, title=title, start=start, duration=duration,
             stage_channel_id=stage.id if stage else None, description=description, repeat=repeat, timezone=timezone,
             access=access, roles=roles)
+        if recording:
+            assert room.id is not None
+            await self.bot.services.recording.set_recording(caller_of(interaction), interaction.guild_id, room.id,
+                                                            True)
         await interaction.followup.send(
             f"Scheduled room #{room.id} for {discord_timestamp(room.start_at, 'F')} "
-            f"({discord_timestamp(room.start_at, 'R')}).", embed=await self.cards.embed(room), ephemeral=True)
+            f"({discord_timestamp(room.start_at, 'R')})." + (" It will be recorded." if recording else ""),
+            embed=await self.cards.embed(room), ephemeral=True)
 
     @app_commands.command(name="list", description="Upcoming and live rooms")
     @app_commands.describe(page="Page number (10 rooms a page)")

@@ -77,6 +77,14 @@ class Control:
                 raise ControlError(response.status, data)
             return data
 
+    async def attachment(self, attachment_id: str) -> bytes:
+        """The bytes of an uploaded file (an attachment's `id`, as `shown` messages carry it)."""
+        session = await self._http()
+        async with session.get(f"{self.base}/attachments/{attachment_id}") as response:
+            if response.status >= 400:
+                raise ControlError(response.status, await response.json())
+            return await response.read()
+
     async def state(self) -> dict[str, Any]:
         return await self.call("GET", "/state")
 
@@ -171,6 +179,10 @@ class Person:
 
     async def leaves_voice(self) -> Any:
         return await self._call("/voice", {"channel": None})
+
+    async def talks(self, seconds: float, audio: str, wait: bool = False) -> Any:
+        """Talk on the stage (an unsuppressed speaker only): `audio` is a file of sandbox/assets/voices."""
+        return await self._call("/talk", {"seconds": seconds, "audio": audio, "wait": wait})
 
     async def moves(self, target: str, channel: str | int | None) -> Any:
         """Drag `target` to `channel`, or disconnect them (None), from Discord's client (needs Move Members)."""

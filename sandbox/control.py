@@ -1,6 +1,7 @@
 """The control API under /_sandbox: drive simulated people and inspect the world (JSON in and out)."""
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -52,7 +53,8 @@ def shown(sandbox: "Sandbox", message: Message) -> dict[str, Any]:
     return {"id": str(message.id), "channel_id": str(message.channel_id), "content": message.content,
             "embeds": message.embeds, "components": message.components, "ephemeral": message.ephemeral,
             "author": sandbox.world.users[message.author_id].username,
-            "attachments": [{"filename": a["filename"], "content": a.get("content", "")}
+            "attachments": [{"filename": a["filename"], "content": a.get("content", ""), "id": a.get("id"),
+                             "size": a.get("size")}
                             for a in message.attachments],
             "edited": message.edited_at is not None}
 
@@ -99,6 +101,31 @@ async def voice(request: web.Request) -> web.Response:
     channel = sandbox.world.channel(body["channel"], guild) if body.get("channel") is not None else None
     state = sandbox.world.move_voice(user, channel, guild=guild)
     return json_response(state.to_json() if state else {"channel_id": None})
+
+
+@routes.post(PREFIX + "/users/{user}/talk")
+async def talk(request: web.Request) -> web.Response:
+    """`{user}` talks for `{"seconds": S, "audio": NAME}` (a file of sandbox/assets/voices, e.g. "tone_440"): real
+    encrypted Opus to every other client on the stage (sandbox/voice_talk.py). Only an unsuppressed speaker can.
+    With `"wait": true` the answer comes when they stop."""
+    from sandbox.voice_ogg import AudioNotFound
+    from sandbox.voice_talk import CannotTalk
+
+    sandbox = sandbox_of(request)
+    if sandbox.voice is None:
+        return json_response({"error": "voice is not enabled in this sandbox"}, 404)
+    user = _user(request)
+    body = await _body(request)
+    seconds = float(body["seconds"])
+    if not 0 < seconds <= 3600:
+        raise ValueError("seconds is between 0 and 3600")
+    try:
+        task, frames = sandbox.voice.talks.start(user.id, seconds, str(body["audio"]))
+    except (CannotTalk, AudioNotFound) as exc:
+        return json_response({"error": str(exc)}, 400)
+    if body.get("wait"):
+        await asyncio.shield(task)
+    return json_response({"user_id": str(user.id), "frames": frames})
 
 
 @routes.post(PREFIX + "/users/{user}/move")
@@ -374,6 +401,15 @@ async def violations(request: web.Request) -> web.Response:
     return json_response(sandbox_of(request).violations())
 
 
+@routes.get(PREFIX + "/attachments/{attachment}")
+async def attachment(request: web.Request) -> web.Response:
+    """An uploaded file's bytes, as Discord's CDN would serve them."""
+    data = sandbox_of(request).world.files.get(request.match_info["attachment"])
+    if data is None:
+        return json_response({"error": "no such attachment"}, 404)
+    return web.Response(body=data, content_type="application/octet-stream")
+
+
 @routes.get(PREFIX + "/voice/{channel}")
 async def voice_received(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)
@@ -406,6 +442,10 @@ async def faults(request: web.Request) -> web.Response:
         if bot is not None and state is not None and state.channel_id == channel.id:
             sandbox.world.move_voice(bot, None, guild=guild)
             result["kicked"] = True
+    if "voice_path" in body and sandbox.voice is not None:
+        # UDP loses and reorders packets (topics/voice-connections § Voice Data Interpolation speaks of gaps):
+        # {"loss": 0.1, "reorder": 0.1, "seed": 1} on what the sandbox's speakers send to clients.
+        sandbox.voice.talks.fault.configure(body["voice_path"])
     if "rest_status" in body:
         spec = body["rest_status"]
         sandbox.faults.rest_status[spec["route"]] = [int(spec["status"]), int(spec.get("count", 1))]

@@ -36,6 +36,7 @@ from sandbox.models import GUILD_STAGE_VOICE
 from sandbox.tls import SandboxTLS
 from sandbox.voice_media import MODE
 from sandbox.voice_record import Packet, VoiceRecord
+from sandbox.voice_talk import Talks
 from sandbox.world import World
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ class VoiceServer:
         self._world: World | None = None
         self._closing: set[asyncio.Task[None]] = set()
         self.on_change: Callable[[], None] = lambda: None  # the Sandbox wakes its `until` waiters with this
+        self.talks = Talks(self)  # simulated people talking to the clients (sandbox/voice_talk.py)
 
     # -- lifecycle ----------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -153,6 +155,28 @@ class VoiceServer:
         token = secrets.token_hex(8)
         self._grants[token] = Grant(guild_id, channel_id, user_id, session_id, token)
         return token
+
+    @property
+    def world(self) -> World:
+        assert self._world is not None, "the voice server follows no world (call watch())"
+        return self._world
+
+    # -- what the simulated speakers use (sandbox/voice_talk.py) -------------------------------------------
+    def allocate_ssrc(self) -> int:
+        self._next_ssrc += 1
+        return self._next_ssrc
+
+    def clients_in(self, channel_id: int, *, besides: int) -> list[_Connection]:
+        """The connected clients of a channel that can receive audio (their session has a key and an address)."""
+        return [c for c in self._by_ssrc.values() if c.grant.channel_id == channel_id and c.grant.user_id != besides
+                and c.ws is not None and not c.ws.closed and c.secret_key is not None]
+
+    async def send_numbered(self, connection: _Connection, op: int, d: Any) -> None:
+        await self._send(connection, op, d)
+
+    def send_datagram(self, data: bytes, address: tuple[str, int]) -> None:
+        if self._transport is not None:
+            self._transport.sendto(data, address)
 
     # -- what tests read ----------------------------------------------------------------------------------
     def received(self, channel_id: int) -> list[Packet]:
@@ -291,8 +315,7 @@ class VoiceServer:
         for ssrc, old in list(self._by_ssrc.items()):
             if old.grant.user_id == grant.user_id and old.grant.guild_id == grant.guild_id:
                 del self._by_ssrc[ssrc]
-        self._next_ssrc += 1
-        connection = _Connection(grant, self._next_ssrc, ws)
+        connection = _Connection(grant, self.allocate_ssrc(), ws)
         self._by_ssrc[connection.ssrc] = connection
         self.record.channel(grant.channel_id).sessions += 1
         self.on_change()

@@ -70,3 +70,14 @@ def open_rtp(packet: bytes, key: bytes) -> Rtp | None:
         words = struct.unpack_from(">H", packet, header_size + 2)[0]
         plain = plain[4 * words:]
     return Rtp(sequence, timestamp, ssrc, plain)
+
+
+def seal_rtp(sequence: int, timestamp: int, ssrc: int, opus: bytes, key: bytes, counter: int) -> bytes:
+    """One RTP packet as Discord sends audio to a client: version 2, payload type 0x78 (Opus), encrypted with
+    aead_xchacha20_poly1305_rtpsize (topics/voice-connections § Transport Encryption Modes: the header is
+    authenticated, the payload encrypted, and the 32-bit nonce counter appended). The inverse of `open_rtp`."""
+    header = struct.pack(">BBHII", 0x80, 0x78, sequence & 0xFFFF, timestamp & 0xFFFFFFFF, ssrc)
+    suffix = struct.pack(">I", counter & 0xFFFFFFFF)
+    sealed = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        opus, header, suffix + bytes(24 - NONCE_SUFFIX), key)
+    return header + sealed + suffix

@@ -27,6 +27,7 @@ class World:
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
         self.messages: dict[int, Message] = {}
+        self.files: dict[str, bytes] = {}  # attachment id -> the uploaded bytes (the CDN's part)
         self.dm_channels: dict[int, int] = {}  # user id -> DM channel id
         self.commands: dict[int | None, dict[str, Command]] = {}
         # The application's "Privileged Gateway Intents" switches in the Developer Portal (events/gateway

@@ -34,6 +34,12 @@ def test_the_extras_carry_the_tooling() -> None:
     assert "podium[demo]" in extras["test"] and "pytest" in _names(extras["test"])
 
 
+def test_replays_are_an_extra_with_their_own_codec() -> None:
+    """Recording needs PyAV (which brings libopus) and numpy, installed with `.[replays]`, never by the bot."""
+    extras = _setup()["options.extras_require"]
+    assert {"av", "numpy"} <= _names(extras["replays"]) and "podium[replays]" in extras["test"]
+
+
 def test_the_wheel_ships_only_bot_and_cogs() -> None:
     include = {name.strip() for name in _setup()["options.packages.find"]["include"].split(",")}
     assert include == {"bot", "bot.*", "cogs", "cogs.*"}

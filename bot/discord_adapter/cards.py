@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 import discord
+from sqlite_utils import Database
 
 from bot.ui import cards
 from bot.ui.access_buttons import KnockButton
@@ -17,6 +18,7 @@ from bot.store import audience as audience_repo
 from bot.store import cards as card_repo
 from bot.store import ledger
 from bot.store import live as live_repo
+from bot.store import recordings as recording_repo
 from bot.store import reminders as reminder_repo
 from bot.store import settings as settings_repo
 from bot.store.db import Store
@@ -39,11 +41,11 @@ class CardService:
         if room.repeat:
             recurrence = parse_repeat(room.repeat, room.start_at)
             repeat = recurrence.describe() if recurrence else None
-        access = None
+        access, recorded = None, False
         if room.id is not None:
-            access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
+            access, recorded = await self.store.run(_access_and_recording, room.id, room.series_id)
         return cards.room_embed(room, repeat_text=repeat, note=note,
-                                access_text=access_text(access) if access is not None else None)
+                                access_text=access_text(access) if access is not None else None, recorded=recorded)
 
     async def post_scheduled(self, room: Room) -> None:
         settings = await self.store.run(settings_repo.get_settings, room.guild_id)
@@ -88,6 +90,11 @@ class CardService:
         return await self.discord.dm(user_id, content=cards.reminder_text(room), embed=await self.embed(room))
 
 
+
+
+def _access_and_recording(db: Database, room_id: int, series_id: int | None) -> tuple[RoomAccess, bool]:
+    """What a room's card shows besides the room itself, in one hop to the database."""
+    return access_repo.effective_access(db, room_id, series_id), recording_repo.get_state(db, room_id).enabled
 
 
 def access_text(access: RoomAccess) -> str | None:

@@ -130,7 +130,8 @@ class LiveDiscord:
     async def carry_out(self, room: Room, effects: list[fx.Effect], *,
                         alert: Callable[[str], Awaitable[None]],
                         play_cue: Callable[[int, str], object] | None,
-                        invite_refused: Callable[[int, str], None] | None = None) -> None:
+                        invite_refused: Callable[[int, str], None] | None = None,
+                        before_invite: Callable[[Room, int], Awaitable[None]] | None = None) -> None:
         """The executor of a live room's effects, in order; one failing effect never stops the others. Alerts
         go to `alert` (the room's moderators' thread), cues to `play_cue` (queued, never awaited), invitations
         Discord refused to `invite_refused` (user, why)."""
@@ -138,6 +139,8 @@ class LiveDiscord:
         for effect in effects:
             try:
                 if isinstance(effect, fx.InviteToSpeak):
+                    if before_invite is not None:  # told before invited (a recorded room)
+                        await before_invite(room, effect.user_id)
                     refused = await self.set_suppress(room.guild_id, room.stage_channel_id, effect.user_id, False)
                     if refused is not None:
                         if invite_refused is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -51,6 +52,8 @@ class CueVoiceClient(discord.VoiceClient):
         self.kicked = False
         self._heard: dict[int, asyncio.Future[None]] = {}  # heartbeat nonce -> its ACK
         self._nonces = itertools.count(1)
+        # Others who read the voice gateway's messages (the recorder: Speaking and session descriptions).
+        self.message_listeners: list[Callable[[dict[str, Any]], None]] = []
 
     async def on_voice_state_update(self, data: Any) -> None:
         # Our own voice state with no channel that nobody here asked for: Discord disconnected us (events/
@@ -64,7 +67,13 @@ class CueVoiceClient(discord.VoiceClient):
         return VoiceConnectionState(self, hook=self._on_voice_message)
 
     async def _on_voice_message(self, ws: Any, msg: dict[str, Any]) -> None:
-        """discord.py's hook for every voice gateway message: resolves `announce_speaking`'s heartbeat."""
+        """discord.py's hook for every voice gateway message: resolves `announce_speaking`'s heartbeat, and
+        hands each message to the listeners."""
+        for listener in list(self.message_listeners):
+            try:
+                listener(msg)
+            except Exception:  # a listener's bug must not break discord.py's voice websocket
+                log.exception("voice: a voice gateway listener failed")
         if msg.get("op") == ws.HEARTBEAT_ACK and isinstance(msg.get("d"), dict):
             waiter = self._heard.pop(msg["d"].get("t"), None)
             if waiter is not None and not waiter.done():
@@ -117,9 +126,10 @@ class StageVoice:
             return current.channel.id
         return None
 
-    async def join(self, guild_id: int, channel_id: int, timeout: float) -> CueVoiceClient:
+    async def join(self, guild_id: int, channel_id: int, timeout: float, *, listen: bool = False) -> CueVoiceClient:
         """Connect to the stage (or reuse the connection already there). Raises VoiceUnavailable, or
-        asyncio.TimeoutError / discord errors for failures worth retrying."""
+        asyncio.TimeoutError / discord errors for failures worth retrying. `listen`: undeafened (a room that
+        records); otherwise deafened."""
         channel = self.discord.stage(guild_id, channel_id)
         missing = self.missing_rights(guild_id, channel_id)
         if missing:
@@ -131,8 +141,8 @@ class StageVoice:
         current = channel.guild.voice_client
         if isinstance(current, CueVoiceClient) and not current.gone.is_set():
             return current
-        # Deafened: Podium never listens. discord.py retries the handshake itself within `timeout`.
-        client = await channel.connect(cls=CueVoiceClient, timeout=timeout, reconnect=True, self_deaf=True)
+        # Deafened unless the room records. discord.py retries the handshake itself within `timeout`.
+        client = await channel.connect(cls=CueVoiceClient, timeout=timeout, reconnect=True, self_deaf=not listen)
         assert isinstance(client, CueVoiceClient)
         self._made[guild_id] = client
         return client

@@ -1,11 +1,12 @@
 """Podium's use cases, one front door per feature: rooms (rooms.py, with reminders.py), live rooms (live.py),
 their moderators (stage.py), invite gating (access.py, guests.py), voice cues (voice.py), server settings
-(settings.py), stages ended outside Podium (outside.py), Podium removed from a server (removed.py); and each
-room's mailbox (mailbox.py), through which every change to a room goes.
+(settings.py), stages ended outside Podium (outside.py), Podium removed from a server (removed.py), recording
+and replays (recording.py); and each room's mailbox (mailbox.py), through which every change to a room goes.
 
 Services are built once, from their parts, in bot/__main__.py (build_services) and handed to the bot.
-May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice's cue names. Never
-bot.ui (the adapter renders) or cogs.
+May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice (cue names, the
+recorder; its mix only inside a function, as PyAV is an optional extra). Never bot.ui (the adapter renders)
+or cogs.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from bot.services.access import AccessService
 from bot.services.guests import GuestService
 from bot.services.live import LiveService
 from bot.services.outside import OutsideEndings
+from bot.services.recording import RecordingService
 from bot.services.removed import GuildRemoval
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
@@ -41,7 +43,7 @@ class Services:
     def __init__(self, *, store: Store, clock: Clock, discord: DiscordAdapter, cards: CardService,
                  rooms: RoomService, settings: SettingsService, live: LiveService, stage: StageService,
                  access: AccessService, guests: GuestService, voice: VoiceService, outside: OutsideEndings,
-                 removal: GuildRemoval, shards: Shards = EVERY_SHARD) -> None:
+                 removal: GuildRemoval, recording: RecordingService, shards: Shards = EVERY_SHARD) -> None:
         self.store = store
         self.clock = clock
         self.discord = discord
@@ -56,6 +58,7 @@ class Services:
         self.outside = outside  # stages ended in Discord, not by Podium
         self.removal = removal  # Podium removed from a server: its rooms end there
         self.shards = shards  # this process's: at start-up it takes up only their guilds' rooms
+        self.recording = recording  # recording with consent, and replays
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
 
@@ -89,6 +92,10 @@ class Services:
         except Exception:
             log.exception("could not rebuild timers at start-up")
         try:
+            await self.recording.recover(self.shards)  # the replays' retention timers, from the database
+        except Exception:
+            log.exception("could not rebuild the replays' retention timers at start-up")
+        try:
             await self.access.recover(self.shards)  # stages left gated by a room that ended while Podium was down
         except Exception:
             log.exception("could not restore stage overwrites at start-up")
@@ -104,4 +111,5 @@ class Services:
         await self.access.retry.close()
         await self.rooms.mailbox.stop()
         self.rooms.timers.shutdown()
+        await self.recording.stop()
         await self.voice.stop()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -68,7 +68,8 @@ class LiveService:
 
     def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers, mailbox: RoomMailbox,
                  play_cue: Callable[[int, str], object] | None = None,
-                 on_commit: Callable[[float], object] | None = None) -> None:
+                 on_commit: Callable[[float], object] | None = None,
+                 before_invite: Callable[[Room, int], Awaitable[None]] | None = None) -> None:
         self.store = store
         self.clock = clock
         self.adapter = discord
@@ -76,6 +77,7 @@ class LiveService:
         self.timers = timers
         self.card_interval = 2.0  # seconds between two edits of one room's card (Discord's edit bucket is 5/5 s)
         self.play_cue = play_cue  # the voice feature's: (room id, cue name), queued, never awaited
+        self.before_invite = before_invite  # recording's notice, awaited before each invitation to speak
         self.mailbox = mailbox  # the rooms' mailbox: a live room's effects are carried out in its turn
         self.on_commit = on_commit  # the metrics' (seconds per group commit), when metrics are on
         self._drains: set[asyncio.Task[None]] = set()  # turns posted from dispatch time (kept from the GC)
@@ -370,7 +372,8 @@ class LiveService:
                 running.refused_invites.pop(effect.user_id, None)
         await self.discord.carry_out(running.room, [e for e in effects if not isinstance(e, RECORDS)],
                                      alert=lambda text: self._alert(running, text), play_cue=self.play_cue,
-                                     invite_refused=lambda user_id, why: self._invite_refused(running, user_id, why))
+                                     invite_refused=lambda user_id, why: self._invite_refused(running, user_id, why),
+                                     before_invite=self.before_invite)
 
     def _invite_refused(self, running: Running, user_id: int, why: str) -> None:
         """Discord refused an invitation to speak: the room takes it back at once (the hand is at its place

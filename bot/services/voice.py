@@ -81,15 +81,24 @@ class StageModeration(Protocol):
                                 action: str) -> Moderated: ...
 
 
+class Hearing(Protocol):
+    """Recording (bot.services.recording): which rooms' connections listen, and each new connection."""
+
+    def wants_audio(self, room_id: int) -> bool: ...
+
+    def on_connection(self, room: Room, client: CueVoiceClient) -> None: ...
+
+
 class VoiceService:
     def __init__(self, store: Store, discord_adapter: DiscordAdapter, moderation: StageModeration | None = None, *,
-                 connect_timeout: float = CONNECT_TIMEOUT_S) -> None:
+                 connect_timeout: float = CONNECT_TIMEOUT_S, hearing: Hearing | None = None) -> None:
         self.store = store
         self.moderation = moderation
         self.discord = discord_adapter
         self.stage = StageVoice(discord_adapter)
         self.connect_timeout = connect_timeout
         self._rooms: dict[int, _RoomVoice] = {}
+        self.hearing = hearing  # recording: whether a room's connection hears the stage, and each new one
 
     # -- RoomWatcher ----------------------------------------------------------------------------------------
     async def room_opened(self, room: Room, *, resumed: bool) -> None:
@@ -150,6 +159,24 @@ class VoiceService:
             return False
         voice.enqueue(cue if isinstance(cue, Cue) else parse_cue(cue))
         return True
+
+    async def hear(self, room_id: int) -> None:
+        """Recording just began in a live room: a connection made deafened (Podium not listening) is made again,
+        listening (a client that deafens itself gets no audio; a new connection is simpler and surer than
+        discord.py's handling of a voice state change while connected)."""
+        voice = self._rooms.get(room_id)
+        if voice is None or voice.client is None or self.hearing is None or not self.hearing.wants_audio(room_id):
+            return
+        me = voice.client.guild.me
+        if me.voice is not None and me.voice.self_deaf:
+            del self._rooms[room_id]
+            await self._stop(voice)
+            self._start(voice.room, None)
+
+    def connection(self, room_id: int) -> CueVoiceClient | None:
+        """The room's voice connection while it has one."""
+        voice = self._rooms.get(room_id)
+        return voice.client if voice is not None else None
 
     async def wait_given_up(self, room_id: int, timeout: float = 10.0) -> None:
         """Wait (bounded) until the room's voice task has ended by itself (cues off, no rights, gave up)."""
@@ -243,7 +270,9 @@ class VoiceService:
             if delay:
                 await asyncio.sleep(delay)  # back-off between attempts (bounded by RECONNECT_DELAYS)
             try:
-                client = await self.stage.join(room.guild_id, room.stage_channel_id, self.connect_timeout)
+                client = await self.stage.join(room.guild_id, room.stage_channel_id, self.connect_timeout,
+                                               listen=self.hearing is not None
+                                               and self.hearing.wants_audio(room.id or 0))
                 await self.stage.become_speaker(client)
             except VoiceUnavailable as exc:
                 voice.waiting_for_stage = isinstance(exc, StageBusy)
@@ -255,6 +284,8 @@ class VoiceService:
                 log.warning("room %s: could not join the stage (attempt %d): %r", room.id, failures, exc)
                 continue
             voice.client = client
+            if self.hearing is not None:
+                self.hearing.on_connection(room, client)
             since = time.monotonic()
             try:
                 if await self._serve(voice, client):

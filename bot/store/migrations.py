@@ -326,3 +326,29 @@ def m009_guest_chain(db: Database) -> None:
         SELECT room_id, invited_by, user_id FROM room_guests WHERE via = 'guest';
     UPDATE room_guests SET depth = 1 WHERE via = 'guest'
     """)
+
+
+@migrations()
+def m010_recordings(db: Database) -> None:
+    """Recording (issue 16): whether a room records and who turned it on, who opted out, where its replay is
+    kept (deleted after the server's retention, `recordings_days`, default 30)."""
+    _run(db, f"""
+    CREATE TABLE room_recordings (
+        room_id     INTEGER PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+        enabled     INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+        enabled_by  INTEGER,
+        directory   TEXT,
+        saved_at    TEXT,
+        deleted_at  TEXT
+    );
+    CREATE TABLE recording_opt_outs (
+        room_id INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL,
+        at      TEXT    NOT NULL DEFAULT {_NOW},
+        PRIMARY KEY (room_id, user_id)
+    );
+    CREATE TABLE recording_settings (
+        guild_id INTEGER PRIMARY KEY,
+        days     INTEGER NOT NULL CHECK (days >= 1)
+    )
+    """)

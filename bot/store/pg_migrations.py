@@ -283,6 +283,26 @@ MIGRATIONS: list[tuple[str, str]] = [
         SELECT room_id, invited_by, user_id FROM room_guests WHERE via = 'guest';
     UPDATE room_guests SET depth = 1 WHERE via = 'guest'
     """),
+    ("m010_recordings", f"""
+    CREATE TABLE room_recordings (
+        room_id     BIGINT PRIMARY KEY REFERENCES rooms (id) ON DELETE CASCADE,
+        enabled     BIGINT NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),
+        enabled_by  BIGINT,
+        directory   TEXT,
+        saved_at    TEXT,
+        deleted_at  TEXT
+    );
+    CREATE TABLE recording_opt_outs (
+        room_id BIGINT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+        user_id BIGINT NOT NULL,
+        at      TEXT   NOT NULL DEFAULT {_NOW},
+        PRIMARY KEY (room_id, user_id)
+    );
+    CREATE TABLE recording_settings (
+        guild_id BIGINT PRIMARY KEY,
+        days     BIGINT NOT NULL CHECK (days >= 1)
+    )
+    """),
 ]
 
 

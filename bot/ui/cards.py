@@ -36,7 +36,7 @@ def human_duration(value: timedelta) -> str:
 
 
 def room_embed(room: Room, *, repeat_text: str | None = None, note: str | None = None,
-               access_text: str | None = None) -> discord.Embed:
+               access_text: str | None = None, recorded: bool = False) -> discord.Embed:
     embed = discord.Embed(title=room.title, description=room.description or None, colour=COLOURS[room.status])
     when = f"{discord_timestamp(room.start_at, 'F')} ({discord_timestamp(room.start_at, 'R')})"
     embed.add_field(name="When", value=when, inline=False)
@@ -48,6 +48,9 @@ def room_embed(room: Room, *, repeat_text: str | None = None, note: str | None =
         embed.add_field(name="Repeats", value=repeat_text)
     if access_text:
         embed.add_field(name="Access", value=access_text, inline=False)
+    if recorded:
+        embed.add_field(name="🔴 Recorded", value="Speakers are told before they're invited up and can opt out "
+                        "with /room recording opt-out.", inline=False)
     if note:
         embed.add_field(name="Note", value=note, inline=False)
     embed.set_footer(text=f"Room #{room.id}")

@@ -64,11 +64,15 @@ def mark_pings(world: World, channel: Channel, message: Message, body: dict[str,
 
 def attachments_for(request: web.Request) -> list[dict[str, Any]]:
     """resources/message § Attachment Object for each uploaded file: with its media type, and an image's size."""
+    files = request.get(FILES, [])
+    # change-log § Per-Attachment File Upload Behavior for Apps: checked per attachment, before any is kept.
+    if any(f["size"] > UPLOAD_LIMIT for f in files):
+        raise DiscordError(413, 40005, "Request entity too large")
     attachments = []
-    for f in request.get(FILES, []):
-        if f["size"] > UPLOAD_LIMIT:
-            raise DiscordError(413, 40005, "Request entity too large")
-        attachment = {"id": str(snowflake()), "filename": f["filename"], "size": f["size"],
+    for f in files:
+        attachment_id = str(snowflake())
+        sandbox_of(request).world.files[attachment_id] = f["data"]  # served by GET /_sandbox/attachments/{id}
+        attachment = {"id": attachment_id, "filename": f["filename"], "size": f["size"],
                       "url": f"https://cdn.sandbox.invalid/{f['filename']}",
                       "proxy_url": f"https://cdn.sandbox.invalid/{f['filename']}", "content": f["content"],
                       "data": f["data"]}

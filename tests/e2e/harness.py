@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -21,6 +22,11 @@ START_TIMEOUT = 20.0
 T = TypeVar("T")
 
 
+def _recordings_dir(sandbox: Sandbox) -> Path:
+    """Recordings beside the sandbox's own files (the test's tmp_path), never in the source tree."""
+    return Path(sandbox.workdir or tempfile.mkdtemp(prefix="podium-recordings-")) / "recordings"
+
+
 class BotRun:
     """One Podium process' worth of objects. `restart()` is a new process on the same database."""
 
@@ -30,7 +36,8 @@ class BotRun:
         self.db_path = db_path
         self.clock = clock or Clock()
         self.settings = Settings.from_env(
-            sandbox.env() | {"PODIUM_DB": str(db_path), "PODIUM_GUILD_READY_TIMEOUT": "0.05"}, dotenv=False)
+            sandbox.env() | {"PODIUM_DB": str(db_path), "PODIUM_GUILD_READY_TIMEOUT": "0.05",
+                             "PODIUM_RECORDINGS": str(_recordings_dir(sandbox))}, dotenv=False)
         self.bot: PodiumBot | None = None
         self.services: Services | None = None
         self.store: Store | None = None
@@ -38,7 +45,7 @@ class BotRun:
 
     async def start(self) -> "BotRun":
         self.store = await Store.open(self.db_path)
-        self.services = build_services(self.store, self.clock, self.settings.shards)
+        self.services = build_services(self.store, self.clock, self.settings.shards, self.settings.recordings_dir)
         self.bot = PodiumBot(self.settings, self.services, connector=configure(self.settings))
         self._task = asyncio.create_task(self.bot.start(self.settings.token))
         ready = asyncio.create_task(self.services.ready.wait())

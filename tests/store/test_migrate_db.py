@@ -58,6 +58,9 @@ def fill(path: Path) -> None:
         ("INSERT INTO stage_snapshots (room_id, guild_id, channel_id, everyone_id, prior, touched) "
          "VALUES (?, ?, ?, ?, ?, ?)", [5, SNOWFLAKE, 2, SNOWFLAKE, "[]", "[]"]),
         ("INSERT INTO room_voice VALUES (?, ?)", [5, 0]),
+        ("INSERT INTO room_recordings VALUES (?, ?, ?, ?, ?, ?)", [5, 1, 3, "/tmp/räume/5", T, None]),
+        ("INSERT INTO recording_opt_outs VALUES (?, ?, ?)", [5, 12, T]),
+        ("INSERT INTO recording_settings VALUES (?, ?)", [SNOWFLAKE, 7]),
         ("INSERT INTO audit (id, guild_id, room_id, actor_id, action, detail) VALUES (?, ?, ?, ?, ?, ?)",
          [20, SNOWFLAKE, 5, 3, "invite", "@everyone is not pinged"]),
         ("INSERT INTO command_sync (scope, digest) VALUES (?, ?)", ["global", "f" * 64]),
@@ -78,7 +81,7 @@ def test_migrate_db_copies_every_table_intact(tmp_path: Path, postgres_url: str,
     monkeypatch.setenv("PODIUM_DB", str(source))
 
     assert main(["migrate-db", "--to", postgres_url]) == 0
-    assert "Copied 24 rows in 22 tables" in capsys.readouterr().out
+    assert "Copied 27 rows in 25 tables" in capsys.readouterr().out
 
     sqlite_db = connect(source)
     target = pg.connect(postgres_url)

@@ -47,7 +47,7 @@ class FakeStage:
         async with self.joined:
             await self.joined.wait_for(lambda: self.joins >= count)
 
-    async def join(self, guild_id: int, channel_id: int, timeout: float) -> FakeClient:
+    async def join(self, guild_id: int, channel_id: int, timeout: float, *, listen: bool = False) -> FakeClient:
         self.joins += 1
         self.client = FakeClient()
         async with self.joined:
