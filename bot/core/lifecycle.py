@@ -212,16 +212,16 @@ def close(room: Room, now: datetime, ended: EndedOutside | None = None) -> Step:
 
 
 def open_(room: Room, now: datetime, *, early: bool, holder: str | None, waited: bool,
-          refused: PodiumError | None) -> Step:
+          lacking: PodiumError | None) -> Step:
     """A scheduled room's opening has come (its start, /room start, a restart, its stage coming free).
 
     `holder`: who holds its stage, in words, if not this room; `waited`: it has waited for its stage before;
-    `refused`: what Podium lacks in the stage to open it, if anything."""
+    `lacking`: what Podium lacks in the stage to open it (the refusal naming it), if anything."""
     decision = decide_opening(room, now, early=early, stage_taken=holder is not None)
     if decision == "missed":
         return missed(room, WAITED_WHOLE_SLOT if waited else "Podium was offline for its whole slot")
-    if refused is not None:  # a timer has nobody to answer: the host is told
-        return Step(effects=() if early else (Notify(room.host_id, refused.user_message),), error=refused)
+    if lacking is not None:  # a timer has nobody to answer: the host is told
+        return Step(effects=() if early else (Notify(room.host_id, lacking.user_message),), error=lacking)
     if holder is not None:
         return stage_taken(room, holder, early=early)
     late = None

@@ -408,14 +408,14 @@ class RoomService:
         return await step(room) if room.status == status else room
 
     async def _open(self, room: Room, *, early: bool) -> Room:
-        refused = None
+        lacking = None
         try:
             self.discord.check_can_open(room)
         except Forbidden as missing:
-            refused = missing
+            lacking = missing
         return await self._apply(room, lc.open_(room, self.clock.now(), early=early,
                                                 holder=await self.waiting.holder(room),
-                                                waited=await self.waiting.waited(room), refused=refused))
+                                                waited=await self.waiting.waited(room), lacking=lacking))
 
     async def _close(self, room: Room, *, ended: EndedOutside | None = None) -> Room:
         return await self._apply(room, lc.close(room, self.clock.now(), ended))

@@ -20,8 +20,8 @@ LIVE = dataclasses.replace(ROOM.open(START), stage_instance_id=7)
 
 
 def _open(room: Room = ROOM, at: datetime = START, *, early: bool = False, holder: str | None = None,
-          waited: bool = False, refused: Forbidden | None = None) -> lc.Step:
-    return lc.open_(room, at, early=early, holder=holder, waited=waited, refused=refused)
+          waited: bool = False, lacking: Forbidden | None = None) -> lc.Step:
+    return lc.open_(room, at, early=early, holder=holder, waited=waited, lacking=lacking)
 
 
 # -- cancelling and editing: Discord first, the commit on its answer ------------------------------------------
@@ -76,7 +76,7 @@ def test_a_late_opening_says_why_on_its_card(waited: bool, why: str) -> None:
 @pytest.mark.parametrize("waited, why", [(False, "Podium was offline for its whole slot"),
                                          (True, lc.WAITED_WHOLE_SLOT)])
 def test_a_room_past_its_slot_is_missed_and_its_host_told(waited: bool, why: str) -> None:
-    step = _open(at=ROOM.end_at, waited=waited, refused=Forbidden("missing"))  # missed before any permission
+    step = _open(at=ROOM.end_at, waited=waited, lacking=Forbidden("missing"))  # missed before any permission
     assert step.room == ROOM.mark_missed()
     assert step.effects == (lc.StopTimers(), lc.DropEvent(), lc.TellMissed(why), lc.ScheduleNext())
     assert step.error is None
@@ -84,10 +84,10 @@ def test_a_room_past_its_slot_is_missed_and_its_host_told(waited: bool, why: str
 
 def test_a_missing_permission_refuses_the_opening_and_a_timer_tells_the_host() -> None:
     refused = Forbidden("I'm missing Connect there.")
-    by_timer = _open(refused=refused)
+    by_timer = _open(lacking=refused)
     assert by_timer.room is None and by_timer.error is refused
     assert by_timer.effects == (Notify(ROOM.host_id, "I'm missing Connect there."),)
-    by_command = _open(early=True, refused=refused)
+    by_command = _open(early=True, lacking=refused)
     assert by_command.effects == () and by_command.error is refused  # the caller reads it in the reply
 
 
