@@ -1,13 +1,13 @@
 """A room's lifecycle as decisions: what opening, closing, editing and cancelling a room write and do.
 
 Each decision is a `Step`: the room to commit (a compare-and-set on its version; None: nothing to write), then
-the effects to carry out, in order, and an error to give the caller once they are done (a refusal that still
-tells someone, such as the host's DM when a timer cannot open their room).
+the effects to carry out, in order, then an error to give the caller (a refusal that still tells someone, such as
+the host's DM when a timer cannot open their room) or a Discord call to ask.
 
-A Discord call whose answer decides what the room becomes (`Ask`: the event accepting an edit or a cancellation,
-the stage instance being created or ended) is a step's last effect. Its answer is the room's next message,
-applied in the same turn before any other (`answered`, or `refused` when Discord says no): so a refusal leaves
-the room as it was, and the stage instance's id reaches the room only through a commit.
+A Discord call whose answer decides what the room becomes (the step's `ask`: the event accepting an edit or a
+cancellation, the stage instance being created or ended) comes after the step's effects. Its answer is the room's
+next message, applied in the same turn before any other (`answered`, or `refused` when Discord says no): so a
+refusal leaves the room as it was, and the stage instance's id reaches the room only through a commit.
 """
 from __future__ import annotations
 
@@ -148,7 +148,7 @@ class ScheduleNext:
     """A repeating room's next occurrence becomes its own room (once)."""
 
 
-Effect = (Ask | DeleteEvent | PostScheduled | DropEvent | PostOpening | PostRecap | SayWaiting | TellIdleClosed
+Effect = (DeleteEvent | PostScheduled | DropEvent | PostOpening | PostRecap | SayWaiting | TellIdleClosed
           | TellMissed | Notify | PlanTimers | StopTimers | KeepOnlyCloseTimer | TellWatchers | ScheduleNext)
 
 
@@ -157,6 +157,7 @@ class Step:
     room: Room | None = None  # committed first (compare-and-set); None: nothing to write
     effects: tuple[Effect, ...] = ()
     error: Exception | None = None  # raised to the caller after the effects
+    ask: Ask | None = None  # asked of Discord after the effects; its answer is the room's next step
     log: str = ""  # what happened, for Podium's log ("room #N <log>")
 
 
@@ -190,7 +191,7 @@ def next_occurrence(room: Room, first: Room) -> Room | None:
 def cancel(room: Room, *, whole_series: bool) -> Step:
     """/room cancel: the event is cancelled first, so a refusal leaves the room scheduled."""
     room.cancel()  # refuses a room that is not scheduled (InvalidTransition)
-    return Step(effects=(CancelEvent(whole_series),))
+    return Step(ask=CancelEvent(whole_series))
 
 
 def check_editable(room: Room) -> None:
@@ -201,14 +202,14 @@ def check_editable(room: Room) -> None:
 def edit(room: Room, edited: Room) -> Step:
     """/room edit, already validated: the event follows first, so a refusal leaves the room as it was."""
     check_editable(room)
-    return Step(effects=(UpdateEvent(edited),))
+    return Step(ask=UpdateEvent(edited))
 
 
 def close(room: Room, now: datetime, ended: EndedOutside | None = None) -> Step:
     """End a live room (`ended`: what ended it outside Podium, if anything): its watchers first (the closing
     cue, the stage's permissions put back), then the stage. It ends as of now; the closing steps take a few
     seconds more."""
-    return Step(effects=(TellWatchers("room_closing"), CloseStage(now, ended)))
+    return Step(effects=(TellWatchers("room_closing"),), ask=CloseStage(now, ended))
 
 
 def open_(room: Room, now: datetime, *, early: bool, holder: str | None, waited: bool,
@@ -228,7 +229,7 @@ def open_(room: Room, now: datetime, *, early: bool, holder: str | None, waited:
     if decision == "open_late":
         late = "its stage was live for something else at the start time" if waited \
             else "Podium was offline at the start time"
-    return Step(effects=(OpenStage(now, early, late),))
+    return Step(ask=OpenStage(now, early, late))
 
 
 def stage_taken(room: Room, holder: str, *, early: bool) -> Step:

@@ -8,9 +8,9 @@ A room's worker applies a message in three steps: the core decides (for the life
 version), then the effects are carried out: Discord's by the adapter's executor (bot.discord_adapter.lifecycle,
 for live rooms bot.discord_adapter.live), timers, the watchers and a series' next room by the worker itself
 (RoomService._apply). A Discord call whose answer decides the room (the stage instance's id, the event accepting
-an edit or a cancellation) is a step's last effect, `lc.Ask`; its answer, or Discord's refusal, is the room's next
-message, applied at once in the same turn (before any other) and committed the same way, so a refusal leaves
-the room as it was.
+an edit or a cancellation) is asked after a step's effects (`Step.ask`); its answer, or Discord's refusal, is the
+room's next message, applied at once in the same turn (before any other) and committed the same way, so a refusal
+leaves the room as it was.
 
 Services are built once, from their parts, in bot/__main__.py (build_services) and handed to the bot.
 May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice's cue names. Never

@@ -128,23 +128,21 @@ class RoomService:
         return saved
 
     async def _apply(self, room: Room, step: lc.Step) -> Room:
-        """In the room's turn: commit the step's room (compare-and-set), then carry out its effects in order. A
-        last effect asked of Discord (lc.Ask) is answered by the room's next step, applied at once: Discord's
-        answer is committed the same way (lc.answered), its refusal leaves the room as it was (lc.refused).
+        """In the room's turn: commit the step's room (compare-and-set), then carry out its effects in order. What
+        it asks of Discord last (`step.ask`) is answered by the room's next step, applied at once: Discord's answer
+        is committed the same way (lc.answered), its refusal leaves the room as it was (lc.refused).
         Returns the room as committed; raises the step's error, if any, once its effects are carried out."""
         while True:
             if step.room is not None:
                 room = await self._save(step.room)
             if step.log:
                 log.info("room #%s %s", room.id, step.log)
-            asked: lc.Ask | None = None
             for effect in step.effects:
-                if isinstance(effect, lc.Ask):
-                    asked = effect  # always a step's last effect
-                elif not await self._carry_out_here(room, effect):
+                if not await self._carry_out_here(room, effect):
                     await self.executor.carry_out(room, effect)
             if step.error is not None:
                 raise step.error
+            asked = step.ask
             if asked is None:
                 return room
             try:

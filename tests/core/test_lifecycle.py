@@ -27,7 +27,7 @@ def _open(room: Room = ROOM, at: datetime = START, *, early: bool = False, holde
 # -- cancelling and editing: Discord first, the commit on its answer ------------------------------------------
 def test_a_cancel_commits_nothing_until_discord_cancelled_the_event() -> None:
     step = lc.cancel(ROOM, whole_series=False)
-    assert step.room is None and step.effects == (lc.CancelEvent(whole_series=False),)
+    assert step.room is None and step.effects == () and step.ask == lc.CancelEvent(whole_series=False)
     after = lc.answered(ROOM, lc.CancelEvent(whole_series=False))
     assert after.room == ROOM.cancel()
     assert after.effects == (lc.StopTimers(), lc.ScheduleNext())
@@ -50,14 +50,14 @@ def test_only_a_scheduled_room_can_be_cancelled_or_edited() -> None:
 def test_an_edit_is_committed_once_the_event_took_it_and_its_timers_follow() -> None:
     edited = dataclasses.replace(ROOM, title="Renamed", start_at=START + timedelta(hours=1))
     step = lc.edit(ROOM, edited)
-    assert step.room is None and step.effects == (lc.UpdateEvent(edited),)
+    assert step.room is None and step.effects == () and step.ask == lc.UpdateEvent(edited)
     assert lc.answered(ROOM, lc.UpdateEvent(edited)) == lc.Step(edited, (lc.PlanTimers(),))
 
 
 # -- opening ------------------------------------------------------------------------------------------------
 def test_a_room_opens_on_the_stage_instances_answer() -> None:
     step = _open()
-    assert step.room is None and step.effects == (lc.OpenStage(START, early=False, late=None),)
+    assert step.room is None and step.ask == lc.OpenStage(START, early=False, late=None)
     after = lc.answered(ROOM, lc.OpenStage(START, early=False), stage_instance_id=7)
     assert after.room == LIVE and after.room.opened_at == START
     assert after.effects == (lc.PostOpening(None), lc.TellWatchers("room_opened"), lc.PlanTimers(),
@@ -68,7 +68,7 @@ def test_a_room_opens_on_the_stage_instances_answer() -> None:
                                          (True, "its stage was live for something else at the start time")])
 def test_a_late_opening_says_why_on_its_card(waited: bool, why: str) -> None:
     late = START + timedelta(minutes=5)
-    assert _open(at=late, waited=waited).effects == (lc.OpenStage(late, early=False, late=why),)
+    assert _open(at=late, waited=waited).ask == lc.OpenStage(late, early=False, late=why)
     opened = lc.answered(ROOM, lc.OpenStage(late, early=False, late=why), stage_instance_id=7)
     assert opened.effects[0] == lc.PostOpening(f"Opened late: {why}.")
 
@@ -121,7 +121,7 @@ def test_a_room_closes_after_its_watchers_and_ends_as_of_the_decision() -> None:
     ended = EndedOutside(Ending.STAGE_ENDED)
     step = lc.close(LIVE, end, ended)
     assert step.room is None
-    assert step.effects == (lc.TellWatchers("room_closing"), lc.CloseStage(end, ended))
+    assert step.effects == (lc.TellWatchers("room_closing"),) and step.ask == lc.CloseStage(end, ended)
     closed = lc.answered(LIVE, lc.CloseStage(end, ended))
     assert closed.room == LIVE.close(end) and closed.room.status is RoomStatus.ENDED
     assert closed.effects == (lc.StopTimers(), lc.TellWatchers("room_closed"), lc.PostRecap(ended.text))
@@ -153,8 +153,8 @@ def test_an_event_changed_in_discord_is_followed_without_calling_discord_back() 
     cancelled = _changed(ROOM, status="canceled")
     assert cancelled.room == ROOM.cancel() and cancelled.effects == (lc.StopTimers(), lc.ScheduleNext())
     deleted = _changed(LIVE, status="deleted")
-    assert deleted.effects == (lc.TellWatchers("room_closing"),
-                               lc.CloseStage(START, EndedOutside(Ending.EVENT_DELETED)))
+    assert deleted.effects == (lc.TellWatchers("room_closing"),)
+    assert deleted.ask == lc.CloseStage(START, EndedOutside(Ending.EVENT_DELETED))
 
 
 def test_a_room_dropped_with_its_server_only_stops_its_timers_and_watchers() -> None:
