@@ -48,7 +48,7 @@ def slots_of(room: Room, series_start: datetime, until: datetime) -> list[Slot]:
     """The room's own slot and, for a repeating room, its series' later occurrences starting before `until`.
 
     `series_start` is the first occurrence's start: a series' occurrences are counted from it (as
-    RoomService.schedule_next does). A live room holds the stage from when it opened."""
+    bot.core.lifecycle.next_occurrence does). A live room holds the stage from when it opened."""
     start = min(room.start_at, room.opened_at) if room.opened_at and room.status is RoomStatus.LIVE \
         else room.start_at
     slots = [Slot(room.id, room.title, start, room.end_at)]

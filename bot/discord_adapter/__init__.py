@@ -1,10 +1,11 @@
 """Carries out the rooms' decisions with discord.py, rendering through bot.ui. With cogs and bot.ui, the only
 place that knows Discord.
 
-This package: DiscordAdapter (guilds, stages, events, messages, DMs) here; cards.py (room cards, reminders and
-recaps, remembered so nothing posts twice), gate.py (invite gating's overwrites and moves), live.py (live rooms'
-voice snapshots, suppress, the live card, threads), voice.py (Podium's own voice connection on a stage),
-voice_receive.py (hearing the stage through it, for recording) and replays.py (recording's topic and files).
+This package: DiscordAdapter (guilds, stages, events, messages, DMs) here; lifecycle.py (the executor of the rooms'
+lifecycle, bot.core.lifecycle's effects), cards.py (room cards, reminders and recaps, remembered so nothing posts
+twice), gate.py (invite gating's overwrites and moves), live.py (live rooms' voice snapshots, suppress, the live
+card, threads), voice.py (Podium's own voice connection on a stage), voice_receive.py (hearing the stage through
+it, for recording) and replays.py (recording's topic and files).
 May import: discord.py, bot.core, bot.store, bot.ui, bot.voice. Never bot.services or cogs.
 """
 from __future__ import annotations

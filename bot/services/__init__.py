@@ -3,6 +3,15 @@ their moderators (stage.py), invite gating (access.py, guests.py), voice cues (v
 (settings.py), stages ended outside Podium (outside.py), Podium removed from a server (removed.py), recording
 and replays (recording.py); and each room's mailbox (mailbox.py), through which every change to a room goes.
 
+A room's worker applies a message in three steps: the core decides (for the lifecycle, bot.core.lifecycle: a
+`Step`, the room to commit and effects as data), the store commits it once (a compare-and-set on the room's
+version), then the effects are carried out: Discord's by the adapter's executor (bot.discord_adapter.lifecycle,
+for live rooms bot.discord_adapter.live), timers, the watchers and a series' next room by the worker itself
+(RoomService._apply). A Discord call whose answer decides the room (the stage instance's id, the event accepting
+an edit or a cancellation) is asked after a step's effects (`Step.ask`); its answer, or Discord's refusal, is the
+room's next message, applied at once in the same turn (before any other) and committed the same way, so a refusal
+leaves the room as it was.
+
 Services are built once, from their parts, in bot/__main__.py (build_services) and handed to the bot.
 May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice (cue names, the
 recorder; its mix only inside a function, as PyAV is an optional extra). Never bot.ui (the adapter renders)

@@ -12,7 +12,7 @@ import logging
 
 from bot.core import outside
 from bot.core.outside import EndedOutside, Ending
-from bot.discord_adapter import DiscordAdapter, escape_markdown
+from bot.discord_adapter import DiscordAdapter
 from bot.services.rooms import RoomService
 from bot.store import rooms as room_repo
 
@@ -42,10 +42,4 @@ class OutsideEndings:
             ending = outside.stage_ending(
                 any_speaker=self.discord.anyone_speaking(room.guild_id, room.stage_channel_id))
         log.info("room #%s: %s; closing it", room_id, ending.value)
-        closed = await self.rooms.close(room, ended_by=EndedOutside(ending).text)
-        if ending is Ending.STAGE_IDLE:
-            # The host may not be there yet (that is why nobody spoke): tell them why their room is over.
-            await self.discord.dm(closed.host_id, content=(
-                f"Discord closed the stage of your room **{escape_markdown(closed.title)}** (#{room_id}) because "
-                "nobody spoke on it for a few minutes, so the room has ended. Schedule it again with /room "
-                "schedule; with audio cues on, Podium holds the stage until you arrive."))
+        await self.rooms.close(room, ended=EndedOutside(ending))  # an idle close tells the host (bot.core.lifecycle)

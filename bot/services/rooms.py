@@ -2,10 +2,13 @@
 Reminders are bot.services.reminders (reached as `rooms.reminders`).
 
 Every change to an existing room (commands, timers, Discord's events) is a message to the room's mailbox
-(bot.services.mailbox): applied one at a time, each from the room as it is in its turn, and written with a
-compare-and-set on the room's version. Each use case: check the caller, validate with the core, do the Discord
-side, then write its changes in one store hop. The database is the source of truth; timers are derived from it
-(see `plan_room`).
+(bot.services.mailbox): applied one at a time, each from the room as it is in its turn. Each use case checks the
+caller, reads what the decision needs, and lets the core decide (bot.core.lifecycle: a step, the room to commit
+and effects as data); `_apply` commits it with a compare-and-set on the room's version, then hands its effects to
+the executor (bot.discord_adapter.lifecycle), keeping timers, the watchers and a series' next room for itself.
+A Discord call whose answer decides the room (the stage instance's id, the event accepting a change) comes back
+as the room's next message, applied at once in the same turn. The database is the source of truth; timers are
+derived from it (see `plan_room`).
 """
 from __future__ import annotations
 
@@ -21,21 +24,22 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from bot.clock import Clock
+from bot.core import lifecycle as lc
 from bot.core import plan
 from bot.core.access import Caller, require_host, require_room_manager
-from bot.core.booking import StageTaken, decide_opening
 from bot.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.guild_settings import GuildSettings
-from bot.core.outside import EndedOutside, Ending, found_at_start
-from bot.core.recurrence import moved, next_start, parse_repeat
-from bot.core.rooms import Room, RoomStatus, on_event_update
+from bot.core.outside import EndedOutside, found_at_start
+from bot.core.recurrence import moved, parse_repeat
+from bot.core.rooms import Room, RoomStatus
 from bot.core.shards import EVERY_SHARD, Shards
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
-from bot.discord_adapter import DiscordAdapter, escape_markdown
+from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.cards import CardService
 from bot.discord_adapter.gate import StageGate
+from bot.discord_adapter.lifecycle import RoomExecutor
 from bot.schedule import Timers
 from bot.services.mailbox import RoomMailbox
 from bot.services.reminders import Reminders
@@ -94,6 +98,7 @@ class RoomService:
         self.mailbox = mailbox  # one change per room at a time: our own Discord calls echo back as events
         self.cards = cards  # None: no cards posted (tests of the lifecycle alone)
         self.gate = gate  # the stage's overwrites: what a gated room's access options are checked against
+        self.executor = RoomExecutor(store, discord, cards)  # carries out the lifecycle's effects
         self._changed = asyncio.Event()  # set (and replaced) after every change to a room or its timers
         self.watchers: list[RoomWatcher] = []
         self.reminders = Reminders(self)  # /room remind, reminder timers, interest marked in Discord
@@ -122,6 +127,49 @@ class RoomService:
                            "and retry.") from None
         self._notify()
         return saved
+
+    async def _apply(self, room: Room, step: lc.Step) -> Room:
+        """In the room's turn: commit the step's room (compare-and-set), then carry out its effects in order. What
+        it asks of Discord last (`step.ask`) is answered by the room's next step, applied at once: Discord's answer
+        is committed the same way (lc.answered), its refusal leaves the room as it was (lc.refused).
+        Returns the room as committed; raises the step's error, if any, once its effects are carried out."""
+        while True:
+            if step.room is not None:
+                room = await self._save(step.room)
+            if step.log:
+                log.info("room #%s %s", room.id, step.log)
+            for effect in step.effects:
+                if not await self._carry_out_here(room, effect):
+                    await self.executor.carry_out(room, effect)
+            if step.error is not None:
+                raise step.error
+            asked = step.ask
+            if asked is None:
+                return room
+            try:
+                answer = await self.executor.ask(room, asked)
+            except Exception as exc:
+                step = lc.refused(room, asked, exc)
+            else:
+                step = lc.answered(room, asked, answer)
+
+    async def _carry_out_here(self, room: Room, effect: lc.Effect) -> bool:
+        """The worker's own effects (timers, the watchers, a series' next room); False: the executor's."""
+        assert room.id is not None
+        if isinstance(effect, lc.PlanTimers):
+            await self.plan_room(room)
+        elif isinstance(effect, lc.StopTimers):
+            self.timers.cancel_room(room.id)
+        elif isinstance(effect, lc.KeepOnlyCloseTimer):
+            self.timers.set_all([plan.Timer(plan.close_key(room.id), room.end_at, "close")])
+        elif isinstance(effect, lc.TellWatchers):
+            resumed = {"resumed": effect.resumed} if effect.step == "room_opened" else {}
+            await self._tell_watchers(effect.step, room, **resumed)
+        elif isinstance(effect, lc.ScheduleNext):
+            await self.schedule_next(room)
+        else:
+            return False
+        return True
 
     def _notify(self) -> None:
         self._changed.set()
@@ -173,19 +221,22 @@ class RoomService:
                     repeat=recurrence.to_text() if recurrence else None, timezone=tz)
         async with self.stage_locks.of(guild_id, stage_channel_id):
             await check_stage_free(self.store, room, room.start_at, now)
-            event_id = await self.discord.create_event(room)
-            try:
-                room = await self.store.run(_insert_scheduled, dataclasses.replace(room, event_id=event_id), choice,
-                                            caller.user_id, now)
-            except Exception:
-                await self.discord.delete_event(guild_id, event_id)
-                raise
-        await self.plan_room(room)
+            room = await self._insert_with_event(room, functools.partial(_insert_scheduled, access=choice,
+                                                                         actor_id=caller.user_id, now=now))
         log.info("room #%s scheduled for %s by user %s (event %s)", room.id, room.start_at.isoformat(),
-                 caller.user_id, event_id)
-        if self.cards is not None:
-            await self.cards.post_scheduled(room)
-        return room
+                 caller.user_id, room.event_id)
+        assert room.id is not None
+        return await self.mailbox.call(room.id, lambda: self._apply(room, lc.scheduled(room, announce=True)))
+
+    async def _insert_with_event(self, room: Room, insert: Callable[[Database, Room], Room]) -> Room:
+        """A new room: its Discord event first, then the room written with it (`insert`, one store hop); the event
+        is taken back if the room could not be written."""
+        event_id = await self.executor.create_event(room)
+        try:
+            return await self.store.run(insert, dataclasses.replace(room, event_id=event_id))
+        except Exception:
+            await self.executor.carry_out(room, lc.DeleteEvent(event_id))
+            raise
 
     def _access_choice(self, guild_id: int, mode: str | None, roles: str | None,
                        stage_channel_id: int | None) -> RoomAccess | None:
@@ -204,8 +255,7 @@ class RoomService:
         room = await self.get(guild_id, room_id)
         settings = await self.settings(guild_id)
         require_room_manager(caller, room.host_id, settings.host_role_id)
-        if room.status != RoomStatus.SCHEDULED:
-            raise ValidationError(f"Room #{room.id} is {room.status.value}; only scheduled rooms can be edited.")
+        lc.check_editable(room)  # before reading anything typed
         now = self.clock.now()
         start_at = parse_start(changes.start, room.timezone, now) if changes.start else room.start_at
         length = parse_duration(changes.duration) if changes.duration else room.duration
@@ -220,10 +270,7 @@ class RoomService:
                                       repeat=_moved_repeat(room, start_at))
         async with self.stage_locks.of(guild_id, stage_id):
             await check_stage_free(self.store, updated, await self._series_start(updated), now)
-            await self.discord.update_event(updated)
-            updated = await self._save(updated)
-        await self.plan_room(updated)
-        return updated
+            return await self._apply(room, lc.edit(room, updated))
 
     async def _series_start(self, room: Room) -> datetime:
         """The first occurrence's start, which a series' later occurrences are counted from."""
@@ -237,14 +284,8 @@ class RoomService:
         room = await self.get(guild_id, room_id)
         settings = await self.settings(guild_id)
         require_room_manager(caller, room.host_id, settings.host_role_id)
-        cancelled = room.cancel()
-        await self.discord.cancel_event(room)
-        cancelled = await self._save(cancelled)
-        self.timers.cancel_room(room_id)
-        log.info("room #%s cancelled by user %s%s", room_id, caller.user_id, " (whole series)" if whole_series else "")
-        if not whole_series:
-            await self.schedule_next(cancelled)
-        return cancelled
+        log.info("room #%s: user %s cancels it", room_id, caller.user_id)
+        return await self._apply(room, lc.cancel(room, whole_series=whole_series))
 
     async def start_now(self, caller: Caller, guild_id: int, room_id: int) -> Room:
         return await self.mailbox.call(room_id, lambda: self._start_now(caller, guild_id, room_id))
@@ -306,12 +347,9 @@ class RoomService:
             await self.reminders.sync_interest(room)
             await self.plan_room(room)
         elif room.status == RoomStatus.LIVE and (ended := await self._ended_while_down(room)) is not None:
-            await self._close(room, ended_by=ended.text)  # never reopened: Discord ended it while Podium was down
-        elif room.status == RoomStatus.LIVE:
-            if self.cards is not None:  # "Live now" posts lost to a crash while opening: posted now (once each)
-                await self.cards.post_opening(room, None)
-            await self._tell_watchers("room_opened", room, resumed=True)  # still live: the watchers resume
-            await self.plan_room(room)
+            await self._close(room, ended=ended)  # never reopened: Discord ended it while Podium was down
+        elif room.status == RoomStatus.LIVE:  # still live: the watchers resume
+            await self._apply(room, lc.resume(room))
 
     async def _ended_while_down(self, room: Room) -> EndedOutside | None:
         if not self.discord.knows_guild(room.guild_id):
@@ -334,8 +372,8 @@ class RoomService:
         elif timer.action == "close" and room.status == RoomStatus.LIVE:
             await self._close(room)
         elif timer.action == "close" and room.status == RoomStatus.SCHEDULED:  # it never opened in its slot
-            await self._missed(room, "its stage was live for something else for its whole slot"
-                               if await self.waiting.waited(room) else "Podium could not open it in its slot")
+            await self._apply(room, lc.missed(room, lc.WAITED_WHOLE_SLOT if await self.waiting.waited(room)
+                                              else "Podium could not open it in its slot"))
         elif timer.action == "announce" and room.status == RoomStatus.SCHEDULED:
             await self.reminders.announce(room, timer.minutes)
         elif timer.action == "dm" and room.status == RoomStatus.SCHEDULED:
@@ -348,12 +386,12 @@ class RoomService:
         return await self.mailbox.call(room.id, lambda: self._in_turn(room.id or 0, RoomStatus.SCHEDULED,
                                                                       lambda r: self._open(r, early=early)))
 
-    async def close(self, room: Room, ended_by: str | None = None) -> Room:
-        """End the room if it is still live when its turn comes; returns it as it then is. `ended_by`: who or what
+    async def close(self, room: Room, ended: EndedOutside | None = None) -> Room:
+        """End the room if it is still live when its turn comes; returns it as it then is. `ended`: who or what
         ended it, when not Podium (for the recap)."""
         assert room.id is not None
         return await self.mailbox.call(room.id, lambda: self._in_turn(
-            room.id or 0, RoomStatus.LIVE, lambda r: self._close(r, ended_by=ended_by)))
+            room.id or 0, RoomStatus.LIVE, lambda r: self._close(r, ended=ended)))
 
     async def end_without_discord(self, room_id: int, ended: Callable[[Room], Room | None], why: str) -> Room | None:
         """In the room's turn: save `ended(room)` (None: leave it) with no Discord call at all, for a server
@@ -363,12 +401,7 @@ class RoomService:
             after = ended(room) if room is not None else None
             if room is None or after is None:
                 return None
-            saved = await self._save(after)
-            self.timers.cancel_room(room_id)
-            if room.status == RoomStatus.LIVE:
-                await self._tell_watchers("room_dropped", saved)
-            log.info("room #%s %s (%s)", room_id, saved.status.value, why)
-            return saved
+            return await self._apply(room, lc.dropped(room, after, why))
         return await self.mailbox.call(room_id, step)
 
     async def _in_turn(self, room_id: int, status: RoomStatus, step: Callable[[Room], Awaitable[Room]]) -> Room:
@@ -378,103 +411,34 @@ class RoomService:
         return await step(room) if room.status == status else room
 
     async def _open(self, room: Room, *, early: bool) -> Room:
-        now = self.clock.now()
-        holder = await self.waiting.holder(room)
-        decision = decide_opening(room, now, early=early, stage_taken=holder is not None)
-        if decision == "missed":
-            waited = await self.waiting.waited(room)
-            return await self._missed(room, "its stage was live for something else for its whole slot" if waited
-                                      else "Podium was offline for its whole slot")
+        lacking = None
         try:
             self.discord.check_can_open(room)
-        except Forbidden as refused:
-            if not early:  # a timer: nobody to answer, so the host is told
-                await self.discord.dm(room.host_id, content=refused.user_message)
-            raise
-        try:
-            if holder is not None:
-                raise StageTaken(holder)
-            instance_id = await self.discord.open_stage(room)
-        except StageTaken as taken:
-            if early:
-                raise ValidationError(f"I can't open room #{room.id} now: {holder or taken.user_message}. "
-                                      "Podium never takes over a live stage; end that one first.") from None
-            return await self.waiting.wait(room, holder or "the stage is already live")
-        live = await self._save(dataclasses.replace(room.open(now), stage_instance_id=instance_id))
-        waited = decision == "open_late" and await self.waiting.waited(room)
-        log.info("room #%s opened%s: stage instance %s, its event is live", room.id,
-                 {"open": "", "open_late": " late (its stage was taken at the start)" if waited
-                  else " late (Podium was offline at the start)"}[decision], instance_id)
-        note = None
-        if decision == "open_late":
-            note = ("Opened late: its stage was live for something else at the start time." if waited
-                    else "Opened late: Podium was offline at the start time.")
-        if self.cards is not None:
-            await self.cards.post_opening(live, note)
-        await self._tell_watchers("room_opened", live, resumed=False)
-        await self.plan_room(live)
-        await self.schedule_next(live)
-        return live
+        except Forbidden as missing:
+            lacking = missing
+        return await self._apply(room, lc.open_(room, self.clock.now(), early=early,
+                                                holder=await self.waiting.holder(room),
+                                                waited=await self.waiting.waited(room), lacking=lacking))
 
-    async def _missed(self, room: Room, why: str) -> Room:
-        missed = await self._save(room.mark_missed())
-        self.timers.cancel_room(room.id or 0)
-        try:
-            await self.discord.cancel_event(room)
-        except Exception:  # e.g. the permission that kept it from opening: the host is still told
-            log.warning("room #%s: could not cancel its Discord event", room.id, exc_info=True)
-        await self.discord.dm(room.host_id, content=(
-            f"Your room **{escape_markdown(room.title)}** (#{room.id}) was missed: {why}. "
-            "Schedule it again with /room schedule."))
-        await self.schedule_next(missed)
-        log.info("room #%s missed: %s; the host was told", room.id, why)
-        return missed
-
-    async def _close(self, room: Room, *, ended_by: str | None = None) -> Room:
-        # The room ends now; the closing steps (the closing cue, restoring the stage) take a few seconds more.
-        ended_at = self.clock.now()
-        await self._tell_watchers("room_closing", room)
-        try:
-            await self.discord.close_stage(room)
-        except Exception:
-            # Discord refused: the stage is still up, so the room goes on. The watchers take it back (the gating
-            # watchdog, the voice connection) and the caller is told.
-            await self._tell_watchers("room_opened", room, resumed=True)
-            raise
-        ended = await self._save(room.close(ended_at))
-        self.timers.cancel_room(room.id or 0)
-        log.info("room #%s closed: stage instance ended, event completed%s", room.id,
-                 f" ({ended_by})" if ended_by else "")
-        await self._tell_watchers("room_closed", ended)
-        if self.cards is not None:
-            await self.cards.post_recap(ended, ended_by)
-        return ended
+    async def _close(self, room: Room, *, ended: EndedOutside | None = None) -> Room:
+        return await self._apply(room, lc.close(room, self.clock.now(), ended))
 
     async def schedule_next(self, room: Room) -> Room | None:
         """A repeating room's next occurrence becomes its own room and its own Discord event (once)."""
         if not room.repeat:
             return None
-        series_id = room.series_id or room.id
-        assert series_id is not None
-        first = room if room.series_id is None else await self.store.run(room_repo.get_room, series_id)
+        first = room if room.series_id is None else await self.store.run(room_repo.get_room, room.series_id)
         assert first is not None
-        recurrence = parse_repeat(room.repeat, _local(first.start_at, room.timezone))
-        if recurrence is None:
+        following = lc.next_occurrence(room, first)
+        if following is None:
             return None
-        found = next_start(recurrence, first.start_at, room.timezone, room.start_at, room.occurrence + 1)
-        if found is None:
-            return None
-        start, occurrence = found
-        existing = await self.store.run(room_repo.occurrence, series_id, occurrence)
+        assert following.series_id is not None
+        existing = await self.store.run(room_repo.occurrence, following.series_id, following.occurrence)
         if existing is not None:
             return existing
-        following = dataclasses.replace(
-            room, id=None, start_at=start, status=RoomStatus.SCHEDULED, series_id=series_id,
-            occurrence=occurrence, event_id=None, stage_instance_id=None, opened_at=None, closed_at=None)
-        event_id = await self.discord.create_event(following)
-        following = await self.store.run(room_repo.insert_room, dataclasses.replace(following, event_id=event_id))
-        await self.plan_room(following)
-        return following
+        following = await self._insert_with_event(following, room_repo.insert_room)
+        # Its own room now (a message to its mailbox would wait for this one: this room's turn holds it here).
+        return await self._apply(following, lc.scheduled(following, announce=False))
 
     # -- Discord's own event UI ----------------------------------------------------------------------------
     async def on_event_changed(self, event_id: int, *, name: str, description: str | None, start: datetime,
@@ -489,22 +453,12 @@ class RoomService:
     async def _event_changed(self, room_id: int, name: str, description: str | None, start: datetime,
                              end: datetime | None, status: str) -> None:
         room = await self.store.run(room_repo.get_room, room_id)
-        if room is None:
-            return
-        step, after = on_event_update(room, name=name, description=description, start=start, end=end,
-                                      status=status)
-        if step == "cancel":
-            cancelled = await self._save(after)
-            self.timers.cancel_room(room_id)
-            await self.schedule_next(cancelled)
-        elif step == "close":
-            ending = Ending.EVENT_DELETED if status == "deleted" else Ending.EVENT_COMPLETED
-            await self._close(room, ended_by=EndedOutside(ending).text)
-        elif step == "update":
-            await self.plan_room(await self._save(after))
+        if room is not None:
+            await self._apply(room, lc.event_changed(room, name=name, description=description, start=start,
+                                                     end=end, status=status, now=self.clock.now()))
 
 
-def _insert_scheduled(db: Database, room: Room, access: RoomAccess | None, actor_id: int, now: datetime) -> Room:
+def _insert_scheduled(db: Database, room: Room, *, access: RoomAccess | None, actor_id: int, now: datetime) -> Room:
     """A new room with its access choice and that choice's audit entry: one transaction."""
     room = room_repo.insert_room(db, room)
     assert room.id is not None

@@ -4,7 +4,9 @@ restarts: the fired ledger); it opens as soon as the stage is free (STAGE_INSTAN
 until its scheduled end, after which it is marked missed and says so.
 
 Waiting is not a status of its own: the room stays scheduled with its start passed, which a restart reads back
-the same way (bot.core.booking.decide_opening), and its close timer marks it missed at its end.
+the same way (bot.core.booking.decide_opening), and its close timer marks it missed at its end. What waiting does
+is decided in bot.core.lifecycle (stage_taken) and said by the executor (bot.discord_adapter.lifecycle); this
+reads who holds the stage and whether the room waited, and opens it when its stage comes free.
 """
 from __future__ import annotations
 
@@ -12,11 +14,9 @@ import logging
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.core import plan
+from bot.core.lifecycle import waiting_key
 from bot.core.rooms import Room, RoomStatus
 from bot.discord_adapter import DiscordAdapter, escape_markdown
-from bot.discord_adapter.cards import CardService
-from bot.schedule import Timers
 from bot.store import ledger
 from bot.store import rooms as room_repo
 from bot.store.db import Store
@@ -30,14 +30,8 @@ class Rooms(Protocol):
     store: Store
     clock: Clock
     discord: DiscordAdapter
-    timers: Timers
-    cards: CardService | None
 
     async def open(self, room: Room, *, early: bool) -> Room: ...
-
-
-def waiting_key(room_id: int) -> str:
-    return f"room:{room_id}:waiting"
 
 
 class StageWait:
@@ -58,20 +52,6 @@ class StageWait:
 
     async def waited(self, room: Room) -> bool:
         return room.id is not None and await self.rooms.store.run(ledger.was_fired, waiting_key(room.id))
-
-    async def wait(self, room: Room, holder: str) -> Room:
-        """The room waits for its stage: say why once, and keep its close timer (it is missed at its end)."""
-        assert room.id is not None
-        self.rooms.timers.set_all([plan.Timer(plan.close_key(room.id), room.end_at, "close")])
-        if not await self.rooms.store.run(ledger.mark_fired, waiting_key(room.id)):
-            return room
-        why = (f"⏳ Room #{room.id} **{escape_markdown(room.title)}** is waiting for its stage: {holder}. "
-               f"Podium opens it as soon as the stage is free, until <t:{int(room.end_at.timestamp())}:t>.")
-        log.info("room #%s waits for its stage %s (held by something else)", room.id, room.stage_channel_id)
-        await self.rooms.discord.dm(room.host_id, content=why + " Ending the other stage frees it.")
-        embed = await self.rooms.cards.embed(room, why) if self.rooms.cards is not None else None
-        await self.rooms.discord.post(room.stage_channel_id, content="⏳ **Waiting for the stage**", embed=embed)
-        return room
 
     async def on_stage_freed(self, guild_id: int, channel_id: int) -> None:
         """A stage's instance ended: the room waiting for it (the earliest, if several) opens now."""
