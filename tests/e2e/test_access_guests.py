@@ -248,13 +248,15 @@ async def test_room_cards_say_who_may_come_in(sandbox: Sandbox, control: Control
         fields = {f["name"]: f["value"] for f in reply.first["embeds"][0]["fields"]}
         return fields.get("Access")
 
-    open_room, _ = await schedule(control, who="bob", start="in 3 hours")
+    # Hours apart, not back to back: times are kept to the second, so a second ticking between two commands would
+    # make back-to-back one-hour rooms overlap and the second be refused as a double booking.
+    open_room, _ = await schedule(control, who="bob", start="in 5 hours")
     assert access_field(await control.person("carol").command("room info", room=open_room)) is None
     roles_room, _ = await schedule(control, who="bob", access="role", roles="Moderator")
     moderator = next(r for r in guild(sandbox).roles.values() if r.name == "Moderator")
     text = access_field(await control.person("carol").command("room info", room=roles_room))
     assert text is not None and text.startswith("members with the chosen roles") and f"<@&{moderator.id}>" in text
-    rid, _ = await schedule(control, who="bob", access="invite", start="in 4 hours")
+    rid, _ = await schedule(control, who="bob", access="invite", start="in 8 hours")
     assert access_field(await control.person("carol").command("room info", room=rid)) == \
         "invite only: the guest list"
     await control.person("bob").command("room start", room=rid)
