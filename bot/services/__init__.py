@@ -1,7 +1,8 @@
 """Podium's use cases, one front door per feature: rooms (rooms.py, with reminders.py), live rooms (live.py),
 their moderators (stage.py), invite gating (access.py, guests.py), voice cues (voice.py), server settings
-(settings.py), stages ended outside Podium (outside.py), Podium removed from a server (removed.py); and each
-room's mailbox (mailbox.py), through which every change to a room goes.
+(settings.py), stages ended outside Podium (outside.py), Podium removed from a server (removed.py), each server's
+start-up as it becomes available (startup.py); and each room's mailbox (mailbox.py), through which every change
+to a room goes.
 
 Services are built once, from their parts, in bot/__main__.py (build_services) and handed to the bot.
 May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice's cue names. Never
@@ -25,6 +26,7 @@ from bot.services.removed import GuildRemoval
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.services.stage import StageService
+from bot.services.startup import GuildStartup
 from bot.services.voice import VoiceService
 from bot.store.db import Store
 
@@ -54,6 +56,7 @@ class Services:
         self.voice = voice
         self.outside = outside  # stages ended in Discord, not by Podium
         self.removal = removal  # Podium removed from a server: its rooms end there
+        self.startup = GuildStartup(rooms, live, access)  # each server's rooms, caught up as it becomes available
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
 
@@ -65,6 +68,10 @@ class Services:
             except Exception:
                 log.exception("%s could not take a voice state update", type(follower).__name__)
 
+    def guild_available(self, guild_id: int) -> None:
+        """A server's GUILD_CREATE (synchronous, at dispatch time): its start-up, or a new session's resync."""
+        self.startup.guild_available(guild_id)
+
     def bind(self, bot: "commands.Bot") -> None:
         self.discord.bind(bot)
         self._bot = bot
@@ -74,27 +81,22 @@ class Services:
         self._startup = asyncio.create_task(self._after_ready())
 
     async def _after_ready(self) -> None:
-        # Timers act on guilds, so they are rebuilt once the guild cache is filled.
+        # Each server's rooms are caught up as soon as it is available (bot.services.startup); once discord.py is
+        # ready, READY's list of servers is complete, and a server missing from it removed Podium while it was
+        # down (it never becomes available, so nothing called Discord there).
         await self._bot.wait_until_ready()
         try:
-            await self.removal.removed_while_down()  # before the catch-up, which would call Discord there
+            await self.removal.removed_while_down()
         except Exception:
             log.exception("could not end the rooms of servers that removed Podium while it was down")
-        rebuilt = 0
-        try:
-            rebuilt = await self.rooms.reconcile()
-        except Exception:
-            log.exception("could not rebuild timers at start-up")
-        try:
-            await self.access.recover()  # stages left gated by a room that ended while Podium was down
-        except Exception:
-            log.exception("could not restore stage overwrites at start-up")
+        rebuilt = await self.startup.settled()
         self.ready.set()
         log.info("timers rebuilt: %d rooms, %d live", rebuilt, len(self.live.running_rooms()))
 
     async def stop(self) -> None:
         if self._startup is not None:
             self._startup.cancel()
+        await self.startup.stop()
         await self.live.stop()
         await self.access.stop()
         await self.access.retry.close()

@@ -198,9 +198,11 @@ class AccessService:
             else:
                 await self.gate.put(channel_id, step.put, reason)
 
-    async def recover(self) -> None:
-        """At start-up: restore stages whose room ended (or never opened) while Podium was down or mid-way."""
-        for snapshot in await self.store.run(access_repo.snapshots):
+    async def recover(self, guild_id: int | None = None) -> None:
+        """At start-up: restore stages whose room ended (or never opened) while Podium was down or mid-way; with
+        `guild_id`, one server's, as it becomes available (bot.services.startup)."""
+        for snapshot in await (self.store.run(access_repo.snapshots) if guild_id is None
+                               else self.store.run(access_repo.snapshots_in, guild_id)):
             room = await self.store.run(room_repo.get_room, snapshot.room_id)
             if room is not None and room.status == RoomStatus.LIVE:
                 continue  # the room goes on: room_opened(resumed=True) has converged it

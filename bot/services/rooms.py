@@ -277,12 +277,15 @@ class RoomService:
                                             {s.lead_minutes for s in subscriptions}, self.clock.now()))
         self._notify()
 
-    async def reconcile(self) -> int:
-        """At start-up: rebuild every timer from the database, and catch up on what passed while down. Returns
-        the number of scheduled and live rooms it went through."""
+    async def reconcile(self, guild_id: int | None = None) -> int:
+        """At start-up: rebuild every timer from the database, and catch up on what passed while down; with
+        `guild_id`, one server's, as it becomes available (bot.services.startup). Returns the number of scheduled
+        and live rooms it went through."""
         now = self.clock.now()
-        active = await self.store.run(room_repo.active_rooms)
-        for room in active:
+        active = await (self.store.run(room_repo.active_rooms) if guild_id is None
+                        else self.store.run(room_repo.active_rooms_in, guild_id))
+        # Live rooms first: people are on their stages, waiting for the queue.
+        for room in sorted(active, key=lambda r: r.status != RoomStatus.LIVE):
             assert room.id is not None
             try:
                 await self.mailbox.call(room.id, functools.partial(self._catch_up, room.id, now))
