@@ -1,11 +1,11 @@
-"""python -m bench [--listeners N] [--raises N] [--rounds N] [--only queue|live|stage|recording]"""
+"""python -m bench [--listeners N] [--raises N] [--rounds N] [--only queue|live|stage|startup|recording]"""
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
 
-from bench import hand_queue, live_burst, recording, stage_burst
+from bench import hand_queue, live_burst, recording, stage_burst, startup
 
 
 def main() -> None:
@@ -13,7 +13,7 @@ def main() -> None:
     parser.add_argument("--listeners", type=int, default=10_000, help="listeners who join the stage in the burst")
     parser.add_argument("--raises", type=int, default=1_000, help="of them, how many raise a hand")
     parser.add_argument("--rounds", type=int, default=3, help="stage: rounds per measurement (medians printed)")
-    parser.add_argument("--only", choices=("queue", "live", "stage", "recording"), help="run one benchmark")
+    parser.add_argument("--only", choices=("queue", "live", "stage", "startup", "recording"), help="run one benchmark")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.only in (None, "queue"):
@@ -22,6 +22,8 @@ def main() -> None:
         asyncio.run(live_burst.run(args.listeners, args.raises))
     if args.only in (None, "stage"):
         asyncio.run(stage_burst.run(listeners=args.listeners, raises=args.raises, rounds=args.rounds))
+    if args.only in (None, "startup"):  # a server as big as the burst's stage: --listeners members
+        asyncio.run(startup.run(members=args.listeners, rounds=args.rounds))
     if args.only in (None, "recording"):
         recording.run()
 

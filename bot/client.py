@@ -45,6 +45,9 @@ class PodiumBot(commands.AutoShardedBot):
         super().__init__(
             command_prefix=commands.when_mentioned, intents=intents(), tree_cls=PodiumTree, help_command=None,
             connector=connector, guild_ready_timeout=settings.guild_ready_timeout,
+            # Each server's work starts at its GUILD_CREATE, without waiting for its member list (which nothing
+            # needs first: bot/services/startup.py).
+            chunk_guilds_at_startup=False,
             allowed_mentions=discord.AllowedMentions.none(), max_messages=None, shard_count=shards.count,
             # None: every shard (discord.py reads it so, though its typing says List[int]).
             shard_ids=list(shards.ids) if shards.ids is not None else None,  # type: ignore[arg-type]
@@ -84,9 +87,8 @@ class PodiumBot(commands.AutoShardedBot):
         if event_name == "voice_state_update":
             member, before, after = args
             self.services.on_voice(snapshot(member, before, after))
-        elif event_name == "guild_available":
-            self.services.live.resync(args[0].id)  # a new session's voice states (no-op at start-up)
-            self.services.access.resync(args[0].id)  # ... and whoever got onto a gated stage meanwhile
+        elif event_name in ("guild_available", "guild_join"):
+            self.services.guild_available(args[0].id)  # its start-up, or a new session's voice states
         elif event_name == "member_update" and args[0].roles != args[1].roles:
             self.services.access.on_member_roles(args[1].guild.id, args[1].id)  # an access role lost mid-room
         super().dispatch(event_name, *args, **kwargs)

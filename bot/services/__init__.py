@@ -1,7 +1,8 @@
 """Podium's use cases, one front door per feature: rooms (rooms.py, with reminders.py), live rooms (live.py),
 their moderators (stage.py), invite gating (access.py, guests.py), voice cues (voice.py), server settings
 (settings.py), stages ended outside Podium (outside.py), Podium removed from a server (removed.py), recording
-and replays (recording.py); and each room's mailbox (mailbox.py), through which every change to a room goes.
+and replays (recording.py), each server's start-up as it becomes available (startup.py); and each room's mailbox
+(mailbox.py), through which every change to a room goes.
 
 A room's worker applies a message in three steps: the core decides (for the lifecycle, bot.core.lifecycle: a
 `Step`, the room to commit and effects as data), the store commits it once (a compare-and-set on the room's
@@ -37,6 +38,7 @@ from bot.services.removed import GuildRemoval
 from bot.services.rooms import RoomService
 from bot.services.settings import SettingsService
 from bot.services.stage import StageService
+from bot.services.startup import GuildStartup
 from bot.services.voice import VoiceService
 from bot.store.db import Store
 
@@ -68,6 +70,7 @@ class Services:
         self.removal = removal  # Podium removed from a server: its rooms end there
         self.shards = shards  # this process's: at start-up it takes up only their guilds' rooms
         self.recording = recording  # recording with consent, and replays
+        self.startup = GuildStartup(rooms, live, access)  # each server's rooms, caught up as it becomes available
         self.ready = asyncio.Event()
         self._startup: asyncio.Task[None] | None = None
 
@@ -79,6 +82,10 @@ class Services:
             except Exception:
                 log.exception("%s could not take a voice state update", type(follower).__name__)
 
+    def guild_available(self, guild_id: int) -> None:
+        """A server's GUILD_CREATE (synchronous, at dispatch time): its start-up, or a new session's resync."""
+        self.startup.guild_available(guild_id)
+
     def bind(self, bot: "commands.AutoShardedBot") -> None:
         self.discord.bind(bot)
         self._bot = bot
@@ -88,26 +95,20 @@ class Services:
         self._startup = asyncio.create_task(self._after_ready())
 
     async def _after_ready(self) -> None:
-        # Timers act on guilds, so they are rebuilt once the guild cache is filled (every shard of this process).
-        # Each step takes up only the guilds of this process's shards: another process owns the others.
+        # Each server's rooms are caught up as soon as it is available (bot.services.startup); Discord sends a
+        # process the GUILD_CREATEs of its own shards only, so it takes up only their servers' rooms. Once
+        # discord.py is ready, READY's list of servers is complete, and a server of this process's shards missing
+        # from it removed Podium while it was down (it never becomes available, so nothing called Discord there).
         await self._bot.wait_until_ready()
         try:
-            await self.removal.removed_while_down(self.shards)  # before the catch-up, which would call Discord
+            await self.removal.removed_while_down(self.shards)
         except Exception:
             log.exception("could not end the rooms of servers that removed Podium while it was down")
-        rebuilt = 0
-        try:
-            rebuilt = await self.rooms.reconcile(self.shards)
-        except Exception:
-            log.exception("could not rebuild timers at start-up")
         try:
             await self.recording.recover(self.shards)  # the replays' retention timers, from the database
         except Exception:
             log.exception("could not rebuild the replays' retention timers at start-up")
-        try:
-            await self.access.recover(self.shards)  # stages left gated by a room that ended while Podium was down
-        except Exception:
-            log.exception("could not restore stage overwrites at start-up")
+        rebuilt = await self.startup.settled()
         log.info("ready: the rooms of %s are taken up", self.shards)
         self.ready.set()
         log.info("timers rebuilt: %d rooms, %d live", rebuilt, len(self.live.running_rooms()))
@@ -115,6 +116,7 @@ class Services:
     async def stop(self) -> None:
         if self._startup is not None:
             self._startup.cancel()
+        await self.startup.stop()
         await self.live.stop()
         await self.access.stop()
         await self.access.retry.close()

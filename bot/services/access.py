@@ -16,7 +16,6 @@ from bot.clock import Clock
 from bot.core import gating
 from bot.core.gating import AccessMode, RoomAccess
 from bot.core.rooms import Room, RoomStatus
-from bot.core.shards import EVERY_SHARD, Shards
 from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.discord_adapter.gate import StageGate
 from bot.discord_adapter.live import VoiceChange
@@ -199,12 +198,11 @@ class AccessService:
             else:
                 await self.gate.put(channel_id, step.put, reason)
 
-    async def recover(self, shards: Shards = EVERY_SHARD) -> None:
-        """At start-up: restore stages whose room ended (or never opened) while Podium was down or mid-way, in the
-        guilds of this process's shards (another process restores its own)."""
-        for snapshot in await self.store.run(access_repo.snapshots):
-            if not shards.holds(snapshot.guild_id):
-                continue
+    async def recover(self, guild_id: int | None = None) -> None:
+        """At start-up: restore stages whose room ended (or never opened) while Podium was down or mid-way; with
+        `guild_id`, one server's, as it becomes available (bot.services.startup)."""
+        for snapshot in await (self.store.run(access_repo.snapshots) if guild_id is None
+                               else self.store.run(access_repo.snapshots_in, guild_id)):
             room = await self.store.run(room_repo.get_room, snapshot.room_id)
             if room is not None and room.status == RoomStatus.LIVE:
                 continue  # the room goes on: room_opened(resumed=True) has converged it

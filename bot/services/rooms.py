@@ -33,7 +33,6 @@ from bot.core.guild_settings import GuildSettings
 from bot.core.outside import EndedOutside, found_at_start
 from bot.core.recurrence import moved, parse_repeat
 from bot.core.rooms import Room, RoomStatus
-from bot.core.shards import EVERY_SHARD, Shards
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
 from bot.discord_adapter import DiscordAdapter
@@ -319,19 +318,21 @@ class RoomService:
                                             {s.lead_minutes for s in subscriptions}, self.clock.now()))
         self._notify()
 
-    async def reconcile(self, shards: Shards = EVERY_SHARD) -> int:
-        """At start-up: rebuild the timers of the rooms in the guilds of this process's shards from the database,
-        and catch up on what passed while down (another process owns the other guilds' rooms). Returns the number
-        of scheduled and live rooms it went through."""
+    async def reconcile(self, guild_id: int | None = None) -> int:
+        """At start-up: rebuild every timer from the database, and catch up on what passed while down; with
+        `guild_id`, one server's, as it becomes available (bot.services.startup). Returns the number of scheduled
+        and live rooms it went through."""
         now = self.clock.now()
-        held = [room for room in await self.store.run(room_repo.active_rooms) if shards.holds(room.guild_id)]
-        for room in held:
+        active = await (self.store.run(room_repo.active_rooms) if guild_id is None
+                        else self.store.run(room_repo.active_rooms_in, guild_id))
+        # Live rooms first: people are on their stages, waiting for the queue.
+        for room in sorted(active, key=lambda r: r.status != RoomStatus.LIVE):
             assert room.id is not None
             try:
                 await self.mailbox.call(room.id, functools.partial(self._catch_up, room.id, now))
             except Exception:  # one room's stage or event refused: the other rooms still get their timers
                 log.exception("room %s: could not catch up at start-up (tried again at the next start)", room.id)
-        return len(held)
+        return len(active)
 
     async def _catch_up(self, room_id: int, now: datetime) -> None:
         # In the room's turn: a /room end that comes in meanwhile waits, so a watcher never sets a room up

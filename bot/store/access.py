@@ -225,5 +225,9 @@ def snapshots(db: Database) -> list[Snapshot]:
     return [_snapshot(r) for r in db.execute(f"{_SNAPSHOT} ORDER BY room_id")]
 
 
+def snapshots_in(db: Database, guild_id: int) -> list[Snapshot]:
+    return [_snapshot(r) for r in db.execute(f"{_SNAPSHOT} WHERE guild_id = ? ORDER BY room_id", [guild_id])]
+
+
 def delete_snapshot(db: Database, room_id: int) -> None:
     db.execute("DELETE FROM stage_snapshots WHERE room_id = ?", [room_id])

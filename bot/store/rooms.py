@@ -170,6 +170,12 @@ def active_rooms(db: Database) -> list[Room]:
     return _many(db, "WHERE status IN (?, ?) ORDER BY start_at, id", _ACTIVE)
 
 
+def active_rooms_in(db: Database, guild_id: int) -> list[Room]:
+    """One guild's scheduled and live rooms, by start time: what its timers are rebuilt from when it becomes
+    available at start-up (bot.services.startup)."""
+    return _many(db, "WHERE guild_id = ? AND status IN (?, ?) ORDER BY start_at, id", [guild_id, *_ACTIVE])
+
+
 def stage_bookings(db: Database, guild_id: int, stage_channel_id: int) -> list[tuple[Room, datetime]]:
     """The scheduled and live rooms on a stage, each with its series' first start (its own for a one-off or a
     first occurrence): what a new booking of the stage is checked against."""

@@ -43,11 +43,14 @@ class BotRun:
         self.store: Store | None = None
         self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> "BotRun":
+    async def start(self, *, wait_ready: bool = True) -> "BotRun":
+        """Start the bot; by default return once Podium is ready (wait_ready=False: at once)."""
         self.store = await Store.open(self.db_path)
         self.services = build_services(self.store, self.clock, self.settings.shards, self.settings.recordings_dir)
         self.bot = PodiumBot(self.settings, self.services, connector=configure(self.settings))
         self._task = asyncio.create_task(self.bot.start(self.settings.token))
+        if not wait_ready:
+            return self
         ready = asyncio.create_task(self.services.ready.wait())
         done, _ = await asyncio.wait({ready, self._task}, timeout=START_TIMEOUT,
                                      return_when=asyncio.FIRST_COMPLETED)
