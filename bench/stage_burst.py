@@ -32,6 +32,7 @@ from bot.connection import configure
 from bot.__main__ import build_services
 from bot.settings import Settings
 from bot.store.db import Store
+from bot.voice.cues import Cue, cue_path, read_opus_packets
 from sandbox.client import Control
 
 STAGE = "Town Hall"
@@ -40,6 +41,7 @@ SETTLE_TIMEOUT_S = 600.0
 GOAL_RATIO = 0.5  # Podium's own work per event, as a multiple of discord.py's for the same event
 GOAL_CARD_S = 2.0  # last event -> the card shows the final queue
 CARD_EDIT = "PATCH /channels/{channel_id}/messages/{message_id}"
+SILENCE_AFTER_CUE = 5  # discord.py sends five silent frames after a source ends (AudioPlayer.send_silence)
 
 
 @dataclass
@@ -133,9 +135,11 @@ async def measure(listeners: int, raises: int, *, podium: bool, trace_memory: bo
                     room_id = await _open_room(control)
                     live = services.live
                     await live.until(lambda: live.running(room_id))
-                    # The room's cue player joins the stage as a speaker: a handshake that is Podium's work but
-                    # not the burst's, so the burst waits for it.
+                    # The room's cue player joins the stage as a speaker and plays the opening cue: Podium's work
+                    # but not the burst's (its player thread would be counted in this process's CPU), so the
+                    # burst waits for the whole cue to reach the sandbox.
                     await _polled(lambda: _on_stage_as_speaker(client), "Podium on the stage as a speaker")
+                    await _opening_cue_played(client, control)
 
                     async def settled() -> None:  # Podium has carried out everything the burst asked of it
                         running = live.running(room_id)
@@ -165,6 +169,20 @@ def _on_stage_as_speaker(client: _Counting) -> bool:
     return (voice is not None and voice.is_connected() and guild.me.voice is not None  # type: ignore[attr-defined]
             and guild.me.voice.channel is not None and guild.me.voice.channel.name == STAGE
             and not guild.me.voice.suppress)
+
+
+async def _opening_cue_played(client: _Counting, control: Control, timeout: float = 60.0) -> None:
+    """Wait (bounded) until the sandbox received the whole opening cue (and the silence after it) and the player
+    is idle."""
+    packets = len(read_opus_packets(cue_path(Cue.OPENING))) + SILENCE_AFTER_CUE
+    assert isinstance(client, discord.Client)
+    voice = client.guilds[0].voice_client
+    assert isinstance(voice, discord.VoiceClient)
+    deadline = time.monotonic() + timeout
+    while (await control.voice(STAGE))["packets"] < packets or voice.is_playing():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {timeout:.0f} s for the opening cue to reach the stage")
+        await asyncio.sleep(0.05)
 
 
 async def _polled(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
