@@ -172,16 +172,28 @@ def _on_stage_as_speaker(client: _Counting) -> bool:
 
 
 async def _opening_cue_played(client: _Counting, control: Control, timeout: float = 60.0) -> None:
-    """Wait (bounded) until the sandbox received the whole opening cue (and the silence after it) and the player
-    is idle."""
-    packets = len(read_opus_packets(cue_path(Cue.OPENING))) + SILENCE_AFTER_CUE
+    """Wait (bounded) until the opening cue is over: the sandbox received all of it (and the silence after it) and
+    the player is idle; or Podium stopped it (its own time-out on a starved player thread) and nothing more came
+    for a second, which is said, since the burst then runs on a machine too loaded to be measured well."""
+    expected = len(read_opus_packets(cue_path(Cue.OPENING))) + SILENCE_AFTER_CUE
     assert isinstance(client, discord.Client)
     voice = client.guilds[0].voice_client
     assert isinstance(voice, discord.VoiceClient)
     deadline = time.monotonic() + timeout
-    while (await control.voice(STAGE))["packets"] < packets or voice.is_playing():
+    seen, still_since = -1, time.monotonic()
+    while True:
+        packets = (await control.voice(STAGE))["packets"]
+        if packets != seen or voice.is_playing():
+            seen, still_since = packets, time.monotonic()
+        elif packets >= expected:
+            return
+        elif packets and time.monotonic() - still_since > 1.0:
+            print(f"  (the opening cue was cut short: {packets} of {expected} packets reached the stage; Podium "
+                  "gives a cue its length plus 5 s; the machine is heavily loaded)")
+            return
         if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {timeout:.0f} s for the opening cue to reach the stage")
+            raise TimeoutError(f"waited {timeout:.0f} s for the opening cue to reach the stage ({packets} of "
+                               f"{expected} packets)")
         await asyncio.sleep(0.05)
 
 

@@ -5,8 +5,6 @@ change means is the live room's own rule (LiveRoom.joined, left, voice_state).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
-
 from bot.core import effects as fx
 from bot.core.live import LiveRoom
 
@@ -14,22 +12,13 @@ from bot.core.live import LiveRoom
 JOINED, LEFT, STAYED = 1, -1, 0
 
 
-class StageChange(NamedTuple):
-    """One voice change as it concerns one stage (a move between two stages is a LEFT on one and a JOINED on the
-    other). Immutable, and cheap to build: one per gateway event in a burst."""
+# One voice change as it concerns one stage: (user_id, move, suppress, requested_at), move JOINED, LEFT or STAYED
+# (a move between two stages is a LEFT on one and a JOINED on the other). A plain tuple: one is built per gateway
+# event in a burst, and a NamedTuple costs several times as much to build.
+StageChange = tuple[int, int, bool, "datetime | None"]
 
-    user_id: int
-    move: int  # JOINED, LEFT or STAYED
-    suppress: bool
-    requested_at: datetime | None
-
-
-class Presence(NamedTuple):
-    """A join or a leave, as the room's attendance records keep it."""
-
-    user_id: int
-    joined: bool
-    present: int  # listeners right after this change
+# A join or a leave as the room's attendance records keep it: (user_id, joined, listeners right after it).
+Presence = tuple[int, bool, int]
 
 
 def apply(live: LiveRoom, changes: list[StageChange], at: datetime) -> tuple[list[fx.Effect], list[Presence]]:
@@ -45,10 +34,10 @@ def apply(live: LiveRoom, changes: list[StageChange], at: datetime) -> tuple[lis
             refresh = True
             if requested_at is not None or not suppress:  # a join that already asks to speak, or speaks
                 effects += live.voice_state(user_id, at, suppress=suppress, requested_at=requested_at)
-            presence.append(Presence(user_id, True, live.listeners))
+            presence.append((user_id, True, live.listeners))
         else:
             effects += live.left(user_id, at)
-            presence.append(Presence(user_id, False, live.listeners))
+            presence.append((user_id, False, live.listeners))
     kept = [e for e in effects if type(e) is not fx.RefreshCard]
     if refresh or len(kept) < len(effects):
         kept.append(fx.RefreshCard())

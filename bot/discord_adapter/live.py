@@ -32,11 +32,10 @@ class VoiceChange(NamedTuple):
 
 
 def snapshot(member: discord.Member, before: discord.VoiceState, after: discord.VoiceState) -> VoiceChange:
-    return VoiceChange(
-        guild_id=member.guild.id, user_id=member.id, bot=member.bot,
-        before_channel_id=before.channel.id if before.channel else None,
-        channel_id=after.channel.id if after.channel else None,
-        suppress=after.suppress, requested_at=after.requested_to_speak_at)
+    before_channel, channel = before.channel, after.channel
+    return VoiceChange(  # positional: a third cheaper than by keyword, once per gateway event
+        member.guild.id, member.id, member.bot, before_channel.id if before_channel else None,
+        channel.id if channel else None, after.suppress, after.requested_to_speak_at)
 
 
 class CardNotShown(Exception):

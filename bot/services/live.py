@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,6 +84,7 @@ class LiveService:
         self._drains: set[asyncio.Task[None]] = set()  # turns posted from dispatch time (kept from the GC)
         self._running: dict[int, Running] = {}
         self._by_stage: dict[tuple[int, int | None], int] = {}  # (guild, stage) -> live room
+        self._stages: set[int] = set()  # the same stages by channel id alone (snowflakes are unique): the filter
         self._voice: list[VoiceChange] = []  # this loop round's voice changes on live stages, not yet applied
         self._changed = asyncio.Condition()
         timers.route("live", self.on_timer)
@@ -161,10 +163,10 @@ class LiveService:
         voice = self.discord.stage_voice(room.guild_id, room.stage_channel_id)
         effects = live.resume(now, voice, hands, turns, spoken)
         if not resumed:
-            running.presence.append(live_repo.PresenceBatch(
-                now, [live_batch.Presence(u, True, live.listeners) for u in voice]))
+            running.presence.append(live_repo.PresenceBatch(now, [(u, True, live.listeners) for u in voice]))
         self._running[room.id] = running
         self._by_stage[(room.guild_id, room.stage_channel_id)] = room.id
+        self._stages.add(room.stage_channel_id)
         await self.submit(running, effects, wait=True)
         if running.card is None:
             await self._post_card(running)
@@ -205,6 +207,7 @@ class LiveService:
         running = self._running.pop(room.id or 0, None)
         if running is not None:
             self._by_stage.pop((room.guild_id, room.stage_channel_id), None)
+            self._stages.discard(room.stage_channel_id)
             self.timers.cancel_prefix(f"live:{running.id}:")
         return running
 
@@ -226,11 +229,7 @@ class LiveService:
     def on_voice(self, change: VoiceChange) -> None:
         """Called synchronously at dispatch time with a snapshot of the event: a change on a live stage joins this
         loop round's batch (applied by apply_voice, at the end of the round); every other change costs nothing."""
-        if change.bot:
-            return
-        by_stage = self._by_stage
-        if (change.guild_id, change.channel_id) not in by_stage \
-                and (change.guild_id, change.before_channel_id) not in by_stage:
+        if change.bot or (change.channel_id not in self._stages and change.before_channel_id not in self._stages):
             return
         self._voice.append(change)
         if len(self._voice) == 1:
@@ -241,20 +240,18 @@ class LiveService:
         changes, self._voice = self._voice, []
         if not changes:
             return
-        by_room: dict[int, list[StageChange]] = {}
+        by_room: defaultdict[int, list[StageChange]] = defaultdict(list)
         by_stage = self._by_stage
         for guild_id, user_id, _, before_id, channel_id, suppress, requested_at in changes:
             if before_id == channel_id:
                 room_id = by_stage.get((guild_id, channel_id))
                 if room_id is not None:
-                    by_room.setdefault(room_id, []).append(StageChange(user_id, STAYED, suppress, requested_at))
+                    by_room[room_id].append((user_id, STAYED, suppress, requested_at))
                 continue
-            room_id = by_stage.get((guild_id, before_id))
-            if room_id is not None:
-                by_room.setdefault(room_id, []).append(StageChange(user_id, LEFT, suppress, requested_at))
-            room_id = by_stage.get((guild_id, channel_id))
-            if room_id is not None:
-                by_room.setdefault(room_id, []).append(StageChange(user_id, JOINED, suppress, requested_at))
+            if before_id is not None and (room_id := by_stage.get((guild_id, before_id))) is not None:
+                by_room[room_id].append((user_id, LEFT, suppress, requested_at))
+            if channel_id is not None and (room_id := by_stage.get((guild_id, channel_id))) is not None:
+                by_room[room_id].append((user_id, JOINED, suppress, requested_at))
         now = self.clock.now()
         for room_id, stage_changes in by_room.items():
             running = self._running[room_id]

@@ -108,13 +108,14 @@ def spoken(db: Database, room_id: int) -> set[int]:
     return {u for (u,) in db.execute("SELECT DISTINCT user_id FROM live_turns WHERE room_id = ?", [room_id])}
 
 
-def write(db: Database, room_id: int, records: Iterable[fx.Effect], presence: Iterable[PresenceBatch] = ()) -> None:
+def write(db: Database, room_id: int, records: Iterable[fx.Effect],
+          presence: Iterable[PresenceBatch] = ()) -> None:
     """Apply records in order, in the caller's transaction (one hop for a whole batch: a group commit)."""
     peak = -1
     for at, rows in presence:
         if rows:
             _add_presence(db, room_id, to_text(at), rows)
-            peak = max(peak, max(row.present for row in rows))
+            peak = max(peak, max(present for _, _, present in rows))
     if peak >= 0:
         # The recap's peak (bot.store.audience), folded in here: one write per batch, not per event.
         db.execute("""INSERT INTO room_audience (room_id, peak_listeners) VALUES (?, ?) ON CONFLICT (room_id)
@@ -175,7 +176,7 @@ def _add_presence(db: Any, room_id: int, at: str, rows: list[Presence]) -> None:
     if isinstance(db, Database):
         db.execute("""INSERT INTO live_presence (room_id, user_id, at, joined, present)
                       SELECT ?, value ->> 0, ?, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key""",
-                   [room_id, at, json.dumps(rows)])  # a NamedTuple is a JSON array; true/false read back as 1/0
+                   [room_id, at, json.dumps(rows)])  # true/false read back as 1/0
     else:
         db.executemany("INSERT INTO live_presence (room_id, user_id, at, joined, present) VALUES (?, ?, ?, ?, ?)",
                        [(room_id, user_id, at, int(joined), present) for user_id, joined, present in rows])

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from bot.core import effects as fx
 from bot.core import live_batch
 from bot.core.live import LiveRoom, grace_key
-from bot.core.live_batch import JOINED, LEFT, STAYED, Presence, StageChange
+from bot.core.live_batch import JOINED, LEFT, STAYED, StageChange
 
 T0 = datetime(2026, 12, 1, 20, 0, tzinfo=timezone.utc)
 HOST = 1
@@ -28,11 +28,11 @@ def one_by_one(live: LiveRoom, changes: list[StageChange], at: datetime) -> list
 
 
 def burst() -> list[StageChange]:
-    joins = [StageChange(u, JOINED, True, None) for u in range(10, 20)]
-    hands = [StageChange(u, STAYED, True, T0 + timedelta(seconds=u)) for u in (12, 11, 15)]
-    return [*joins, StageChange(13, LEFT, True, None), *hands,
-            StageChange(20, JOINED, True, T0),  # joins with a request to speak already made
-            StageChange(15, LEFT, True, None)]  # a raised hand leaves: its place is kept for the grace period
+    joins: list[StageChange] = [(u, JOINED, True, None) for u in range(10, 20)]
+    hands: list[StageChange] = [(u, STAYED, True, T0 + timedelta(seconds=u)) for u in (12, 11, 15)]
+    return [*joins, (13, LEFT, True, None), *hands,
+            (20, JOINED, True, T0),  # joins with a request to speak already made
+            (15, LEFT, True, None)]  # a raised hand leaves: its place is kept for the grace period
 
 
 def test_a_batch_decides_what_one_call_per_event_decides_with_one_card_refresh() -> None:
@@ -50,12 +50,12 @@ def test_a_batch_decides_what_one_call_per_event_decides_with_one_card_refresh()
 
 def test_attendance_rows_count_the_listeners_after_each_join_and_leave() -> None:
     live = LiveRoom(7, HOST)
-    _, presence = live_batch.apply(live, [StageChange(2, JOINED, True, None), StageChange(3, JOINED, True, None),
-                                          StageChange(2, LEFT, True, None), StageChange(4, STAYED, True, T0)], T0)
-    assert presence == [Presence(2, True, 1), Presence(3, True, 2), Presence(2, False, 1)]
+    _, presence = live_batch.apply(live, [(2, JOINED, True, None), (3, JOINED, True, None), (2, LEFT, True, None),
+                                          (4, STAYED, True, T0)], T0)
+    assert presence == [(2, True, 1), (3, True, 2), (2, False, 1)]
 
 
 def test_a_batch_of_changes_that_change_nothing_refreshes_nothing() -> None:
     live = LiveRoom(7, HOST)
-    effects, presence = live_batch.apply(live, [StageChange(5, STAYED, True, None)], T0)  # not on the stage
+    effects, presence = live_batch.apply(live, [(5, STAYED, True, None)], T0)  # not on the stage
     assert effects == [] and presence == []

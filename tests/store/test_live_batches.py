@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from bot.core import effects as fx
 from bot.core.hands import Hand
-from bot.core.live_batch import Presence
 from bot.store import live as live_repo
 from bot.store import rooms
 from tests.store.conftest import T0, make_room
@@ -22,7 +21,7 @@ async def test_a_batch_keeps_every_row_in_order_with_its_values(store) -> None: 
         fx.SaveHand(Hand(2, T0 + timedelta(seconds=1), "button", note, seq=1)),
     ]
     # Two loop rounds' batches, each at its own time.
-    presence = [live_repo.PresenceBatch(T0 + timedelta(microseconds=b), [Presence(u, u % 2 == 0, u)
+    presence = [live_repo.PresenceBatch(T0 + timedelta(microseconds=b), [(u, u % 2 == 0, u)
                                                                          for u in range(b * 150 + 1, b * 150 + 151)])
                 for b in (0, 1)]
     await store.run(live_repo.write, rid, records, presence)
@@ -37,6 +36,6 @@ async def test_a_batch_keeps_every_row_in_order_with_its_values(store) -> None: 
         return db.execute("SELECT user_id, at, joined, present FROM live_presence WHERE room_id = ? "
                           "ORDER BY at, user_id", [rid]).fetchall()
     assert await store.run(stored) == [
-        (p.user_id, batch.at.isoformat(timespec="microseconds"), int(p.joined), p.present)
-        for batch in presence for p in batch.rows]
+        (user_id, batch.at.isoformat(timespec="microseconds"), int(joined), present)
+        for batch in presence for user_id, joined, present in batch.rows]
     assert (await store.run(live_repo.recap, rid)).peak_present == 300
