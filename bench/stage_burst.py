@@ -10,8 +10,9 @@ process (the bot, its event loop and its database thread) with `time.process_tim
 Podium's own work per event is podium minus bare, in the same run; its ratio to bare is worked out per round (the
 two runs of a round are back to back, so a change in the machine's load weighs on both) and the median of the
 rounds' ratios is the figure. The burst starts once Podium is on the stage and its opening cue is over (the cue's
-player thread is Podium's work, not the burst's). Other figures are medians over the rounds. The card's latency is from the burst's last event reaching the bot to the sandbox receiving the card edit that shows
-the final queue (both clocks are this machine's wall clock).
+player thread is Podium's work, not the burst's). Other figures are medians over the rounds. The card's latency
+is from the burst's last event reaching the bot to the sandbox receiving the card edit that shows the final queue
+(both clocks are this machine's wall clock).
 """
 from __future__ import annotations
 

@@ -26,6 +26,7 @@ def apply(live: LiveRoom, changes: list[StageChange], at: datetime) -> tuple[lis
     effects: list[fx.Effect] = []
     presence: list[Presence] = []
     refresh = False  # a join always changes the card (`joined` says so); join_into leaves that to the batch
+    present, speakers = live.present, live.speakers  # LiveRoom.listeners, without a property call per row
     for user_id, move, suppress, requested_at in changes:
         if move == STAYED:
             effects += live.voice_state(user_id, at, suppress=suppress, requested_at=requested_at)
@@ -34,10 +35,10 @@ def apply(live: LiveRoom, changes: list[StageChange], at: datetime) -> tuple[lis
             refresh = True
             if requested_at is not None or not suppress:  # a join that already asks to speak, or speaks
                 effects += live.voice_state(user_id, at, suppress=suppress, requested_at=requested_at)
-            presence.append((user_id, True, live.listeners))
+            presence.append((user_id, True, len(present) - len(speakers)))
         else:
             effects += live.left(user_id, at)
-            presence.append((user_id, False, live.listeners))
+            presence.append((user_id, False, len(present) - len(speakers)))
     kept = [e for e in effects if type(e) is not fx.RefreshCard]
     if refresh or len(kept) < len(effects):
         kept.append(fx.RefreshCard())

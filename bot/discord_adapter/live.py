@@ -63,19 +63,24 @@ class StageRights:
 
     def __init__(self, channel: discord.StageChannel) -> None:
         self._channel = channel
+        # Whose rights are their own: an overwrite of their own, or the server's owner.
         self._own = {target.id for target in channel.overwrites if not isinstance(target, discord.Role)}
+        self._own.add(channel.guild.owner_id or 0)
         self._by_roles: dict[tuple[int, ...], bool] = {}
 
     def of(self, member: discord.Member) -> bool:
-        if member.id in self._own or member.id == member.guild.owner_id or member.is_timed_out():
+        if member.id in self._own:
             return has_stage_moderator_rights(self._channel, member)
         # discord.py's own list of the member's role ids: Member.roles would build and sort Role objects, most of
         # the cost on a 10,000-listener stage.
         roles = tuple(member._roles)
         rights = self._by_roles.get(roles)
         if rights is None:
+            if member.is_timed_out():
+                return has_stage_moderator_rights(self._channel, member)
             rights = self._by_roles[roles] = has_stage_moderator_rights(self._channel, member)
-        return rights
+        # A time-out only takes rights away, so it is looked at only for those the roles give them to.
+        return rights and not member.is_timed_out()
 
 
 class LiveDiscord:
