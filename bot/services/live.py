@@ -5,10 +5,10 @@ bot.services.stage, which hands its decisions to `submit`.
 
 Exactness: voice changes are applied to the core in gateway order, from a snapshot taken when discord.py
 dispatches them (PodiumBot.dispatch), never from the cache a handler task sees later. Those of one event-loop
-round go in as one batch (bot.core.live_batch) at the end of the round, before any task that round woke runs;
-whatever reads the voice cache and the core together (a room opening, a new session, a command) applies the batch
-first. What the core
-decides is then carried out in the room's turn in its mailbox (bot.services.mailbox: the same one worker as the
+round go in as one batch (bot.core.live_batch) just after it (call_soon: before any handler task or interaction
+discord.py schedules after the change); whatever reads the voice cache and the core together (a room opening or
+ending, a new session, a command resolving its room) applies the batch first. What the core decides is then
+carried out in the room's turn in its mailbox (bot.services.mailbox: the same one worker as the
 room's lifecycle, so no effect runs while the room opens or closes): records first (one store hop for
 everything that queued up meanwhile: a group commit), then Discord calls. Commands wait for their own batch,
 so a hand is durable before the member is told it is raised.
@@ -25,12 +25,11 @@ from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.core import effects as fx
-from bot.core import plan
+from bot.core import live_batch, plan
 from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.hands import Hand
 from bot.core.live import LiveRoom
 from bot.core.live_batch import JOINED, LEFT, STAYED, StageChange
-from bot.core import live_batch
 from bot.core.rooms import Room
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.live import LiveDiscord, VoiceChange
@@ -282,10 +281,6 @@ class LiveService:
                     effects += live.joined(user_id, now)
                 effects += live.voice_state(user_id, now, suppress=state.suppress, requested_at=state.requested_at)
             self._submit_now(running, effects)
-
-    def _room_on(self, guild_id: int, channel_id: int | None) -> Running | None:
-        room_id = self._by_stage.get((guild_id, channel_id or 0))
-        return self._running.get(room_id) if room_id is not None else None
 
     async def on_timer(self, timer: plan.Timer) -> None:
         running = self._running.get(int(timer.key.split(":")[1]))
