@@ -12,7 +12,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Podium's benchmarks (figures only).")
     parser.add_argument("--listeners", type=int, default=10_000, help="listeners who join the stage in the burst")
     parser.add_argument("--raises", type=int, default=1_000, help="of them, how many raise a hand")
-    parser.add_argument("--rounds", type=int, default=3, help="stage: rounds per measurement (medians printed)")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="stage, startup: rounds per measurement (stage: interleaved rounds of discord.py alone "
+                             "and the whole bot; medians printed)")
     parser.add_argument("--only", choices=("queue", "live", "stage", "startup", "recording"), help="run one benchmark")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -109,10 +109,12 @@ async def run(listeners: int, hands: int) -> None:
 
         # Instruments, on public front doors only (so renames inside the services do not break them): Podium's
         # dispatch-time work (Services.on_voice, which PodiumBot.dispatch calls inside discord.py's parser), the
-        # store's hops, and discord.py's parser around them.
-        ours, parser = Meter(), Meter()
+        # live rooms' batches of voice changes (LiveService.apply_voice, once per loop round), the store's hops,
+        # and discord.py's parser around them.
+        ours, batches, parser = Meter(), Meter(), Meter()
         writes = Meter(time.thread_time)  # CPU of the database thread (wall time there includes waiting for the GIL)
         services.on_voice = ours.wrap(services.on_voice)  # type: ignore[method-assign]
+        live.apply_voice = batches.wrap(live.apply_voice)  # type: ignore[method-assign]
         store.run = metered(store.run, writes)  # type: ignore[method-assign]
         parsers = bot._connection.parsers
         parsers["VOICE_STATE_UPDATE"] = parser.wrap(parsers["VOICE_STATE_UPDATE"])
@@ -139,7 +141,7 @@ async def run(listeners: int, hands: int) -> None:
             member=world.member_json(guild, people[0].id))})
         decode = json_cost(sample)
         dpy_parse = (parser.seconds - ours.seconds) / max(parser.calls, 1)
-        podium_sync = ours.seconds / max(ours.calls, 1)
+        podium_sync = (ours.seconds + batches.seconds) / max(ours.calls, 1)
         podium_store = writes.seconds / events
         memory = core_memory_per_listener(listeners, hands)
 
@@ -148,8 +150,9 @@ async def run(listeners: int, hands: int) -> None:
         print(f"  bot throughput                    {events / (last_event - started):8,.0f} events/s "
               f"({events:,} events in {last_event - started:.3f} s)")
         print(f"  discord.py parse per event        {dpy_parse * 1e6:8.1f} µs (+ JSON decode {decode * 1e6:.1f} µs)")
-        print(f"  Podium per event, in dispatch     {podium_sync * 1e6:8.1f} µs "
-              "(Services.on_voice: the live room's core and the gate's watchdog)")
+        print(f"  Podium per event, on the loop     {podium_sync * 1e6:8.1f} µs "
+              f"(Services.on_voice: the snapshot's filter and the gate's watchdog, "
+              f"{ours.seconds / max(ours.calls, 1) * 1e6:.1f} µs; the live room's core in {batches.calls} batches)")
         print(f"  Podium per event, store           {podium_store * 1e6:8.1f} µs CPU on the database thread "
               f"({writes.calls} store hops for {events:,} events: group commits)")
         print(f"  Podium on the loop / dpy parse    {podium_sync / max(dpy_parse, 1e-9):8.2f} x "

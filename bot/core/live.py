@@ -72,10 +72,15 @@ class LiveRoom:
 
     # -- the audience -------------------------------------------------------------------------------------
     def joined(self, user_id: int, at: datetime, *, stage_moderator: bool = False) -> list[fx.Effect]:
-        self.present[user_id] = at
         if stage_moderator:
             self.stage_moderators.add(user_id)
         out: list[fx.Effect] = [fx.RefreshCard()]
+        self.join_into(out, user_id, at)
+        return out
+
+    def join_into(self, out: list[fx.Effect], user_id: int, at: datetime) -> None:
+        """`joined` without the card refresh, its effects added to `out` (for a batch: bot.core.live_batch)."""
+        self.present[user_id] = at
         if self.away.pop(user_id, None) is not None:
             out.append(fx.CancelTimer(grace_key(self.room_id, user_id)))
         if user_id in self.pre_approved and user_id not in self.speakers and user_id not in self.invited:
@@ -83,7 +88,6 @@ class LiveRoom:
                 out += self._invite(user_id, at, self.queue.lower(user_id))
             else:
                 out.append(fx.AlertModerators(f"Pre-approved speaker <@{user_id}> joined but the stage is full."))
-        return out
 
     def left(self, user_id: int, at: datetime) -> list[fx.Effect]:
         if self.present.pop(user_id, None) is None:

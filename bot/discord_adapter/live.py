@@ -32,11 +32,10 @@ class VoiceChange(NamedTuple):
 
 
 def snapshot(member: discord.Member, before: discord.VoiceState, after: discord.VoiceState) -> VoiceChange:
-    return VoiceChange(
-        guild_id=member.guild.id, user_id=member.id, bot=member.bot,
-        before_channel_id=before.channel.id if before.channel else None,
-        channel_id=after.channel.id if after.channel else None,
-        suppress=after.suppress, requested_at=after.requested_to_speak_at)
+    before_channel, channel = before.channel, after.channel
+    return VoiceChange(  # positional: a third cheaper than by keyword, once per gateway event
+        member.guild.id, member.id, member.bot, before_channel.id if before_channel else None,
+        channel.id if channel else None, after.suppress, after.requested_to_speak_at)
 
 
 class CardNotShown(Exception):
@@ -64,19 +63,24 @@ class StageRights:
 
     def __init__(self, channel: discord.StageChannel) -> None:
         self._channel = channel
+        # Whose rights are their own: an overwrite of their own, or the server's owner.
         self._own = {target.id for target in channel.overwrites if not isinstance(target, discord.Role)}
+        self._own.add(channel.guild.owner_id or 0)
         self._by_roles: dict[tuple[int, ...], bool] = {}
 
     def of(self, member: discord.Member) -> bool:
-        if member.id in self._own or member.id == member.guild.owner_id or member.is_timed_out():
+        if member.id in self._own:
             return has_stage_moderator_rights(self._channel, member)
         # discord.py's own list of the member's role ids: Member.roles would build and sort Role objects, most of
         # the cost on a 10,000-listener stage.
         roles = tuple(member._roles)
         rights = self._by_roles.get(roles)
         if rights is None:
+            if member.is_timed_out():
+                return has_stage_moderator_rights(self._channel, member)
             rights = self._by_roles[roles] = has_stage_moderator_rights(self._channel, member)
-        return rights
+        # A time-out only takes rights away, so it is looked at only for those the roles give them to.
+        return rights and not member.is_timed_out()
 
 
 class LiveDiscord:

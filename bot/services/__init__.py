@@ -76,11 +76,14 @@ class Services:
 
     def on_voice(self, change: VoiceChange) -> None:
         """One VOICE_STATE_UPDATE, as a snapshot taken when discord.py dispatched it (synchronous: no I/O here)."""
-        for follower in (self.live, self.access):
-            try:
-                follower.on_voice(change)
-            except Exception:
-                log.exception("%s could not take a voice state update", type(follower).__name__)
+        try:
+            self.live.on_voice(change)
+        except Exception:
+            log.exception("live rooms could not take a voice state update")
+        try:
+            self.access.on_voice(change)
+        except Exception:
+            log.exception("the gate's watchdog could not take a voice state update")
 
     def guild_available(self, guild_id: int) -> None:
         """A server's GUILD_CREATE (synchronous, at dispatch time): its start-up, or a new session's resync."""

@@ -1,7 +1,8 @@
 """Pacing of live card edits: at most one edit per interval per room, the last state always shown.
 
 A burst of a thousand raises marks the card dirty a thousand times; it is edited at most once per interval
-(Discord's message-edit bucket allows 5 per 5 s per channel, so 2 s keeps well clear of any 429).
+(Discord's message-edit bucket allows 5 per 5 s per channel, so 1.25 s keeps clear of any 429 with an edit to
+spare, and shows a burst's final state within 2 s of its last event).
 An edit Discord did not take (a 5xx, a 429: CardNotShown) is tried again, with the latest state, after a
 backoff (1, 2, 4 ... 60 s) or the Retry-After Discord gave, until the card shows the room.
 """

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from bot.core import effects as fx
 from bot.core.hands import Hand
 from bot.core.live import StagePolicy
+from bot.core.live_batch import Presence
 from bot.store import audit as audit_repo
 from bot.store.codec import from_text, to_text
 
@@ -31,11 +32,12 @@ class LiveSetup:
     card: tuple[int, int] | None = None  # (channel_id, message_id) of the live card
 
 
-class Presence(NamedTuple):  # immutable, and cheap to build: one per voice event in a burst
-    user_id: int
+class PresenceBatch(NamedTuple):
+    """Joins and leaves of one batch of voice changes (bot.core.live_batch), all at one time: the time is
+    formatted once per batch, not once per row."""
+
     at: datetime
-    joined: bool
-    present: int  # on the stage right after this change
+    rows: list[Presence]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +108,19 @@ def spoken(db: Database, room_id: int) -> set[int]:
     return {u for (u,) in db.execute("SELECT DISTINCT user_id FROM live_turns WHERE room_id = ?", [room_id])}
 
 
-def write(db: Database, room_id: int, records: Iterable[fx.Effect], presence: Iterable[Presence] = ()) -> None:
+def write(db: Database, room_id: int, records: Iterable[fx.Effect],
+          presence: Iterable[PresenceBatch] = ()) -> None:
     """Apply records in order, in the caller's transaction (one hop for a whole batch: a group commit)."""
-    rows = [(p.user_id, to_text(p.at), int(p.joined), p.present) for p in presence]
-    if rows:
-        # One statement for the whole batch, its rows passed as one JSON array: executemany would run a statement
-        # per row, and sqlite3 hands the GIL over around each one (a burst's rows would fight the event loop).
-        _insert_batch(db, _ADD_PRESENCE, room_id, rows)
+    peak = -1
+    for at, rows in presence:
+        if rows:
+            _add_presence(db, room_id, to_text(at), rows)
+            peak = max(peak, max(present for _, _, present in rows))
+    if peak >= 0:
         # The recap's peak (bot.store.audience), folded in here: one write per batch, not per event.
         db.execute("""INSERT INTO room_audience (room_id, peak_listeners) VALUES (?, ?) ON CONFLICT (room_id)
                       DO UPDATE SET peak_listeners = max(peak_listeners, excluded.peak_listeners)""",
-                   [room_id, max(r[3] for r in rows)])
+                   [room_id, peak])
     conn = db.conn
     # Consecutive records of one kind go in one executemany: order is kept, and a burst costs per row, not per
     # statement.
@@ -166,10 +170,16 @@ def _insert_batch(db: Any, batch: _Batch, room_id: int, rows: list[tuple[Any, ..
         db.executemany(batch.rows, [(room_id, *row) for row in rows])
 
 
-_ADD_PRESENCE = _Batch(
-    sqlite="""INSERT INTO live_presence (room_id, user_id, at, joined, present)
-    SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) ORDER BY key""",
-    rows="INSERT INTO live_presence (room_id, user_id, at, joined, present) VALUES (?, ?, ?, ?, ?)")
+def _add_presence(db: Any, room_id: int, at: str, rows: list[Presence]) -> None:
+    """One batch's attendance rows at one time: on SQLite one statement, the rows as one JSON array (see _Batch);
+    on PostgreSQL an executemany."""
+    if isinstance(db, Database):
+        db.execute("""INSERT INTO live_presence (room_id, user_id, at, joined, present)
+                      SELECT ?, value ->> 0, ?, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key""",
+                   [room_id, at, json.dumps(rows)])  # true/false read back as 1/0
+    else:
+        db.executemany("INSERT INTO live_presence (room_id, user_id, at, joined, present) VALUES (?, ?, ?, ?, ?)",
+                       [(room_id, user_id, at, int(joined), present) for user_id, joined, present in rows])
 
 # Upserts in array order (WHERE true: SQLite's parser needs it before ON CONFLICT when the rows come from a SELECT).
 _UPSERT_HAND = """ON CONFLICT (room_id, user_id) WHERE status = 'open' DO UPDATE SET

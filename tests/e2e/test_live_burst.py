@@ -59,3 +59,33 @@ async def test_a_burst_of_raises_is_exact_and_produces_few_card_edits_and_no_429
     edits = [r for r in requests if r.method == "PATCH" and str(message_id) in r.path]
     assert 1 <= len(edits) <= elapsed / podium.services.live.card_interval + 2, (len(edits), elapsed)
     assert not [r for r in requests if r.status == 429]
+
+
+async def test_joins_and_leaves_in_the_same_instant_are_each_counted(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    rid = await live_room(control, podium)
+    g = guild(sandbox)
+    stage = sandbox.world.channel(STAGE, g)
+    people = [sandbox.world.user(f"listener{i:03d}") for i in range(1, 31)]
+    stay = {u.id for u in people[:10]}
+    for user in people:  # in and out in the same instant: the events reach the bot back to back
+        sandbox.world.move_voice(user, stage, guild=g)
+        sandbox.world.move_voice(user, None, guild=g)
+    for user in people[:10]:  # ... and some come back at once
+        sandbox.world.move_voice(user, stage, guild=g)
+    live = podium.services.live
+    running = live.running(rid)
+    assert running is not None
+    await live.until(lambda: stay <= set(running.live.present) and live.idle(rid))
+
+    assert not {u.id for u in people[10:]} & set(running.live.present)
+
+    def rows(db):  # type: ignore[no-untyped-def]
+        return db.execute("SELECT user_id, joined FROM live_presence WHERE room_id = ?", [rid]).fetchall()
+    by_user: dict[int, list[int]] = {}
+    for user_id, joined in await podium.store.run(rows):
+        by_user.setdefault(user_id, []).append(joined)
+    for user in people:  # every join and leave on record (their order within a batch: tests/core/test_live_batch.py)
+        assert sorted(by_user[user.id]) == ([0, 1, 1] if user.id in stay else [0, 1]), user.username
+    recap = await podium.store.run(live_repo.recap, rid)
+    assert recap.unique_listeners >= len(people)

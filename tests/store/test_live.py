@@ -29,8 +29,8 @@ async def test_hands_turns_and_presence_make_the_recap_and_the_open_queue(store)
         # a move swaps queue keys: order_at changes, the wait still counts from the first raise
         fx.SaveHand(Hand(3, at(5), "command", seq=9)),
     ]
-    presence = [live_repo.Presence(u, at(u), True, u) for u in (1, 2, 3, 4)]
-    presence.append(live_repo.Presence(4, at(60), False, 3))
+    presence = [live_repo.PresenceBatch(at(u), [(u, True, u)]) for u in (1, 2, 3, 4)]
+    presence.append(live_repo.PresenceBatch(at(60), [(4, False, 3)]))
     await store.run(live_repo.write, rid, records, presence)
     assert await store.run(live_repo.open_hands, rid) == [Hand(3, at(5), "command", seq=9)]
     assert await store.run(live_repo.open_turns, rid) == {2: at(50)}

@@ -1,4 +1,5 @@
-"""A burst's group commit: many presence rows and hands in one statement each, in order, values intact."""
+"""A burst's group commit: many presence rows and hands in one statement per kind (per batch time for presence),
+in order, values intact."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,7 +20,10 @@ async def test_a_batch_keeps_every_row_in_order_with_its_values(store) -> None: 
         fx.SaveHand(Hand(2, T0 + timedelta(seconds=1), "button", "first", seq=1)),
         fx.SaveHand(Hand(2, T0 + timedelta(seconds=1), "button", note, seq=1)),
     ]
-    presence = [live_repo.Presence(u, T0 + timedelta(microseconds=u), u % 2 == 0, u) for u in range(1, 301)]
+    # Two loop rounds' batches, each at its own time.
+    presence = [live_repo.PresenceBatch(T0 + timedelta(microseconds=b), [(u, u % 2 == 0, u)
+                                                                         for u in range(b * 150 + 1, b * 150 + 151)])
+                for b in (0, 1)]
     await store.run(live_repo.write, rid, records, presence)
 
     assert await store.run(live_repo.open_hands, rid) == [
@@ -29,8 +33,9 @@ async def test_a_batch_keeps_every_row_in_order_with_its_values(store) -> None: 
         (1, "open", ""), (2, "open", note)]
 
     def stored(db):  # type: ignore[no-untyped-def]
-        return db.execute("SELECT user_id, at, joined, present FROM live_presence WHERE room_id = ? ORDER BY at",
-                          [rid]).fetchall()
+        return db.execute("SELECT user_id, at, joined, present FROM live_presence WHERE room_id = ? "
+                          "ORDER BY at, user_id", [rid]).fetchall()
     assert await store.run(stored) == [
-        (p.user_id, p.at.isoformat(timespec="microseconds"), int(p.joined), p.present) for p in presence]
+        (user_id, batch.at.isoformat(timespec="microseconds"), int(joined), present)
+        for batch in presence for user_id, joined, present in batch.rows]
     assert (await store.run(live_repo.recap, rid)).peak_present == 300
