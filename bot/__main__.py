@@ -21,6 +21,7 @@ from bot.connection import configure
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.cards import CardService
 from bot.discord_adapter.gate import StageGate
+from bot.discord_adapter.pacing import RestPacer
 from bot.schedule import Timers
 from bot.services import Services
 from bot.services.access import AccessService
@@ -42,7 +43,7 @@ log = logging.getLogger("bot")
 def build_services(store: Store, clock: Clock | None = None) -> Services:
     """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards)."""
     clock = clock or Clock()
-    discord_adapter = DiscordAdapter()
+    discord_adapter = DiscordAdapter(RestPacer(now=lambda: clock.now().timestamp()))
     cards = CardService(store, discord_adapter)
     gate = StageGate(discord_adapter)
     timers = Timers(clock)  # every feature's timers, rebuilt from the database at start-up

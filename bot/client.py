@@ -40,6 +40,7 @@ class PodiumBot(commands.Bot):
             command_prefix=commands.when_mentioned, intents=intents(), tree_cls=PodiumTree, help_command=None,
             connector=connector, guild_ready_timeout=settings.guild_ready_timeout,
             allowed_mentions=discord.AllowedMentions.none(), max_messages=None,
+            http_trace=services.discord.pacer.trace_config(),  # Discord's global limit, kept before any 429
         )
         self.settings = settings
         self.services = services
@@ -81,3 +82,4 @@ class PodiumBot(commands.Bot):
     async def close(self) -> None:
         await self.services.stop()
         await super().close()
+        self.services.discord.pacer.close()

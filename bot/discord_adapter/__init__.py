@@ -17,6 +17,7 @@ from bot.core.booking import StageTaken
 from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.rooms import Room
 from bot.discord_adapter import needs
+from bot.discord_adapter.pacing import RestPacer
 
 if TYPE_CHECKING:
     from discord.ext import commands
@@ -45,8 +46,9 @@ def has_stage_moderator_rights(channel: discord.abc.GuildChannel, member: discor
 
 
 class DiscordAdapter:
-    def __init__(self) -> None:
+    def __init__(self, pacer: RestPacer | None = None) -> None:
         self._bot: commands.Bot | None = None
+        self.pacer = pacer or RestPacer()  # Discord's global REST limit, kept ahead (the bot's http_trace)
 
     def bind(self, bot: "commands.Bot") -> None:
         self._bot = bot
