@@ -240,10 +240,18 @@ class DiscordAdapter:
 
     async def _start_event(self, room: Room) -> None:
         """Linking the stage instance to the event does not promise to start it (resources/stage-instance
-        § Create Stage Instance says nothing of it), so Podium makes sure the event is ACTIVE itself."""
-        event = await self._fresh_event(room)
-        if event is not None and event.status == discord.EventStatus.scheduled:
+        § Create Stage Instance says nothing of it), so Podium makes sure the event is ACTIVE itself. From the
+        cache (one REST call less per opening: a storm of openings is paced by Discord's global limit); Discord
+        refusing the start because it started the event itself is checked against the event as it is now."""
+        event = await self._event(room)
+        if event is None or event.status != discord.EventStatus.scheduled:
+            return
+        try:
             await event.start(reason=f"Podium room #{room.id} is live")
+        except discord.HTTPException:
+            fresh = await self._fresh_event(room)
+            if fresh is not None and fresh.status == discord.EventStatus.scheduled:
+                raise
 
     async def close_stage(self, room: Room) -> None:
         channel = self.guild(room.guild_id).get_channel(room.stage_channel_id)
