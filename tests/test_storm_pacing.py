@@ -99,7 +99,7 @@ async def test_the_pacer_keeps_the_limit_and_lets_the_earliest_due_through_first
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     old_base = discord.http.Route.BASE
     discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"
-    pacer = RestPacer(per_second=4, margin_s=0.2)  # a margin wider than any jitter here
+    pacer = RestPacer(per_second=4)
     clock = Clock()
     try:
         async with aiohttp.ClientSession(trace_configs=[pacer.trace_config()]) as session:
