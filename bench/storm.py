@@ -45,10 +45,12 @@ from bot.core.access import Caller
 from bot.core.guild_settings import GuildSettings
 from bot.core.rooms import Room, RoomStatus
 from bot.core.when import parse_start
+from bot.services import Services
 from bot.services.rooms import RoomChanges, RoomService
 from bot.settings import Settings
 from bot.store import rooms as room_repo
 from bot.store import settings as settings_repo
+from bot.store import voice as voice_repo
 from bot.store.db import Store
 from bench.stage_burst import sandbox_process
 from sandbox.rate_limits import GLOBAL_PER_SECOND
@@ -56,6 +58,10 @@ from sandbox.rate_limits import GLOBAL_PER_SECOND
 # Issue 13's goals for the storm.
 GOAL_RATIO = 1.2  # the last room live, as a multiple of the floor
 MEMBERS = 10  # listeners per demo guild, besides its five named people: small communities
+# The storm's rooms have Podium's voice cues off (/stage cues state:off). Podium joins each live stage through
+# the gateway, whose own limit is 120 sends a minute per connection (events/gateway § Rate Limiting): a thousand
+# joins take minutes and time out meanwhile, which is a different storm (README: Top-of-the-hour storm).
+CUES = False
 MEMORY_GUILDS = 100  # the memory run's guilds (at most): per guild and per room figures need no more
 STAGE = "Town Hall"
 ANNOUNCE = "announcements"
@@ -143,6 +149,11 @@ async def measure(guilds: int, backend: str, *, memory_only: bool = False) -> St
         store = await Store.open(settings.db_path)
         services = build_services(store)
         bot = PodiumBot(settings, services, connector=configure(settings))
+        if not memory_only:
+            # Set-up only: discord.py asks for each guild's members at start-up, one gateway request per guild at
+            # 110 a minute (nine minutes for a thousand guilds, and the sandbox, one process, falls behind). An
+            # opening needs no member list; the memory run (fewer guilds) keeps discord.py's chunking.
+            bot._connection._chunk_guilds = False
         storm = Storm(backend, guilds)
         runner: asyncio.Task[None] | None = None
         try:
@@ -166,6 +177,8 @@ async def measure(guilds: int, backend: str, *, memory_only: bool = False) -> St
                 storm.scheduled_room = _per(ready, tracemalloc.take_snapshot(), guilds)
                 return storm
             rooms = await _schedule(bot, services.rooms, store, later)
+            for room in rooms:  # see CUES
+                await store.run(voice_repo.set_cues_enabled, room.id or 0, CUES)
             # The storm's second: far enough ahead for every room to be moved to it first (one event edit each,
             # at the global limit), with room to spare.
             due = datetime.fromtimestamp(math.ceil(time.time() + 10 + 2 * guilds / GLOBAL_PER_SECOND),
@@ -240,23 +253,28 @@ def _host(guild: discord.Guild) -> Caller:
     return Caller(user_id=guild.owner_id or 0, role_ids=frozenset(), manage_events=True, manage_guild=True)
 
 
-async def _until_open(services, rooms: list[Room], due: datetime) -> None:  # noqa: ANN001
-    """Wait (bounded) until every room is live in the database and its live card is posted."""
+async def _until_open(services: Services, rooms: list[Room], due: datetime) -> None:
+    """Wait (bounded) until every room is live in the database and its live card is posted (the opening's
+    last step), saying how far the openings are every half minute."""
     deadline = due.timestamp() + 120 + 10 * len(rooms) / GLOBAL_PER_SECOND * 3
-    ids = [room.id for room in rooms]
+    ids = [room.id or 0 for room in rooms]
+    said = time.time()
     while True:
         statuses = await services.store.run(_statuses, ids)
-        if all(s == RoomStatus.LIVE for s in statuses) and all(
-                (running := services.live.running(i)) is not None and running.card is not None for i in ids):
+        live = sum(1 for s in statuses if s == RoomStatus.LIVE)
+        carded = sum(1 for i in ids if (running := services.live.running(i)) is not None and running.card is not None)
+        if live == carded == len(ids):
             return
         if time.time() > deadline:
-            live = sum(1 for s in statuses if s == RoomStatus.LIVE)
-            raise TimeoutError(f"only {live} of {len(ids)} rooms opened by the deadline")
+            raise TimeoutError(f"by the deadline, {live} of {len(ids)} rooms were live, {carded} with their card")
+        if time.time() - said > 30:
+            said = time.time()
+            print(f"    ... {live:,} rooms live, {carded:,} with their live card", flush=True)
         await asyncio.sleep(0.5)
 
 
-def _statuses(db, ids: list[int | None]) -> list[RoomStatus]:  # noqa: ANN001
-    return [room.status for i in ids if (room := room_repo.get_room(db, i or 0)) is not None]
+def _statuses(db, ids: list[int]) -> list[RoomStatus]:  # noqa: ANN001
+    return [room.status for i in ids if (room := room_repo.get_room(db, i)) is not None]
 
 
 async def _log(env: dict[str, str]) -> list[dict]:
@@ -304,7 +322,7 @@ async def _read_log(env: dict[str, str], bot: PodiumBot, rooms: list[Room], due:
 
 async def run(*, guilds: int, backends: tuple[str, ...] = ("sqlite", "postgresql")) -> None:
     print(f"top-of-the-hour storm: {guilds:,} guilds, one room each, all due at the same second; Discord's global "
-          f"limit {GLOBAL_PER_SECOND} requests/s")
+          f"limit {GLOBAL_PER_SECOND} requests/s; Podium's voice cues {'on' if CUES else 'off'}", flush=True)
     for backend in backends:
         storm = await measure(guilds, backend)
         if storm is None:
