@@ -32,7 +32,7 @@ class CardService:
         if room.id is None:
             return None
         access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
-        return cards.room_view([KnockButton(room.id)] if access.mode is AccessMode.INVITE else [])
+        return _view_of(room.id, access)
 
     async def embed(self, room: Room, note: str | None = None) -> discord.Embed:
         repeat = None
@@ -59,11 +59,16 @@ class CardService:
         places: dict[Literal["announce", "stage"], int] = {"stage": room.stage_channel_id}
         if settings.announce_channel_id is not None:
             places["announce"] = settings.announce_channel_id
+        if all(kind in existing for kind in places):
+            return
+        # Read once for both places (a storm of openings shares one database thread); a view per message.
+        embed = await self.embed(room, note)
+        access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
         for kind, channel_id in places.items():
             if kind in existing:
                 continue
             message_id = await self.discord.post(channel_id, content=f"🔴 **Live now** in <#{room.stage_channel_id}>",
-                                                 embed=await self.embed(room, note), view=await self.view(room))
+                                                 embed=embed, view=_view_of(room.id, access))
             if message_id is not None:
                 await self.store.run(card_repo.save_card, room.id, kind, channel_id, message_id)
 
@@ -87,6 +92,10 @@ class CardService:
         return await self.discord.dm(user_id, content=cards.reminder_text(room), embed=await self.embed(room))
 
 
+
+
+def _view_of(room_id: int, access: RoomAccess) -> discord.ui.View | None:
+    return cards.room_view([KnockButton(room_id)] if access.mode is AccessMode.INVITE else [])
 
 
 def access_text(access: RoomAccess) -> str | None:
