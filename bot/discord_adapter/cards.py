@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 import discord
+from sqlite_utils import Database
 
 from bot.ui import cards
 from bot.ui.access_buttons import KnockButton
 from bot.core.gating import MODE_TEXT, AccessMode, RoomAccess
+from bot.core.guild_settings import GuildSettings
 from bot.core.recurrence import parse_repeat
 from bot.core.rooms import Room
 from bot.discord_adapter import DiscordAdapter
@@ -35,15 +37,10 @@ class CardService:
         return _view_of(room.id, access)
 
     async def embed(self, room: Room, note: str | None = None) -> discord.Embed:
-        repeat = None
-        if room.repeat:
-            recurrence = parse_repeat(room.repeat, room.start_at)
-            repeat = recurrence.describe() if recurrence else None
         access = None
         if room.id is not None:
             access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
-        return cards.room_embed(room, repeat_text=repeat, note=note,
-                                access_text=access_text(access) if access is not None else None)
+        return _embed_of(room, note, access)
 
     async def post_scheduled(self, room: Room) -> None:
         settings = await self.store.run(settings_repo.get_settings, room.guild_id)
@@ -54,21 +51,17 @@ class CardService:
     async def post_opening(self, room: Room, note: str | None) -> None:
         """The live card, in the announce channel and in the stage's own chat (once each, even after a crash)."""
         assert room.id is not None
-        settings = await self.store.run(settings_repo.get_settings, room.guild_id)
-        existing = await self.store.run(card_repo.get_cards, room.id)
+        # One read for both places: a storm of openings shares one database thread.
+        settings, existing, access = await self.store.run(_opening_reads, room)
         places: dict[Literal["announce", "stage"], int] = {"stage": room.stage_channel_id}
         if settings.announce_channel_id is not None:
             places["announce"] = settings.announce_channel_id
-        if all(kind in existing for kind in places):
-            return
-        # Read once for both places (a storm of openings shares one database thread); a view per message.
-        embed = await self.embed(room, note)
-        access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
+        embed = _embed_of(room, note, access)
         for kind, channel_id in places.items():
             if kind in existing:
                 continue
             message_id = await self.discord.post(channel_id, content=f"🔴 **Live now** in <#{room.stage_channel_id}>",
-                                                 embed=embed, view=_view_of(room.id, access))
+                                                 embed=embed, view=_view_of(room.id, access))  # a view per message
             if message_id is not None:
                 await self.store.run(card_repo.save_card, room.id, kind, channel_id, message_id)
 
@@ -92,6 +85,21 @@ class CardService:
         return await self.discord.dm(user_id, content=cards.reminder_text(room), embed=await self.embed(room))
 
 
+
+
+def _opening_reads(db: Database, room: Room) -> tuple[GuildSettings, dict[str, tuple[int, int]], RoomAccess]:
+    assert room.id is not None
+    return (settings_repo.get_settings(db, room.guild_id), card_repo.get_cards(db, room.id),
+            access_repo.effective_access(db, room.id, room.series_id))
+
+
+def _embed_of(room: Room, note: str | None, access: RoomAccess | None) -> discord.Embed:
+    repeat = None
+    if room.repeat:
+        recurrence = parse_repeat(room.repeat, room.start_at)
+        repeat = recurrence.describe() if recurrence else None
+    return cards.room_embed(room, repeat_text=repeat, note=note,
+                            access_text=access_text(access) if access is not None else None)
 
 
 def _view_of(room_id: int, access: RoomAccess) -> discord.ui.View | None:
