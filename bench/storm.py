@@ -2,9 +2,9 @@
 REST limit of 50 requests/s (topics/rate-limits § Global Rate Limit; the sandbox enforces it).
 
 The sandbox runs in a subprocess (its CPU is not ours) with N demo guilds. The real bot connects, then each guild
-gets an announce channel and one room scheduled through the services (its Discord event and "New room" card), all
-starting at the same whole second. When that second comes, the rooms' timers fire at once. Everything is read
-from the sandbox's request log, so the figures are what Discord would have seen:
+gets an announce channel and one room scheduled through the services (its Discord event and "New room" card), and
+every room is moved to the same whole second (an event edit each). When that second comes, the rooms' timers fire
+at once. Everything is read from the sandbox's request log, so the figures are what Discord would have seen:
 
     live        a room is live when its opening has done its last REST call: the stage instance, the event
                 made ACTIVE, the cards posted (Podium's own voice connection joins after that, through the
@@ -13,9 +13,10 @@ from the sandbox's request log, so the figures are what Discord would have seen:
     lateness    live - the due second, per room (p50, p99)
     order       rooms whose stage went live after a room scheduled later (start order: id order, same start)
 
-Memory (tracemalloc, before the storm, in the same process): per idle guild, what discord.py's cache and Podium
-hold once the bot is ready; per scheduled room, what both hold once the rooms are scheduled (Podium's timers
-and state; discord.py's cache of the rooms' Discord events).
+Memory (tracemalloc, in a separate run of at most 100 guilds, where discord.py chunks every guild's members as it
+does on Discord): per idle guild, what discord.py's cache and Podium hold once the bot is ready; per scheduled
+room, what both hold once the rooms are scheduled (Podium's timers and state; discord.py's cache of the rooms'
+Discord events). The storm run itself skips the member chunking and has Podium's voice cues off (see CUES).
 
 It runs once on SQLite and once on a throw-away PostgreSQL server (tests/postgres.py), when one is installed.
 """
