@@ -3,7 +3,8 @@ place that knows Discord.
 
 This package: DiscordAdapter (guilds, stages, events, messages, DMs) here; cards.py (room cards, reminders and
 recaps, remembered so nothing posts twice), gate.py (invite gating's overwrites and moves), live.py (live rooms'
-voice snapshots, suppress, the live card, threads) and voice.py (Podium's own voice connection on a stage).
+voice snapshots, suppress, the live card, threads), voice.py (Podium's own voice connection on a stage) and
+pacing.py (Discord's global REST limit, kept before any 429: every request discord.py sends passes it).
 May import: discord.py, bot.core, bot.store, bot.ui, bot.voice. Never bot.services or cogs.
 """
 from __future__ import annotations
