@@ -1,11 +1,12 @@
-"""python -m bench [--listeners N] [--raises N] [--rounds N] [--only queue|live|stage|startup|recording]"""
+"""python -m bench [--listeners N] [--raises N] [--rounds N] [--guilds N] [--backends B,...]
+[--only queue|live|stage|startup|storm|recording]"""
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
 
-from bench import hand_queue, live_burst, recording, stage_burst, startup
+from bench import hand_queue, live_burst, recording, stage_burst, startup, storm
 
 
 def main() -> None:
@@ -15,7 +16,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5,
                         help="stage, startup: rounds per measurement (stage: interleaved rounds of discord.py alone "
                              "and the whole bot; medians printed)")
-    parser.add_argument("--only", choices=("queue", "live", "stage", "startup", "recording"), help="run one benchmark")
+    parser.add_argument("--guilds", type=int, default=1_000, help="storm: guilds, one room each (100 for a quick run)")
+    parser.add_argument("--backends", default="sqlite,postgresql",
+                        help="storm: the databases to run it on, comma-separated (sqlite, postgresql)")
+    parser.add_argument("--only", choices=("queue", "live", "stage", "startup", "storm", "recording"),
+                        help="run one benchmark")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.only in (None, "queue"):
@@ -24,6 +29,8 @@ def main() -> None:
         asyncio.run(live_burst.run(args.listeners, args.raises))
     if args.only in (None, "stage"):
         asyncio.run(stage_burst.run(listeners=args.listeners, raises=args.raises, rounds=args.rounds))
+    if args.only in (None, "storm"):
+        asyncio.run(storm.run(guilds=args.guilds, backends=tuple(args.backends.split(","))))
     if args.only in (None, "startup"):  # a server as big as the burst's stage: --listeners members
         asyncio.run(startup.run(members=args.listeners, rounds=args.rounds))
     if args.only in (None, "recording"):

@@ -92,10 +92,10 @@ class CountingPodium(_Counting, PodiumBot):
 
 
 @contextlib.asynccontextmanager
-async def sandbox_process(listeners: int):  # noqa: ANN201
+async def sandbox_process(listeners: int, guilds: int = 1):  # noqa: ANN201
     """`python -m sandbox` in a subprocess; yields the settings it prints."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sandbox", "--listeners", str(listeners), "--no-validate",
+        sys.executable, "-m", "sandbox", "--listeners", str(listeners), "--guilds", str(guilds), "--no-validate",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
     env: dict[str, str] = {}
     try:

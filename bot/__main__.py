@@ -30,6 +30,7 @@ from bot.ops import health, logs
 from bot.ops.check import check
 from bot.ops.health import load_metrics
 from bot.ops.reach import wait_for_discord
+from bot.discord_adapter.pacing import RestPacer
 from bot.schedule import Timers
 from bot.services import Services
 from bot.services.access import AccessService
@@ -59,7 +60,7 @@ def build_services(store: Store, clock: Clock | None = None, shards: Shards = EV
     `shards`: the ones this process holds; it rebuilds only their guilds' rooms at start-up. `recordings`: where
     recorded rooms' tracks and replays are kept."""
     clock = clock or Clock()
-    discord_adapter = DiscordAdapter()
+    discord_adapter = DiscordAdapter(RestPacer(now=lambda: clock.now().timestamp()))
     cards = CardService(store, discord_adapter)
     gate = StageGate(discord_adapter)
     timers = Timers(clock)  # every feature's timers, rebuilt from the database at start-up

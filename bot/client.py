@@ -41,7 +41,6 @@ class PodiumBot(commands.AutoShardedBot):
                  connector: aiohttp.BaseConnector | None = None,
                  http_trace: aiohttp.TraceConfig | None = None) -> None:
         shards = settings.shards
-        traced: dict[str, Any] = {"http_trace": http_trace} if http_trace is not None else {}  # the metrics' trace
         super().__init__(
             command_prefix=commands.when_mentioned, intents=intents(), tree_cls=PodiumTree, help_command=None,
             connector=connector, guild_ready_timeout=settings.guild_ready_timeout,
@@ -51,7 +50,8 @@ class PodiumBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(), max_messages=None, shard_count=shards.count,
             # None: every shard (discord.py reads it so, though its typing says List[int]).
             shard_ids=list(shards.ids) if shards.ids is not None else None,  # type: ignore[arg-type]
-            **traced,
+            # Discord's global limit, kept before any 429; with metrics on, the same trace counts each answer.
+            http_trace=services.discord.pacer.trace_config(http_trace),
         )
         self.settings = settings
         self.services = services
@@ -96,3 +96,4 @@ class PodiumBot(commands.AutoShardedBot):
     async def close(self) -> None:
         await self.services.stop()
         await super().close()
+        self.services.discord.pacer.close()

@@ -6,14 +6,18 @@ start-up `reconcile` rebuilds them from the rooms table. Only this module import
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
+from bot import urgency
 from bot.clock import Clock
 from bot.core.plan import Timer
 
@@ -23,6 +27,10 @@ TimerHandler = Callable[[Timer], Awaitable[None]]
 # A timer that fires late (event loop busy, clock jump) still runs within this window; the handlers themselves
 # decide what a late action means (open late or mark missed).
 MISFIRE_GRACE = timedelta(hours=12)
+# Timers run at most this many at once, the earliest due first (then by room): a thousand rooms due at the same
+# second (the top of the hour) open in start order instead of all starting together and sharing out the database
+# and Discord's global REST limit among themselves. Enough to keep that limit busy while some wait on Discord.
+TIMERS_AT_ONCE = 32
 
 
 class Timers:
@@ -36,6 +44,7 @@ class Timers:
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         self._pending: dict[str, Timer] = {}
         self._firing: set[asyncio.Task[Any]] = set()  # timers being run now (by the scheduler or `advance`)
+        self._turns = Turns(TIMERS_AT_ONCE)
 
     def route(self, prefix: str, handler: TimerHandler) -> None:
         """Send timers whose key starts with "{prefix}:" to `handler`."""
@@ -92,8 +101,11 @@ class Timers:
         task = asyncio.current_task()
         assert task is not None
         self._firing.add(task)
+        rank = _rank(key)
         try:
-            await handler(timer)
+            async with self._turns.turn((timer.at.timestamp(), rank)):
+                with urgency.due_at(timer.at, rank):  # its REST calls go before later-due work's
+                    await handler(timer)
         except Exception:
             log.exception("timer %s failed", key)
         finally:
@@ -115,3 +127,54 @@ class Timers:
             if self._scheduler.get_job(timer.key) is not None:
                 self._scheduler.remove_job(timer.key)
             await self._fire(timer.key)
+
+
+def _rank(key: str) -> int:
+    """Among timers due at the same moment, the lower room (the owner's id: "room:12:open") goes first."""
+    owner_id = key.split(":")[1] if key.count(":") else ""
+    return int(owner_id) if owner_id.isdigit() else 0
+
+
+class Turns:
+    """At most `size` holders at once, let in lowest key first. A place is given out on the loop's next turn, so
+    timers the scheduler starts together (every job due in one wake-up) are all queued before any gets in."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._held = 0
+        self._waiting: list[tuple[tuple[float, int], int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._granting = False
+
+    @contextlib.asynccontextmanager
+    async def turn(self, key: tuple[float, int]) -> AsyncIterator[None]:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (key, next(self._order), future))
+        self._grant_soon()
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self._release()  # let in just as it was cancelled: the place passes on
+            raise
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        self._held -= 1
+        self._grant_soon()
+
+    def _grant_soon(self) -> None:
+        if not self._granting:
+            self._granting = True
+            asyncio.get_running_loop().call_soon(self._grant)
+
+    def _grant(self) -> None:
+        self._granting = False
+        while self._waiting and self._held < self.size:
+            _, _, future = heapq.heappop(self._waiting)
+            if not future.done():  # a cancelled waiter is skipped
+                self._held += 1
+                future.set_result(None)

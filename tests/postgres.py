@@ -47,6 +47,12 @@ class PostgresServer:
             shutil.chown(self.dir, "postgres")
             self._as = ["runuser", "-u", "postgres", "--"]
 
+    @classmethod
+    def installed(cls) -> "PostgresServer | None":
+        """A server to start from the installed PostgreSQL (not started yet), or None when none is installed."""
+        bin_dir = _bin_dir()
+        return cls(bin_dir) if bin_dir is not None else None
+
     def _run(self, *args: str) -> None:
         subprocess.run([*self._as, *args], check=True, capture_output=True, cwd=self.dir, timeout=180)
 

@@ -5,7 +5,8 @@ This package: DiscordAdapter (guilds, stages, events, messages, DMs) here; lifec
 lifecycle, bot.core.lifecycle's effects), cards.py (room cards, reminders and recaps, remembered so nothing posts
 twice), gate.py (invite gating's overwrites and moves), live.py (live rooms' voice snapshots, suppress, the live
 card, threads), voice.py (Podium's own voice connection on a stage), voice_receive.py (hearing the stage through
-it, for recording) and replays.py (recording's topic and files).
+it, for recording), replays.py (recording's topic and files) and pacing.py (Discord's global REST limit, kept
+before any 429: every request discord.py sends passes it).
 May import: discord.py, bot.core, bot.store, bot.ui, bot.voice. Never bot.services or cogs.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.core.booking import StageTaken
 from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.rooms import Room
 from bot.discord_adapter import needs
+from bot.discord_adapter.pacing import RestPacer
 
 if TYPE_CHECKING:
     from discord.ext import commands
@@ -47,8 +49,9 @@ def has_stage_moderator_rights(channel: discord.abc.GuildChannel, member: discor
 
 
 class DiscordAdapter:
-    def __init__(self) -> None:
+    def __init__(self, pacer: RestPacer | None = None) -> None:
         self._bot: commands.AutoShardedBot | None = None
+        self.pacer = pacer or RestPacer()  # Discord's global REST limit, kept ahead (the bot's http_trace)
 
     def bind(self, bot: "commands.AutoShardedBot") -> None:
         self._bot = bot
@@ -240,10 +243,18 @@ class DiscordAdapter:
 
     async def _start_event(self, room: Room) -> None:
         """Linking the stage instance to the event does not promise to start it (resources/stage-instance
-        § Create Stage Instance says nothing of it), so Podium makes sure the event is ACTIVE itself."""
-        event = await self._fresh_event(room)
-        if event is not None and event.status == discord.EventStatus.scheduled:
+        § Create Stage Instance says nothing of it), so Podium makes sure the event is ACTIVE itself. From the
+        cache (one REST call less per opening: a storm of openings is paced by Discord's global limit); Discord
+        refusing the start because it started the event itself is checked against the event as it is now."""
+        event = await self._event(room)
+        if event is None or event.status != discord.EventStatus.scheduled:
+            return
+        try:
             await event.start(reason=f"Podium room #{room.id} is live")
+        except discord.HTTPException:
+            fresh = await self._fresh_event(room)
+            if fresh is not None and fresh.status == discord.EventStatus.scheduled:
+                raise
 
     async def close_stage(self, room: Room) -> None:
         channel = self.guild(room.guild_id).get_channel(room.stage_channel_id)

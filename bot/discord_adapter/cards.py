@@ -10,6 +10,7 @@ from sqlite_utils import Database
 from bot.ui import cards
 from bot.ui.access_buttons import KnockButton
 from bot.core.gating import MODE_TEXT, AccessMode, RoomAccess
+from bot.core.guild_settings import GuildSettings
 from bot.core.recurrence import parse_repeat
 from bot.core.rooms import Room
 from bot.discord_adapter import DiscordAdapter, recap_picture
@@ -34,18 +35,13 @@ class CardService:
         if room.id is None:
             return None
         access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
-        return cards.room_view([KnockButton(room.id)] if access.mode is AccessMode.INVITE else [])
+        return _view_of(room.id, access)
 
     async def embed(self, room: Room, note: str | None = None) -> discord.Embed:
-        repeat = None
-        if room.repeat:
-            recurrence = parse_repeat(room.repeat, room.start_at)
-            repeat = recurrence.describe() if recurrence else None
         access, recorded = None, False
         if room.id is not None:
             access, recorded = await self.store.run(_access_and_recording, room.id, room.series_id)
-        return cards.room_embed(room, repeat_text=repeat, note=note,
-                                access_text=access_text(access) if access is not None else None, recorded=recorded)
+        return _embed_of(room, note, access, recorded)
 
     async def post_scheduled(self, room: Room) -> None:
         settings = await self.store.run(settings_repo.get_settings, room.guild_id)
@@ -56,16 +52,17 @@ class CardService:
     async def post_opening(self, room: Room, note: str | None) -> None:
         """The live card, in the announce channel and in the stage's own chat (once each, even after a crash)."""
         assert room.id is not None
-        settings = await self.store.run(settings_repo.get_settings, room.guild_id)
-        existing = await self.store.run(card_repo.get_cards, room.id)
+        # One read for both places: a storm of openings shares one database thread.
+        settings, existing, access, recorded = await self.store.run(_opening_reads, room)
         places: dict[Literal["announce", "stage"], int] = {"stage": room.stage_channel_id}
         if settings.announce_channel_id is not None:
             places["announce"] = settings.announce_channel_id
+        embed = _embed_of(room, note, access, recorded)
         for kind, channel_id in places.items():
             if kind in existing:
                 continue
             message_id = await self.discord.post(channel_id, content=f"🔴 **Live now** in <#{room.stage_channel_id}>",
-                                                 embed=await self.embed(room, note), view=await self.view(room))
+                                                 embed=embed, view=_view_of(room.id, access))  # a view per message
             if message_id is not None:
                 await self.store.run(card_repo.save_card, room.id, kind, channel_id, message_id)
 
@@ -95,6 +92,25 @@ class CardService:
 def _access_and_recording(db: Database, room_id: int, series_id: int | None) -> tuple[RoomAccess, bool]:
     """What a room's card shows besides the room itself, in one hop to the database."""
     return access_repo.effective_access(db, room_id, series_id), recording_repo.get_state(db, room_id).enabled
+
+
+def _opening_reads(db: Database, room: Room) -> tuple[GuildSettings, dict[str, tuple[int, int]], RoomAccess, bool]:
+    assert room.id is not None
+    access, recorded = _access_and_recording(db, room.id, room.series_id)
+    return settings_repo.get_settings(db, room.guild_id), card_repo.get_cards(db, room.id), access, recorded
+
+
+def _embed_of(room: Room, note: str | None, access: RoomAccess | None, recorded: bool = False) -> discord.Embed:
+    repeat = None
+    if room.repeat:
+        recurrence = parse_repeat(room.repeat, room.start_at)
+        repeat = recurrence.describe() if recurrence else None
+    return cards.room_embed(room, repeat_text=repeat, note=note,
+                            access_text=access_text(access) if access is not None else None, recorded=recorded)
+
+
+def _view_of(room_id: int, access: RoomAccess) -> discord.ui.View | None:
+    return cards.room_view([KnockButton(room_id)] if access.mode is AccessMode.INVITE else [])
 
 
 def access_text(access: RoomAccess) -> str | None:

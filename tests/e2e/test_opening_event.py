@@ -32,8 +32,10 @@ async def test_the_rooms_event_is_active_once_its_stage_is_open(tmp_path, discor
             starts = [r for r in await control.requests()
                       if r["route"] == "PATCH /guilds/{guild_id}/scheduled-events/{event_id}"
                       and (r["body"] or {}).get("status") == EVENT_ACTIVE]
-            # Podium sets ACTIVE only when Discord did not (a second SCHEDULED->ACTIVE would be refused).
-            assert len(starts) == (0 if discord_starts_it else 1)
+            # Podium starts the event from its cache, without reading it first (one REST call less per opening,
+            # issue 13's storm): when Discord started it, the gateway may not have said so yet, and Podium's one
+            # start changes nothing (were it refused, Podium reads the event and sees it ACTIVE).
+            assert len(starts) == 1 if not discord_starts_it else len(starts) <= 1
             assert_no_violations(sandbox)
         finally:
             await podium.stop()
