@@ -42,7 +42,7 @@ log = logging.getLogger("bot")
 def build_services(store: Store, clock: Clock | None = None) -> Services:
     """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards)."""
     clock = clock or Clock()
-    discord_adapter = DiscordAdapter()
+    discord_adapter = DiscordAdapter(store)
     cards = CardService(store, discord_adapter)
     gate = StageGate(discord_adapter)
     timers = Timers(clock)  # every feature's timers, rebuilt from the database at start-up

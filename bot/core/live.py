@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.core import effects as fx
 from bot.core.errors import Forbidden, ValidationError
+from bot.core.text import tr
 from bot.core.hands import BUTTON, NATIVE, Hand, HandQueue
 from bot.core.stage import (WARNING_BEFORE_END, Invitation, StagePolicy, VoiceNow, grace_key, invite_key, turn_key,
                             warn_key)
@@ -147,11 +148,11 @@ class LiveRoom:
 
     def check_can_raise(self, user_id: int) -> None:
         if not self.hands_enabled:
-            raise ValidationError("Hands are off in this room right now: the moderators will open them again.")
+            raise ValidationError(tr("Hands are off in this room right now: the moderators will open them again."))
         if user_id in self.speakers or user_id in self.invited:
-            raise ValidationError("You are already on the stage.")
+            raise ValidationError(tr("You are already on the stage."))
         if user_id not in self.present:
-            raise ValidationError("Join the stage first, then raise your hand.")
+            raise ValidationError(tr("Join the stage first, then raise your hand."))
 
     def raise_hand(self, user_id: int, at: datetime, source: str = BUTTON, note: str = "") -> list[fx.Effect]:
         self.check_can_raise(user_id)
@@ -179,7 +180,7 @@ class LiveRoom:
         self._require_moderator(actor_id)
         head = self._next_present_hand()
         if head is None:
-            raise ValidationError("Nobody is waiting: the queue is empty.")
+            raise ValidationError(tr("Nobody is waiting: the queue is empty."))
         return self._promote(actor_id, head.user_id, at, "next")
 
     def promote(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:

@@ -17,9 +17,13 @@ from bot.core.booking import StageTaken
 from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.rooms import Room
 from bot.discord_adapter import needs
+from bot.discord_adapter.language import ServerLanguages
+from bot.i18n import Language
 
 if TYPE_CHECKING:
     from discord.ext import commands
+
+    from bot.store.db import Store
 
 log = logging.getLogger(__name__)
 # User text (titles, notes) shown in messages goes through this, so it cannot format or fake Podium's own text.
@@ -45,8 +49,13 @@ def has_stage_moderator_rights(channel: discord.abc.GuildChannel, member: discor
 
 
 class DiscordAdapter:
-    def __init__(self) -> None:
+    def __init__(self, store: "Store | None" = None) -> None:
         self._bot: commands.Bot | None = None
+        self.languages = ServerLanguages(store)  # the language of each server's public posts
+
+    async def language(self, guild_id: int) -> Language:
+        """The language Podium posts in, in that server."""
+        return await self.languages.of(self.bot, guild_id)
 
     def bind(self, bot: "commands.Bot") -> None:
         self._bot = bot

@@ -12,6 +12,7 @@ from bot.core.gating import MODE_TEXT, AccessMode, RoomAccess
 from bot.core.recurrence import parse_repeat
 from bot.core.rooms import Room
 from bot.discord_adapter import DiscordAdapter
+from bot.i18n import Language
 from bot.store import access as access_repo
 from bot.store import audience as audience_repo
 from bot.store import cards as card_repo
@@ -34,7 +35,9 @@ class CardService:
         access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
         return cards.room_view([KnockButton(room.id)] if access.mode is AccessMode.INVITE else [])
 
-    async def embed(self, room: Room, note: str | None = None) -> discord.Embed:
+    async def embed(self, room: Room, note: str | None = None, lang: Language | None = None) -> discord.Embed:
+        """The room's card, in `lang` (a reply: the member's language), else the server's (a public post)."""
+        lang = lang or await self.discord.language(room.guild_id)
         repeat = None
         if room.repeat:
             recurrence = parse_repeat(room.repeat, room.start_at)
@@ -43,12 +46,13 @@ class CardService:
         if room.id is not None:
             access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
         return cards.room_embed(room, repeat_text=repeat, note=note,
-                                access_text=access_text(access) if access is not None else None)
+                                access_text=access_text(access) if access is not None else None, lang=lang)
 
     async def post_scheduled(self, room: Room) -> None:
         settings = await self.store.run(settings_repo.get_settings, room.guild_id)
         if settings.announce_channel_id is not None:
-            await self.discord.post(settings.announce_channel_id, content="📅 New room scheduled",
+            lang = await self.discord.language(room.guild_id)
+            await self.discord.post(settings.announce_channel_id, content=lang._("📅 New room scheduled"),
                                     embed=await self.embed(room), view=await self.view(room))
 
     async def post_opening(self, room: Room, note: str | None) -> None:
@@ -59,10 +63,12 @@ class CardService:
         places: dict[Literal["announce", "stage"], int] = {"stage": room.stage_channel_id}
         if settings.announce_channel_id is not None:
             places["announce"] = settings.announce_channel_id
+        lang = await self.discord.language(room.guild_id)
         for kind, channel_id in places.items():
             if kind in existing:
                 continue
-            message_id = await self.discord.post(channel_id, content=f"🔴 **Live now** in <#{room.stage_channel_id}>",
+            message_id = await self.discord.post(channel_id, content=lang._("🔴 **Live now** in {stage}").format(
+                                                     stage=f"<#{room.stage_channel_id}>"),
                                                  embed=await self.embed(room, note), view=await self.view(room))
             if message_id is not None:
                 await self.store.run(card_repo.save_card, room.id, kind, channel_id, message_id)
@@ -75,16 +81,20 @@ class CardService:
         live = await self.store.run(live_repo.recap, room.id)
         interested = len(await self.store.run(reminder_repo.subscriptions, room.id))
         embed = cards.recap_embed(room, peak_listeners=stats.peak_listeners, speakers=list(stats.speakers),
-                                  live=live, interested=interested, ended_by=ended_by)
+                                  live=live, interested=interested, ended_by=ended_by,
+                                  lang=await self.discord.language(room.guild_id))
         for channel_id, message_id in (await self.store.run(card_repo.get_cards, room.id)).values():
             await self.discord.edit(channel_id, message_id, embed=await self.embed(room))
             await self.discord.post(channel_id, embed=embed)
 
     async def post_reminder(self, room: Room, channel_id: int) -> None:
-        await self.discord.post(channel_id, content=cards.reminder_text(room))
+        lang = await self.discord.language(room.guild_id)
+        await self.discord.post(channel_id, content=cards.reminder_text(room, lang))
 
     async def dm_reminder(self, room: Room, user_id: int) -> bool:
-        return await self.discord.dm(user_id, content=cards.reminder_text(room), embed=await self.embed(room))
+        lang = await self.discord.language(room.guild_id)
+        return await self.discord.dm(user_id, content=cards.reminder_text(room, lang),
+                                     embed=await self.embed(room, lang=lang))
 
 
 

@@ -163,14 +163,14 @@ class LiveDiscord:
 
     async def post_card(self, channel_id: int, room: Room, live: LiveRoom, now: datetime) -> int | None:
         """The live card (bot.ui.live_card), posted in the stage's chat; its message id."""
-        embed, view = live_card.render(room, live, now)
+        embed, view = live_card.render(room, live, now, await self.adapter.language(room.guild_id))
         return await self.adapter.post(channel_id, embed=embed, view=view)
 
     async def show_card(self, channel_id: int, message_id: int, room: Room, live: LiveRoom, now: datetime, *,
                         retry: bool = False) -> None:
         """The live card as the room is now; an ended room's card loses its buttons. With retry=True, an edit
         Discord may take later (5xx, 429) raises CardNotShown for the caller to try again."""
-        embed, view = live_card.render(room, live, now)
+        embed, view = live_card.render(room, live, now, await self.adapter.language(room.guild_id))
         try:
             await self.bot.get_partial_messageable(channel_id).get_partial_message(message_id).edit(
                 embed=embed, view=view if room.closed_at is None else None,

@@ -4,8 +4,8 @@ their moderators (stage.py), invite gating (access.py, guests.py), voice cues (v
 room's mailbox (mailbox.py), through which every change to a room goes.
 
 Services are built once, from their parts, in bot/__main__.py (build_services) and handed to the bot.
-May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice's cue names. Never
-bot.ui (the adapter renders) or cogs.
+May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice's cue names, bot.i18n's
+language list. Never bot.ui (the adapter renders) or cogs.
 """
 from __future__ import annotations
 

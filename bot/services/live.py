@@ -26,6 +26,7 @@ from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.hands import Hand
 from bot.core.live import LiveRoom
 from bot.core.rooms import Room
+from bot.core.text import tr
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.live import LiveDiscord, VoiceChange
 from bot.schedule import Timers
@@ -104,8 +105,8 @@ class LiveService:
             return here[0]
         if not here:
             raise NotFound("No room is live in this server right now. Start one with /room start.")
-        raise ValidationError("Several rooms are live: join the stage of the one you mean, or pick it with the "
-                              "`room` option.")
+        raise ValidationError(tr("Several rooms are live: join the stage of the one you mean, or pick it with the "
+                                  "`room` option."))
 
     async def is_moderator(self, room_id: int, user_id: int) -> bool:
         """Host, co-host, or Mute Members + Move Members in the room's stage (computed from Discord's rights)."""
@@ -285,8 +286,8 @@ class LiveService:
         running = self.resolve(guild_id, user_id, room_id)
         effects = running.live.lower_hand(user_id, self.clock.now())
         if not effects:
-            raise ValidationError("Your hand is not raised in this room. Raise it with /hand raise or the live "
-                                  "card's ✋ button.")
+            raise ValidationError(tr("Your hand is not raised in this room. Raise it with /hand raise or the live "
+                                      "card's ✋ button."))
         await self.submit(running, effects, wait=True)
         return running.room
 

@@ -6,15 +6,19 @@ import dataclasses
 from bot.core.access import Caller, require_admin
 from bot.core.errors import ValidationError
 from bot.core.guild_settings import GuildSettings
+from bot.core.text import tr
 from bot.core.when import parse_timezone
 from bot.discord_adapter import DiscordAdapter
+from bot.i18n import TONGUES
 from bot.store import settings as settings_repo
 from bot.store.db import Store
 
 MAX_REMINDERS = 5
+# The languages a server's posts can be in, each as the Discord locale it is stored as.
+LANGUAGE_CODES = tuple(tongue.discord_locales[0] for tongue in TONGUES)
 # What `/podium settings clear:` can put back to Podium's default (GuildSettings' own defaults).
 CLEARABLE = {"timezone": "timezone", "announce_channel": "announce_channel_id", "host_role": "host_role_id",
-             "reminders": "reminder_offsets"}
+             "reminders": "reminder_offsets", "language": "language"}
 
 
 def parse_offsets(text: str) -> list[int]:
@@ -30,6 +34,13 @@ def parse_offsets(text: str) -> list[int]:
     return offsets
 
 
+def parse_language(code: str) -> str:
+    """One of the languages Podium speaks, as a Discord locale (the command offers them as choices)."""
+    if code not in LANGUAGE_CODES:
+        raise ValidationError(tr("Pick a language from the list: {languages}.", languages=", ".join(LANGUAGE_CODES)))
+    return code
+
+
 class SettingsService:
     def __init__(self, store: Store, discord: DiscordAdapter) -> None:
         self.store = store
@@ -39,7 +50,8 @@ class SettingsService:
         return await self.store.run(settings_repo.get_settings, guild_id)
 
     async def update(self, caller: Caller, guild_id: int, *, timezone: str | None, announce_channel_id: int | None,
-                     host_role_id: int | None, reminders: str | None, clear: str | None = None) -> GuildSettings:
+                     host_role_id: int | None, reminders: str | None, clear: str | None = None,
+                     language: str | None = None) -> GuildSettings:
         """/podium settings: an admin changes the given settings (the others stay), or clears one (back to
         Podium's default)."""
         require_admin(caller)
@@ -53,7 +65,7 @@ class SettingsService:
             if clear not in CLEARABLE:
                 raise ValidationError(f"Pick the setting to clear: {', '.join(CLEARABLE)}.")
             given = {"timezone": timezone, "announce_channel": announce_channel_id, "host_role": host_role_id,
-                     "reminders": reminders}[clear]
+                     "reminders": reminders, "language": language}[clear]
             if given is not None:
                 raise ValidationError(f"You both set and cleared {clear}: do one or the other.")
             field = CLEARABLE[clear]
@@ -66,7 +78,10 @@ class SettingsService:
             changes["host_role_id"] = host_role_id
         if reminders is not None:
             changes["reminder_offsets"] = parse_offsets(reminders)
+        if language is not None:
+            changes["language"] = parse_language(language)
         updated = dataclasses.replace(current, **changes)  # type: ignore[arg-type]
         if updated != current:
             await self.store.run(settings_repo.save_settings, updated)
+        self.discord.languages.remember(guild_id, updated.language)
         return updated

@@ -326,3 +326,10 @@ def m009_guest_chain(db: Database) -> None:
         SELECT room_id, invited_by, user_id FROM room_guests WHERE via = 'guest';
     UPDATE room_guests SET depth = 1 WHERE via = 'guest'
     """)
+
+
+@migrations()
+def m010_language(db: Database) -> None:
+    """The language of a server's public posts (issue 15): a Discord locale ("ru", "pt-BR"); NULL follows the
+    guild's preferred locale."""
+    _run(db, "ALTER TABLE guild_settings ADD COLUMN language TEXT")

@@ -283,6 +283,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         SELECT room_id, invited_by, user_id FROM room_guests WHERE via = 'guest';
     UPDATE room_guests SET depth = 1 WHERE via = 'guest'
     """),
+    ("m010_language", "ALTER TABLE guild_settings ADD COLUMN language TEXT"),
 ]
 
 
