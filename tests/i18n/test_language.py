@@ -47,3 +47,10 @@ def test_a_core_error_reads_in_the_members_language() -> None:
     assert caught.value.user_message == "The title is 101 characters long; keep it to 100."
     russian = Language.of("ru").say(caught.value.text)
     assert "101" in russian and "100" in russian and russian != caught.value.user_message
+
+
+def test_a_server_language_podium_lacks_is_refused() -> None:
+    from bot.services.settings import parse_language
+    with pytest.raises(ValidationError, match="Pick a language from the list"):
+        parse_language("xx")
+    assert parse_language("ru") == "ru"
