@@ -1,7 +1,7 @@
 """Discord's rules for an application command's names, descriptions and their localizations, checked when a
 command is created or synced (interactions/application-commands):
-- § Application Command Naming: CHAT_INPUT command and option names match ^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$
-  and use the lowercase variant of any letter that has one;
+- § Application Command Naming: CHAT_INPUT command and option names match
+  ^[-_'\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$ and use the lowercase variant of any letter that has one;
 - § Application Command Object / Option Structure: descriptions 1-100 characters; choice names 1-100;
   `name_localizations` and `description_localizations` are keyed by the available locales (reference § Locales)
   and their "values follow the same restrictions" as the field they localize."""
