@@ -45,6 +45,10 @@ class Tongue:
 TONGUES = (
     Tongue("en", "English", ("en-US", "en-GB")),
     Tongue("de", "Deutsch", ("de",)),
+    Tongue("es", "Español", ("es-ES", "es-419")),
+    Tongue("fr", "Français", ("fr",)),
+    Tongue("ja", "日本語", ("ja",)),
+    Tongue("pt_BR", "Português do Brasil", ("pt-BR",)),
     Tongue("ru", "Русский", ("ru",)),
 )
 TRANSLATED = tuple(t for t in TONGUES if t.catalog != ENGLISH_CODE)

@@ -32,6 +32,11 @@ async def test_synced_commands_carry_localizations_by_discords_rules(sandbox: Sa
         assert all(1 <= len(d) <= 100 for d in (node.get("description_localizations") or {}).values())
         # Discord ignores a localization equal to the default, so Podium sends none
         assert node["name"] not in node["name_localizations"].values() or node["name"] == "podium"
+    for node in nodes:  # siblings keep distinct names in every language, as they do in English
+        children = node.get("options") or []
+        for locale in {loc for child in children for loc in child.get("name_localizations") or {}}:
+            names = [(c.get("name_localizations") or {}).get(locale, c["name"]) for c in children]
+            assert len(names) == len(set(names)), (node["name"], locale, names)
 
 
 async def test_a_member_whose_client_is_in_russian_gets_russian_replies(control: Control, podium: BotRun) -> None:
