@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol, TextIO
 
-from demo.scene import Post, Scene
+from demo.scene import Post, Scene, show_times
 
 LOG_LINES = 12
 PODIUM_LOGGERS = ("bot", "cogs")
@@ -45,6 +45,7 @@ class HeadlessView:
         self.last = Scene()
 
     def _print(self, prefix: str, text: str) -> None:
+        text = show_times(text)  # relative times as of the moment the line is printed
         print(f"[{prefix}] {text}", file=self.out or sys.stdout, flush=True)
 
     def narrate(self, text: str) -> None:
@@ -99,7 +100,8 @@ class LiveView:
         self.scene = Scene()
         self.story: deque[str] = deque(maxlen=6)
         self.log: deque[str] = deque(maxlen=LOG_LINES)
-        self._live = Live(self._render(), console=self.console, refresh_per_second=8, screen=False)
+        # Rendered again at every refresh, so relative times ("12 s ago") move on as Discord's client keeps them.
+        self._live = Live(console=self.console, refresh_per_second=4, screen=False, get_renderable=self._render)
         self._live.start()
 
     def narrate(self, text: str) -> None:
@@ -118,7 +120,7 @@ class LiveView:
         self._live.stop()
 
     def _refresh(self) -> None:
-        self._live.update(self._render())
+        self._live.refresh()
 
     def _render(self):  # -> rich renderable
         from rich.console import Group
@@ -142,10 +144,11 @@ class LiveView:
         grid.add_column(ratio=1)
         grid.add_column(ratio=1)
         grid.add_row(Panel(stage, title="🎙 Town Hall (stage)"),
-                     Panel(Text("\n".join(scene.card) or "no card yet"), title="Room card"))
-        grid.add_row(Panel(Text("\n".join(f"{p.author}: {p.text}" for p in scene.announcements[-5:]) or "-"),
-                           title="#announcements"),
-                     Panel(Text("\n".join(f"{p.author}: {p.text}" for p in scene.dms[-5:]) or "-"), title="DMs"))
+                     Panel(Text(show_times("\n".join(scene.card)) or "no card yet"), title="Room card"))
+        grid.add_row(Panel(Text(show_times("\n".join(f"{p.author}: {p.text}" for p in scene.announcements[-5:]))
+                                or "-"), title="#announcements"),
+                     Panel(Text(show_times("\n".join(f"{p.author}: {p.text}" for p in scene.dms[-5:])) or "-"),
+                           title="DMs"))
         return Group(
             Panel(Text("\n".join(self.story) or "starting..."), title="What's happening"),
             grid,
