@@ -4,8 +4,9 @@
 `Language.of(discord_locale)` is what every renderer takes: replies in the member's language
 (`interaction.locale`), public posts in the server's (bot.discord_adapter.language). A string missing from a
 catalog, or a language Podium does not have, reads in English. The .po files are compiled in memory when a
-language is first used, so a clean clone and the installed wheel work alike.
-May import: bot.core, Babel.
+language is first used, so a clean clone and the installed wheel work alike. commands.py is discord.py's
+Translator for the slash commands; extract.py builds the catalogs' template (`make i18n`, tests/i18n).
+May import: bot.core, Babel, discord.py (commands.py), and bot.client's extension list (extract.py, lazily).
 """
 from __future__ import annotations
 
