@@ -46,7 +46,8 @@ class CardService:
         if room.id is not None:
             access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
         return cards.room_embed(room, repeat_text=repeat, note=note,
-                                access_text=access_text(access) if access is not None else None, lang=lang)
+                                access_text=access_text(access, lang) if access is not None else None,
+                                lang=lang)
 
     async def post_scheduled(self, room: Room) -> None:
         settings = await self.store.run(settings_repo.get_settings, room.guild_id)
@@ -99,11 +100,11 @@ class CardService:
 
 
 
-def access_text(access: RoomAccess) -> str | None:
+def access_text(access: RoomAccess, lang: Language) -> str | None:
     """Who may come in, for a gated room's card (None for an open room: nothing to say)."""
     if not access.mode.gated:
         return None
-    text = MODE_TEXT[access.mode]
+    text = lang.say(MODE_TEXT[access.mode])
     if access.mode is AccessMode.ROLE and access.role_ids:
         text += ": " + ", ".join(f"<@&{role_id}>" for role_id in sorted(access.role_ids))
     return text
