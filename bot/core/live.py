@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.core import effects as fx
 from bot.core.errors import Forbidden, ValidationError
-from bot.core.text import tr
+from bot.core.text import marked, tr
 from bot.core.hands import BUTTON, NATIVE, Hand, HandQueue
 from bot.core.stage import (WARNING_BEFORE_END, Invitation, StagePolicy, VoiceNow, grace_key, invite_key, turn_key,
                             warn_key)
@@ -143,8 +143,9 @@ class LiveRoom:
         if self.told_hands_off.get(user_id) == requested_at:
             return []
         self.told_hands_off[user_id] = requested_at
-        return [fx.Notify(user_id, f"Hands are off in room #{self.room_id} right now, so your request to speak "
-                                   "is not in the queue. The moderators will open hands again: raise it then.")]
+        return [fx.Notify(user_id, tr("Hands are off in room #{room} right now, so your request to speak is not in "
+                                      "the queue. The moderators will open hands again: raise it then.",
+                                      room=self.room_id))]
 
     def check_can_raise(self, user_id: int) -> None:
         if not self.hands_enabled:
@@ -201,7 +202,7 @@ class LiveRoom:
             out.append(fx.CancelTimer(invite_key(self.room_id, user_id)))
             if invitation.hand is not None:
                 out.append(fx.CloseHand(user_id, at, "removed"))
-        return out + [fx.ReturnToAudience(user_id, "returned to the audience by a moderator"), fx.RefreshCard(),
+        return out + [fx.ReturnToAudience(user_id, marked("returned to the audience by a moderator")), fx.RefreshCard(),
                       fx.Audit(actor_id, "demote", user_id)]
 
     def clear_hands(self, actor_id: int, at: datetime) -> list[fx.Effect]:
@@ -293,7 +294,7 @@ class LiveRoom:
         kind, user_id = key.split(":")[2], int(key.split(":")[3])
         if kind == "invite" and user_id in self.invited:
             invitation = self.invited.pop(user_id)
-            out: list[fx.Effect] = [fx.ReturnToAudience(user_id, "did not accept the invitation in time"),
+            out: list[fx.Effect] = [fx.ReturnToAudience(user_id, marked("did not accept the invitation in time")),
                                     fx.RefreshCard()]
             if invitation.hand is not None:
                 self._restore(invitation.hand)
@@ -303,10 +304,10 @@ class LiveRoom:
             del self.away[user_id]
             return self.lower_hand(user_id, at, "dropped")
         if kind == "warn" and user_id in self.speakers:
-            return [fx.PlayCue("warning_30s"), fx.Notify(user_id, "30 seconds left in your turn.")]
+            return [fx.PlayCue("warning_30s"), fx.Notify(user_id, tr("30 seconds left in your turn."))]
         if kind == "turn" and user_id in self.speakers and not self.is_host(user_id):
             return self._end_turn(user_id, at, "speaking time is up") + [
-                fx.PlayCue("time_up"), fx.ReturnToAudience(user_id, "speaking time is up"), fx.RefreshCard()]
+                fx.PlayCue("time_up"), fx.ReturnToAudience(user_id, marked("speaking time is up")), fx.RefreshCard()]
         return []
 
     # -- after a restart ----------------------------------------------------------------------------------

@@ -29,6 +29,11 @@ def tr(msgid: str, /, **values: object) -> Msg:
     return Msg(msgid, values=values)
 
 
+def marked(msgid: str, /) -> str:
+    """A plain string the catalogs carry (a reason the core also compares, say), translated where it is shown."""
+    return msgid
+
+
 def tr_n(singular: str, plural: str, n: int, /, **values: object) -> Msg:
     """A text with a count: `tr_n("{n} use", "{n} uses", 3)`; `n` is among the values."""
     return Msg(singular, plural, n, {"n": n, **values})

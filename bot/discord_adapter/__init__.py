@@ -18,7 +18,8 @@ from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.rooms import Room
 from bot.discord_adapter import needs
 from bot.discord_adapter.language import ServerLanguages
-from bot.i18n import Language
+from bot.core.text import Msg
+from bot.i18n import ENGLISH, Language
 
 if TYPE_CHECKING:
     from discord.ext import commands
@@ -328,8 +329,12 @@ class DiscordAdapter:
             except discord.HTTPException as exc:
                 log.warning("could not edit message %s: %s", message_id, exc)
 
-    async def dm(self, user_id: int, *, content: str | None = None, embed: discord.Embed | None = None) -> bool:
-        """Send a DM; False if the person does not accept DMs from us (never fatal)."""
+    async def dm(self, user_id: int, *, content: str | Msg | None = None, embed: discord.Embed | None = None,
+                 guild_id: int | None = None) -> bool:
+        """Send a DM; False if the person does not accept DMs from us (never fatal). A core text (Msg) is said in
+        the language of the server it is about (`guild_id`)."""
+        if isinstance(content, Msg):
+            content = (await self.language(guild_id) if guild_id is not None else ENGLISH).say(content)
         try:
             user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
             await user.send(content=content, embed=embed or discord.utils.MISSING,

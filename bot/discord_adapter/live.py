@@ -149,10 +149,12 @@ class LiveDiscord:
                     log.info("room #%s: returned user %s to the audience (%s)", room.id, effect.user_id,
                              effect.reason)
                     if effect.reason != "Q&A: next question":
-                        await self.adapter.dm(effect.user_id, content=f"You are back in the audience of "
-                                              f"**{escape_markdown(room.title)}**: {effect.reason}.")
+                        lang = await self.adapter.language(room.guild_id)
+                        await self.adapter.dm(effect.user_id, content=lang._(
+                            "You are back in the audience of **{title}**: {reason}.").format(
+                                title=escape_markdown(room.title), reason=lang._(effect.reason)))
                 elif isinstance(effect, fx.Notify):
-                    await self.adapter.dm(effect.user_id, content=effect.text)
+                    await self.adapter.dm(effect.user_id, content=effect.text, guild_id=room.guild_id)
                 elif isinstance(effect, fx.AlertModerators):
                     quote = f": {escape_markdown(effect.quote)}" if effect.quote else ""
                     await alert(effect.text + quote)

@@ -18,7 +18,7 @@ from bot.i18n.commands import command_strings
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("bot", "cogs")
 # Language._ / n_ / p_ in bot.ui and cogs; bot.core.text's tr / tr_n in the core and the services.
-KEYWORDS = {"_": None, "n_": (1, 2), "p_": ((1, "c"), 2), "tr": None, "tr_n": (1, 2)}
+KEYWORDS = {"_": None, "n_": (1, 2), "p_": ((1, "c"), 2), "tr": None, "tr_n": (1, 2), "marked": None}
 METHOD = [("**.py", "python")]
 
 

@@ -17,6 +17,7 @@ from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.invites import Guest, InviteCode, Knock, KnockStatus
 from bot.core.rooms import Room, RoomStatus
+from bot.core.text import Msg, tr
 from bot.core.when import discord_timestamp
 from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.services.access import AccessService
@@ -131,15 +132,20 @@ class GuestService:
         await self._after_guest_change(room)
         if as_speaker and room.status == RoomStatus.LIVE and self.live is not None:
             await self.live.pre_approve(room_id, user_id)  # a scheduled room reads them when it opens
-        delivered = await self.discord.dm(user_id, content=self.invitation_text(room, caller.user_id, as_speaker))
+        delivered = await self.discord.dm(user_id, content=self.invitation_text(room, caller.user_id, as_speaker),
+                                          guild_id=room.guild_id)
         return room, delivered
 
-    def invitation_text(self, room: Room, inviter_id: int, as_speaker: bool) -> str:
-        link = self.access.gate.stage_link(room.guild_id, room.stage_channel_id)
-        role = " as a **speaker**" if as_speaker else ""
-        return (f"🎟️ <@{inviter_id}> invited you{role} to **{escape_markdown(room.title)}** (room #{room.id}), "
-                f"{discord_timestamp(room.start_at, 'F')} ({discord_timestamp(room.start_at, 'R')}), "
-                f"on the stage {link}")
+    def invitation_text(self, room: Room, inviter_id: int, as_speaker: bool) -> Msg:
+        """The guest's DM, in the server's language (the adapter says it)."""
+        values = {"inviter": "<@%d>" % inviter_id, "title": escape_markdown(room.title), "room": room.id,
+                  "time": discord_timestamp(room.start_at, 'F'), "relative": discord_timestamp(room.start_at, 'R'),
+                  "link": self.access.gate.stage_link(room.guild_id, room.stage_channel_id)}
+        if as_speaker:
+            return tr("🎟️ {inviter} invited you as a **speaker** to **{title}** (room #{room}), {time} ({relative}), "
+                      "on the stage {link}", **values)
+        return tr("🎟️ {inviter} invited you to **{title}** (room #{room}), {time} ({relative}), on the stage {link}",
+                  **values)
 
     async def uninvite(self, caller: Caller, guild_id: int, room_id: int, user_id: int) -> Room:
         room = await self._managed_room(caller, guild_id, room_id)
@@ -216,7 +222,8 @@ class GuestService:
             await self._try(guild_id, room.id, user_id, code.id, "refused", now, refused.user_message)
             raise
         await self._after_guest_change(room)
-        await self.discord.dm(user_id, content=self.invitation_text(room, code.created_by, False))
+        await self.discord.dm(user_id, content=self.invitation_text(room, code.created_by, False),
+                              guild_id=room.guild_id)
         return room
 
     async def _try(self, guild_id: int, room_id: int | None, user_id: int, code_id: int | None, outcome: str,
@@ -262,11 +269,13 @@ class GuestService:
         await self.store.run(decide)
         if approve:
             await self._after_guest_change(room)
-            await self.discord.dm(user_id, content="✅ Your request was approved. "
-                                  + self.invitation_text(room, caller.user_id, False))
+            invitation = self.invitation_text(room, caller.user_id, False)
+            await self.discord.dm(user_id, content=tr("✅ Your request was approved. {invitation}",
+                                                      invitation=invitation), guild_id=room.guild_id)
         else:
-            await self.discord.dm(user_id, content=(
-                f"Your request to join **{escape_markdown(room.title)}** (room #{room_id}) was declined."))
+            await self.discord.dm(user_id, content=tr("Your request to join **{title}** (room #{room}) was declined.",
+                                                      title=escape_markdown(room.title), room=room_id),
+                                  guild_id=room.guild_id)
         return room
 
     # -- audit -------------------------------------------------------------------------------------------

@@ -67,3 +67,13 @@ async def test_public_posts_follow_the_servers_language(sandbox: Sandbox, contro
     cleared = await control.person("alice").command("podium settings", clear="language")
     assert "Deutsch" in cleared.text, cleared.text
 
+
+
+async def test_dms_are_in_the_servers_language(sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    await control.person("alice").command("podium settings", language="ja")
+    rid, _ = await schedule(control, access="invite")
+    reply = await control.person("alice").command("room invite", room=rid, member="carol", locale="fr")
+    assert "est sur la liste d'invités" in reply.text, reply.text  # the reply: alice's own language
+    carol = next(u.id for u in sandbox.world.users.values() if u.username == "carol")
+    [dm] = [m.content for m in sandbox.world.channel_messages(sandbox.world.dm_channels[carol])]
+    assert dm.startswith("🎟️") and "に招待しました" in dm, dm  # the DM: the server's language
