@@ -60,8 +60,8 @@ class LiveRoom:
 
     def _require_moderator(self, actor_id: int) -> None:
         if not self.is_moderator(actor_id):
-            raise Forbidden("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
-                            "in the stage) can do that.")
+            raise Forbidden(tr("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
+                               "in the stage) can do that."))
 
     @property
     def on_stage(self) -> int:
@@ -187,15 +187,17 @@ class LiveRoom:
     def promote(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.present:
-            raise ValidationError(f"<@{user_id}> is not on the stage: they need to join it first.")
+            raise ValidationError(tr("{member} is not on the stage: they need to join it first.",
+                                     member="<@%d>" % user_id))
         if user_id in self.speakers or user_id in self.invited:
-            raise ValidationError(f"<@{user_id}> is already on the stage.")
+            raise ValidationError(tr("{member} is already on the stage.", member="<@%d>" % user_id))
         return self._promote(actor_id, user_id, at, "promote")
 
     def demote(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.speakers and user_id not in self.invited:
-            raise ValidationError(f"<@{user_id}> is not speaking: the live card lists who is.")
+            raise ValidationError(tr("{member} is not speaking: the live card lists who is.",
+                                     member="<@%d>" % user_id))
         out = self._end_turn(user_id, at, "returned to the audience by a moderator")
         invitation = self.invited.pop(user_id, None)
         if invitation is not None:
@@ -223,7 +225,8 @@ class LiveRoom:
         self._require_moderator(actor_id)
         old = self.queue.position(user_id)
         if old is None:
-            raise ValidationError(f"<@{user_id}> is not in the queue: /hand queue shows who is.")
+            raise ValidationError(tr("{member} is not in the queue: /hand queue shows who is.",
+                                     member="<@%d>" % user_id))
         new = self.queue.move(user_id, steps)
         low, high = min(old, new), max(old, new)
         moved = [fx.SaveHand(h) for h in self.queue.first(high)[low - 1:]]  # only the swapped places change
@@ -232,13 +235,14 @@ class LiveRoom:
     def remove(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.queue:
-            raise ValidationError(f"<@{user_id}> is not in the queue: /hand queue shows who is.")
+            raise ValidationError(tr("{member} is not in the queue: /hand queue shows who is.",
+                                     member="<@%d>" % user_id))
         return self.lower_hand(user_id, at, "removed") + [fx.Audit(actor_id, "remove", user_id)]
 
     def add_cohost(self, actor_id: int, user_id: int) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id == self.host_id or user_id in self.cohosts:
-            raise ValidationError(f"<@{user_id}> already hosts this room.")
+            raise ValidationError(tr("{member} already hosts this room.", member="<@%d>" % user_id))
         self.cohosts.add(user_id)
         return [fx.RefreshCard(), fx.Audit(actor_id, "cohost", user_id)]
 
@@ -265,9 +269,9 @@ class LiveRoom:
         self._require_moderator(actor_id)
         policy = dataclasses.replace(self.policy, **changes)  # type: ignore[arg-type]
         if policy.speaker_limit < 1 or policy.speaker_limit > 100:
-            raise ValidationError("The speaker limit is between 1 and 100.")
+            raise ValidationError(tr("The speaker limit is between 1 and 100."))
         if policy.turn_limit is not None and policy.turn_limit < timedelta(seconds=30):
-            raise ValidationError("A turn limit is at least 30 seconds (or 0 for none).")
+            raise ValidationError(tr("A turn limit is at least 30 seconds (or 0 for none)."))
         self.policy = policy
         moved = [fx.SaveHand(h) for h in self.queue.set_first_timers_first(policy.first_timers_first)]
         detail = ", ".join(f"{k}={v}" for k, v in changes.items())
@@ -362,8 +366,8 @@ class LiveRoom:
         returning = [s for s in self.speakers if not self.is_moderator(s)] if self.policy.qa_mode else []
         if self.on_stage - len(returning) >= self.policy.speaker_limit:
             names = ", ".join(f"<@{u}>" for u in [*self.speakers, *self.invited])
-            raise ValidationError(f"The stage is full ({self.policy.speaker_limit} speakers): {names}. "
-                                  "Return someone to the audience first (/stage demote).")
+            raise ValidationError(tr("The stage is full ({limit} speakers): {names}. Return someone to the audience "
+                                     "first (/stage demote).", limit=self.policy.speaker_limit, names=names))
         out: list[fx.Effect] = []
         for speaker in returning:
             out += self._end_turn(speaker, at, "Q&A: next question")

@@ -133,7 +133,8 @@ def parse_turn_limit(text: str) -> timedelta | None:
         try:
             return timedelta(seconds=int(cleaned[:-1]))
         except OverflowError:
-            raise ValidationError(f"'{cleaned}' is far longer than any turn Podium accepts. Try 3m or 90s.") from None
+            raise ValidationError(tr("'{text}' is far longer than any turn Podium accepts. Try 3m or 90s.",
+                                     text=cleaned)) from None
     return parse_duration(cleaned)
 
 

@@ -95,7 +95,8 @@ class LiveService:
         if room_id is not None:
             running = self._running.get(room_id)
             if running is None or running.room.guild_id != guild_id:
-                raise NotFound(f"Room #{room_id} is not live. Pick a live room (the `room` option suggests them).")
+                raise NotFound(tr("Room #{room} is not live. Pick a live room (the `room` option suggests them).",
+                                  room=room_id))
             return running
         channel_id = self.adapter.voice_channel_of(guild_id, user_id)
         if channel_id is not None and (guild_id, channel_id) in self._by_stage:
@@ -104,7 +105,7 @@ class LiveService:
         if len(here) == 1:
             return here[0]
         if not here:
-            raise NotFound("No room is live in this server right now. Start one with /room start.")
+            raise NotFound(tr("No room is live in this server right now. Start one with /room start."))
         raise ValidationError(tr("Several rooms are live: join the stage of the one you mean, or pick it with the "
                                   "`room` option."))
 
@@ -122,8 +123,8 @@ class LiveService:
         running = self.resolve(guild_id, actor_id, room_id)
         if not await self.is_moderator(running.id, actor_id):
             await self.submit(running, [running.live.refused(actor_id, action)], wait=True)
-            raise Forbidden("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
-                            "in the stage) can do that.")
+            raise Forbidden(tr("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
+                               "in the stage) can do that."))
         await self.submit(running, [fx.Audit(actor_id, action)], wait=True)
         return running
 

@@ -28,9 +28,10 @@ def parse_offsets(text: str) -> list[int]:
     try:
         offsets = sorted({int(part) for part in text.replace(" ", ",").split(",") if part}, reverse=True)
     except ValueError:
-        raise ValidationError('Reminders are minutes before the start, like "15" or "60,15" (or "off").') from None
+        raise ValidationError(tr('Reminders are minutes before the start, like "15" or "60,15" (or "off").')) from None
     if not offsets or len(offsets) > MAX_REMINDERS or not all(1 <= m <= 7 * 24 * 60 for m in offsets):
-        raise ValidationError(f"Give 1 to {MAX_REMINDERS} reminder times between 1 minute and 7 days (10080).")
+        raise ValidationError(tr("Give 1 to {most} reminder times between 1 minute and 7 days (10080).",
+                                 most=MAX_REMINDERS))
     return offsets
 
 
@@ -63,11 +64,11 @@ class SettingsService:
         changes: dict[str, object] = {}
         if clear is not None:
             if clear not in CLEARABLE:
-                raise ValidationError(f"Pick the setting to clear: {', '.join(CLEARABLE)}.")
+                raise ValidationError(tr("Pick the setting to clear: {settings}.", settings=", ".join(CLEARABLE)))
             given = {"timezone": timezone, "announce_channel": announce_channel_id, "host_role": host_role_id,
                      "reminders": reminders, "language": language}[clear]
             if given is not None:
-                raise ValidationError(f"You both set and cleared {clear}: do one or the other.")
+                raise ValidationError(tr("You both set and cleared {setting}: do one or the other.", setting=clear))
             field = CLEARABLE[clear]
             changes[field] = getattr(GuildSettings(guild_id), field)
         if timezone is not None:
