@@ -248,7 +248,7 @@ async def test_room_cards_say_who_may_come_in(sandbox: Sandbox, control: Control
         fields = {f["name"]: f["value"] for f in reply.first["embeds"][0]["fields"]}
         return fields.get("Access")
 
-    open_room, _ = await schedule(control, who="bob", start="in 3 hours")
+    open_room, _ = await schedule(control, who="bob", start="in 6 hours")
     assert access_field(await control.person("carol").command("room info", room=open_room)) is None
     roles_room, _ = await schedule(control, who="bob", access="role", roles="Moderator")
     moderator = next(r for r in guild(sandbox).roles.values() if r.name == "Moderator")
