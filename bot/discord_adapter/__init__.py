@@ -18,7 +18,7 @@ from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.rooms import Room
 from bot.discord_adapter import needs
 from bot.discord_adapter.language import ServerLanguages
-from bot.core.text import Msg
+from bot.core.text import Msg, tr
 from bot.i18n import ENGLISH, Language
 
 if TYPE_CHECKING:
@@ -75,8 +75,8 @@ class DiscordAdapter:
     def stage(self, guild_id: int, channel_id: int) -> discord.StageChannel:
         channel = self.guild(guild_id).get_channel(channel_id)
         if not isinstance(channel, discord.StageChannel):
-            raise ValidationError(f"<#{channel_id}> is not a stage channel. Pick a stage channel "
-                                  "(a server admin can create one under Server Settings → Channels).")
+            raise ValidationError(tr("{channel} is not a stage channel. Pick a stage channel (a server admin can "
+                                     "create one under Server Settings → Channels).", channel="<#%d>" % channel_id))
         return channel
 
     def missing_in_stage(self, guild_id: int, channel_id: int, wanted: dict[str, str]) -> list[str]:
@@ -135,7 +135,8 @@ class DiscordAdapter:
         """Raise a clear error if Podium cannot post its cards in this text channel."""
         channel = self.bot.get_channel(channel_id)
         if not isinstance(channel, discord.TextChannel):
-            raise ValidationError(f"<#{channel_id}> is not a text channel Podium can see. Pick a text channel.")
+            raise ValidationError(tr("{channel} is not a text channel Podium can see. Pick a text channel.",
+                                     channel="<#%d>" % channel_id))
         perms = channel.permissions_for(channel.guild.me)
         if not (perms.send_messages and perms.embed_links and perms.view_channel):
             raise Forbidden(f"I can't post in {channel.mention}: give my role View Channel, Send Messages and "
@@ -146,13 +147,13 @@ class DiscordAdapter:
         and a managed role (a bot's or an integration's) cannot be given to people."""
         role = self.guild(guild_id).get_role(role_id)
         if role is None:
-            raise ValidationError("That role is not in this server any more. Pick another role.")
+            raise ValidationError(tr("That role is not in this server any more. Pick another role."))
         if role.is_default():
-            raise ValidationError("@everyone cannot be the host role: everyone could host. Pick a role for "
-                                  "hosts, or clear the host role (only Manage Events then).")
+            raise ValidationError(tr("@everyone cannot be the host role: everyone could host. Pick a role for "
+                                     "hosts, or clear the host role (only Manage Events then)."))
         if role.managed:
-            raise ValidationError(f"{role.name} is managed by a bot or an integration, so no member can be "
-                                  "given it. Pick a role you give to hosts.")
+            raise ValidationError(tr("{role} is managed by a bot or an integration, so no member can be given it. "
+                                     "Pick a role you give to hosts.", role=role.name))
 
     def default_stage(self, guild_id: int) -> int | None:
         stages = self.guild(guild_id).stage_channels
