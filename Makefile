@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= 4
 
-.PHONY: run test lint bench clean voices
+.PHONY: run test lint bench clean voices i18n
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: lint
 lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/ruff check .
+
+# The catalogs: extract Podium's texts and bring bot/i18n/locales/*/LC_MESSAGES/podium.po up to date.
+i18n: $(STAMP)
+	$(BIN)/python scripts/i18n.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

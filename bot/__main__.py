@@ -60,7 +60,7 @@ def build_services(store: Store, clock: Clock | None = None, shards: Shards = EV
     `shards`: the ones this process holds; it rebuilds only their guilds' rooms at start-up. `recordings`: where
     recorded rooms' tracks and replays are kept."""
     clock = clock or Clock()
-    discord_adapter = DiscordAdapter(RestPacer(now=lambda: clock.now().timestamp()))
+    discord_adapter = DiscordAdapter(store, RestPacer(now=lambda: clock.now().timestamp()))
     cards = CardService(store, discord_adapter)
     gate = StageGate(discord_adapter)
     timers = Timers(clock)  # every feature's timers, rebuilt from the database at start-up

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.command_sync import sync_if_changed
 from bot.discord_adapter.live import snapshot
+from bot.i18n.commands import CommandTranslator
 from bot.invite import invite_url
 from bot.ui.live_card import HandButton
 from bot.replies import PodiumTree
@@ -61,6 +62,7 @@ class PodiumBot(commands.AutoShardedBot):
         self.add_dynamic_items(HandButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        await self.tree.set_translator(CommandTranslator())  # commands in each member's language
         await self.sync_commands()
         await self.services.start()
         if self.application_id is not None:

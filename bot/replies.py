@@ -11,14 +11,22 @@ import discord
 from discord import app_commands
 
 from bot.core.errors import PodiumError
+from bot.i18n import ENGLISH, Language
 
 log = logging.getLogger(__name__)
-APOLOGY = "Something went wrong on Podium's side. It has been logged; please try again in a moment."
+
+
+def _(message: str) -> str:
+    """Marks a constant for the catalogs (translated where it is sent)."""
+    return message
+
+
+APOLOGY = _("Something went wrong on Podium's side. It has been logged; please try again in a moment.")
 # The command ran, but Discord refused or lost its reply: an apology would suggest trying again, and a second try
 # could do it twice. (A failed deferral looks the same from here, hence "may have".)
-REPLY_LOST = ("Discord did not take my reply, so I cannot show it. What you asked may well have been done: check "
+REPLY_LOST = _("Discord did not take my reply, so I cannot show it. What you asked may well have been done: check "
               "(e.g. /room list, or the live card) before trying again.")
-NOT_A_MEMBER = "That person is not a member of this server (anymore). Pick someone from the member list."
+NOT_A_MEMBER = _("That person is not a member of this server (anymore). Pick someone from the member list.")
 
 
 def _is_reply_call(error: BaseException) -> bool:
@@ -29,30 +37,32 @@ def _is_reply_call(error: BaseException) -> bool:
     return "/interactions/" in path or "/webhooks/" in path
 
 
-def user_message(error: BaseException) -> str:
+def user_message(error: BaseException, lang: Language = ENGLISH) -> str:
+    """What to tell the member, in their language (a domain error's text is translated when it is a Msg)."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
     if isinstance(error, PodiumError):
-        return error.user_message
+        return lang.say(error.text)
     if _is_reply_call(error):
-        return REPLY_LOST
+        return lang._(REPLY_LOST)
     if isinstance(error, app_commands.TransformerError) and error.type in (
             discord.AppCommandOptionType.user, discord.AppCommandOptionType.mentionable):
-        return NOT_A_MEMBER  # a user option typed discord.Member names someone who is not in the server
+        return lang._(NOT_A_MEMBER)  # a user option typed discord.Member names someone who is not in the server
     if isinstance(error, app_commands.CheckFailure):
-        return str(error) or "You can't use this command here."
+        return str(error) or lang._("You can't use this command here.")
     if isinstance(error, discord.Forbidden):
-        return ("I am missing a Discord permission for that. Ask an admin to check my role's permissions "
-                "(see Podium's README for the list).")
-    return APOLOGY
+        return lang._("I am missing a Discord permission for that. Ask an admin to check my role's permissions "
+                      "(see Podium's README for the list).")
+    return lang._(APOLOGY)
 
 
 async def send_error(interaction: discord.Interaction, error: BaseException) -> None:
-    message = user_message(error)
-    if message == APOLOGY:
+    english = user_message(error)
+    if english == APOLOGY:
         log.exception("unhandled error in %s", _describe(interaction), exc_info=error)
-    elif message == REPLY_LOST:
+    elif english == REPLY_LOST:
         log.warning("Discord did not take the reply to %s: %s", _describe(interaction), error)
+    message = user_message(error, Language.of(interaction.locale))
     try:
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)

@@ -1,12 +1,14 @@
 """/podium: server settings for admins."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import TONGUES, Language
 from bot.services.settings import CLEARABLE
 from bot.ui.interaction import caller_of
 from cogs.common import ShortText, TimeText, timezone_autocomplete
@@ -15,6 +17,9 @@ from cogs.guests import AuditCommand
 
 if TYPE_CHECKING:
     from bot.client import PodiumBot
+
+# Each language by its own name (not translated: people look for their own language's name).
+LANGUAGE_CHOICES = [app_commands.Choice(name=tongue.name, value=tongue.discord_locales[0]) for tongue in TONGUES]
 
 
 class Admin(AuditCommand, commands.GroupCog, group_name="podium",
@@ -32,8 +37,10 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
         reminders='Minutes before a room to remind, e.g. "15" or "60,15"; "off" for none',
         clear="Put one setting back to Podium's default (no announce channel, no host role, UTC, 15 min)",
         recordings_days="How many days recorded rooms' replays are kept (default 30)",
+        language="The language of Podium's posts here (default: the server's language in Discord)",
     )
-    @app_commands.choices(clear=[app_commands.Choice(name=name.replace("_", " "), value=name) for name in CLEARABLE])
+    @app_commands.choices(clear=[app_commands.Choice(name=name.replace("_", " "), value=name) for name in CLEARABLE],
+                          language=LANGUAGE_CHOICES)
     @app_commands.autocomplete(timezone=timezone_autocomplete)
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_only()
@@ -41,7 +48,8 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
                                announce_channel: discord.TextChannel | None = None,
                                host_role: discord.Role | None = None, reminders: TimeText | None = None,
                                clear: str | None = None,
-                               recordings_days: app_commands.Range[int, 1, 365] | None = None) -> None:
+                               recordings_days: app_commands.Range[int, 1, 365] | None = None,
+                               language: str | None = None) -> None:
         assert interaction.guild_id is not None
         recording = self.bot.services.recording
         if recordings_days is not None:
@@ -49,16 +57,21 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
         updated = await self.settings.update(
             caller_of(interaction), interaction.guild_id, timezone=timezone,
             announce_channel_id=announce_channel.id if announce_channel else None,
-            host_role_id=host_role.id if host_role else None, reminders=reminders, clear=clear)
-        embed = discord.Embed(title="Podium settings")
-        embed.add_field(name="Time zone", value=updated.timezone)
-        embed.add_field(name="Announcements", value=f"<#{updated.announce_channel_id}>"
-                        if updated.announce_channel_id else "not set")
-        embed.add_field(name="Host role", value=f"<@&{updated.host_role_id}>" if updated.host_role_id else
-                        "Manage Events only")
-        embed.add_field(name="Reminders", value=", ".join(f"{m} min" for m in updated.reminder_offsets) or "off")
+            host_role_id=host_role.id if host_role else None, reminders=reminders, clear=clear, language=language)
+        lang = Language.of(interaction.locale)
+        embed = discord.Embed(title=lang._("Podium settings"))
+        embed.add_field(name=lang._("Time zone"), value=updated.timezone)
+        embed.add_field(name=lang._("Announcements"), value=f"<#{updated.announce_channel_id}>"
+                        if updated.announce_channel_id else lang._("not set"))
+        embed.add_field(name=lang._("Host role"), value=f"<@&{updated.host_role_id}>" if updated.host_role_id else
+                        lang._("Manage Events only"))
+        embed.add_field(name=lang._("Reminders"), value=lang.list(
+            [lang.duration(timedelta(minutes=m)) for m in updated.reminder_offsets]) or lang._("off"))
+        posts = (Language.of(updated.language).tongue.name if updated.language else
+                 lang._("the server's ({language})").format(language=Language.of(interaction.guild_locale).tongue.name))
+        embed.add_field(name=lang._("Language of posts"), value=posts)
         days = await recording.retention(interaction.guild_id)
-        embed.add_field(name="Replays kept", value=f"{days} day{'' if days == 1 else 's'}")
+        embed.add_field(name=lang._("Replays kept"), value=lang.n_("{n} day", "{n} days", days).format(n=days))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="status", description="What Podium still lacks in this server, and what to click")

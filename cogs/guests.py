@@ -10,6 +10,7 @@ from discord import app_commands
 from bot.ui.access_buttons import requests_view
 from bot.core.gating import MODE_TEXT
 from bot.core.when import discord_timestamp
+from bot.i18n import Language
 from bot.ui.interaction import caller_of
 from cogs.common import ShortText, room_autocomplete
 
@@ -50,14 +51,20 @@ class GuestCommands(_Mixin):
         access = await self._guests.set_access(caller_of(interaction), interaction.guild_id, room, mode, roles,
                                                guest_invites, guest_depth)
         roles_text = " ".join(f"<@&{r}>" for r in sorted(access.role_ids))
-        await interaction.response.send_message(
-            f"Room #{room} is **{access.mode.value}**: {MODE_TEXT[access.mode]}"
-            + (f" ({roles_text})" if roles_text else "")
-            + (f". Each guest may invite {access.guest_invites} other(s), "
-               + ("and their guests may not invite." if access.guest_depth == 1 else
-                  f"guests of guests too, up to {access.guest_depth} levels deep.")
-               if access.guest_invites else "."),
-            ephemeral=True, allowed_mentions=_NO_PING)
+        lang = Language.of(interaction.locale)
+        text = lang._("Room #{room} is **{mode}**: {who}").format(room=room, mode=access.mode.value,
+                                                                  who=lang.say(MODE_TEXT[access.mode]))
+        text += f" ({roles_text})" if roles_text else ""
+        if access.guest_invites:
+            text += ". " + lang.n_("Each guest may invite {n} other person,", "Each guest may invite {n} others,",
+                                   access.guest_invites).format(n=access.guest_invites) + " "
+            text += (lang._("and their guests may not invite.") if access.guest_depth == 1 else
+                     lang.n_("guests of guests too, up to {n} level deep.",
+                             "guests of guests too, up to {n} levels deep.", access.guest_depth).format(
+                                 n=access.guest_depth))
+        else:
+            text += "."
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=_NO_PING)
 
     @app_commands.command(name="invite", description="Add someone to a room's guest list and DM them the details")
     @app_commands.describe(member="Who to invite", as_speaker="Invite them to speak (hosts only)")
@@ -69,11 +76,13 @@ class GuestCommands(_Mixin):
         assert interaction.guild_id is not None
         found, delivered = await self._guests.invite(caller_of(interaction), interaction.guild_id, room, member.id,
                                                      is_bot=member.bot, as_speaker=as_speaker)
-        note = "" if delivered else " (I couldn't DM them: their DMs are closed, so tell them yourself.)"
-        await interaction.followup.send(
-            f"{member.mention} is on the guest list of **{discord.utils.escape_markdown(found.title)}** "
-            f"(#{found.id}){' as a speaker' if as_speaker else ''}.{note}", ephemeral=True,
-            allowed_mentions=_NO_PING)
+        lang = Language.of(interaction.locale)
+        text = (lang._("{member} is on the guest list of **{title}** (#{room}) as a speaker.") if as_speaker
+                else lang._("{member} is on the guest list of **{title}** (#{room}).")).format(
+                    member=member.mention, title=discord.utils.escape_markdown(found.title), room=found.id)
+        if not delivered:
+            text += " " + lang._("(I couldn't DM them: their DMs are closed, so tell them yourself.)")
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=_NO_PING)
 
     @app_commands.command(name="uninvite", description="Remove someone from a room's guest list")
     @app_commands.autocomplete(room=room_autocomplete)
@@ -82,8 +91,9 @@ class GuestCommands(_Mixin):
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         await self._guests.uninvite(caller_of(interaction), interaction.guild_id, room, member.id)
-        await interaction.followup.send(f"{member.mention} is no longer a guest of room #{room}.", ephemeral=True,
-                                        allowed_mentions=_NO_PING)
+        await interaction.followup.send(Language.of(interaction.locale)._(
+            "{member} is no longer a guest of room #{room}.").format(member=member.mention, room=room),
+            ephemeral=True, allowed_mentions=_NO_PING)
 
     @app_commands.command(name="guests", description="A room's access mode and guest list")
     @app_commands.autocomplete(room=room_autocomplete)
@@ -91,14 +101,18 @@ class GuestCommands(_Mixin):
     async def guests_command(self, interaction: discord.Interaction, room: int) -> None:
         assert interaction.guild_id is not None
         found, access, guests = await self._guests.guest_list(caller_of(interaction), interaction.guild_id, room)
-        lines = [f"<@{g.user_id}>{' 🎤' if g.as_speaker else ''} · invited by <@{g.invited_by}> ({g.via})"
+        lang = Language.of(interaction.locale)
+        lines = [f"<@{g.user_id}>{' 🎤' if g.as_speaker else ''} · "
+                 + lang._("invited by {member} ({via})").format(member=f"<@{g.invited_by}>", via=g.via)
                  for g in guests[:50]]
-        embed = discord.Embed(title=f"Guests of {found.title}"[:256],
-                              description="\n".join(lines) or "Nobody yet. Add guests with /room invite.")
-        embed.add_field(name="Access", value=f"{access.mode.value}: {MODE_TEXT[access.mode]}")
+        embed = discord.Embed(title=lang._("Guests of {title}").format(title=found.title)[:256],
+                              description="\n".join(lines) or lang._("Nobody yet. Add guests with /room invite."))
+        embed.add_field(name=lang._("Access"), value=f"{access.mode.value}: {lang.say(MODE_TEXT[access.mode])}")
         if access.guest_invites:
-            embed.add_field(name="Guests may invite", value=f"{access.guest_invites} each")
-        embed.set_footer(text=f"Room #{found.id} · {len(guests)} guest(s)")
+            embed.add_field(name=lang._("Guests may invite"),
+                            value=lang._("{n} each").format(n=access.guest_invites))
+        embed.set_footer(text=lang._("Room #{room}").format(room=found.id) + " · " + lang.n_(
+            "{n} guest", "{n} guests", len(guests)).format(n=len(guests)))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="code", description="Create an invite code for a room (shown once)")
@@ -110,11 +124,14 @@ class GuestCommands(_Mixin):
                            uses: app_commands.Range[int, 1, 500] = 1, expires: ShortText | None = None) -> None:
         assert interaction.guild_id is not None
         new = await self._guests.create_code(caller_of(interaction), interaction.guild_id, room, uses, expires)
+        lang = Language.of(interaction.locale)
         await interaction.response.send_message(
-            f"Invite code #{new.stored.id} for room #{room}: `{new.code}`\n"
-            f"Good for {uses} use(s) until {discord_timestamp(new.stored.expires_at, 'F')}. "
-            "It is shown only this once (Podium keeps just a hash): copy it now. "
-            "Guests redeem it with `/room join`.", ephemeral=True)
+            lang._("Invite code #{number} for room #{room}: {code}").format(number=new.stored.id, room=room,
+                                                                             code=f"`{new.code}`") + "\n"
+            + lang.n_("Good for {n} use until {time}.", "Good for {n} uses until {time}.", uses).format(
+                n=uses, time=discord_timestamp(new.stored.expires_at, 'F')) + " "
+            + lang._("It is shown only this once (Podium keeps just a hash): copy it now. Guests redeem it with "
+                     "`/room join`."), ephemeral=True)
 
     @app_commands.command(name="codes", description="A room's invite codes; revoke one")
     @app_commands.describe(revoke="The number of a code to revoke")
@@ -127,11 +144,13 @@ class GuestCommands(_Mixin):
         if revoke is not None:
             await self._guests.revoke_code(caller, interaction.guild_id, room, revoke)
         codes = await self._guests.codes(caller, interaction.guild_id, room)
-        lines = [f"#{c.id} · {c.uses_left} use(s) left · expires {discord_timestamp(c.expires_at, 'R')}"
-                 + (" · revoked" if c.revoked else "") for c in codes[-25:]]
-        head = f"Revoked code #{revoke}.\n" if revoke is not None else ""
+        lang = Language.of(interaction.locale)
+        lines = [f"#{c.id} · " + lang.n_("{n} use left", "{n} uses left", c.uses_left).format(n=c.uses_left)
+                 + " · " + lang._("expires {relative}").format(relative=discord_timestamp(c.expires_at, 'R'))
+                 + (" · " + lang._("revoked") if c.revoked else "") for c in codes[-25:]]
+        head = lang._("Revoked code #{number}.").format(number=revoke) + "\n" if revoke is not None else ""
         await interaction.response.send_message(
-            head + ("\n".join(lines) or "No codes yet. Create one with /room code."), ephemeral=True)
+            head + ("\n".join(lines) or lang._("No codes yet. Create one with /room code.")), ephemeral=True)
 
     @app_commands.command(name="join", description="Redeem an invite code to get into a room")
     @app_commands.describe(code="The code the host gave you, e.g. ABCD-EFGH-JKLM-NPQR")
@@ -140,9 +159,10 @@ class GuestCommands(_Mixin):
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         room = await self._guests.redeem(interaction.user.id, interaction.guild_id, code)
-        await interaction.followup.send(
-            f"You're in: you are on the guest list of **{discord.utils.escape_markdown(room.title)}** (#{room.id}), "
-            f"{discord_timestamp(room.start_at, 'F')} in <#{room.stage_channel_id}>. I sent you the details by DM.",
+        await interaction.followup.send(Language.of(interaction.locale)._(
+            "You're in: you are on the guest list of **{title}** (#{room}), {time} in {stage}. I sent you the "
+            "details by DM.").format(title=discord.utils.escape_markdown(room.title), room=room.id,
+                                     time=discord_timestamp(room.start_at, 'F'), stage=f"<#{room.stage_channel_id}>"),
             ephemeral=True)
 
     @app_commands.command(name="requests", description="Pending requests to join an invite-only room")
@@ -151,13 +171,17 @@ class GuestCommands(_Mixin):
     async def requests_command(self, interaction: discord.Interaction, room: int) -> None:
         assert interaction.guild_id is not None
         found, pending = await self._guests.requests(caller_of(interaction), interaction.guild_id, room)
+        lang = Language.of(interaction.locale)
         if not pending:
-            await interaction.response.send_message(f"No pending requests for room #{found.id}.", ephemeral=True)
+            await interaction.response.send_message(
+                lang._("No pending requests for room #{room}.").format(room=found.id), ephemeral=True)
             return
-        lines = [f"<@{k.user_id}> · asked {discord_timestamp(k.requested_at, 'R')}" for k in pending[:20]]
-        more = "\n(Answer the first five here; the rest appear as you do.)" if len(pending) > 5 else ""
+        lines = [f"<@{k.user_id}> · " + lang._("asked {relative}").format(
+            relative=discord_timestamp(k.requested_at, 'R')) for k in pending[:20]]
+        more = "\n" + lang._("(Answer the first five here; the rest appear as you do.)") if len(pending) > 5 else ""
         await interaction.response.send_message(
-            f"Requests to join **{discord.utils.escape_markdown(found.title)}** (#{found.id}):\n"
+            lang._("Requests to join **{title}** (#{room}):").format(
+                title=discord.utils.escape_markdown(found.title), room=found.id) + "\n"
             + "\n".join(lines) + more, view=requests_view(room, [k.user_id for k in pending]), ephemeral=True,
             allowed_mentions=_NO_PING)
 

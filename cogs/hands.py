@@ -8,7 +8,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.hands import COMMAND
-from bot.ui.live_card import queue_reply, submit_raise_form
+from bot.i18n import Language
+from bot.ui.live_card import queue_reply, raised_text, submit_raise_form
 from cogs.common import live_room_autocomplete
 
 if TYPE_CHECKING:
@@ -36,9 +37,9 @@ class Hands(commands.GroupCog, group_name="hand", group_description="Raise your 
         assert interaction.guild_id is not None
         found, position = await self.live.raise_hand(interaction.guild_id, interaction.user.id, room,
                                                      note=topic or "", source=COMMAND)
+        lang = Language.of(interaction.locale)
         await interaction.response.send_message(
-            f"✋ Your hand is raised in **{discord.utils.escape_markdown(found.title)}**: you are #{position} in "
-            "the queue. Lower it with /hand lower.", ephemeral=True)
+            raised_text(found, position, lang) + " " + lang._("Lower it with /hand lower."), ephemeral=True)
 
     @app_commands.command(name="lower", description="Lower your hand")
     @app_commands.describe(room=ROOM_HELP)
@@ -47,7 +48,8 @@ class Hands(commands.GroupCog, group_name="hand", group_description="Raise your 
     async def lower(self, interaction: discord.Interaction, room: int | None = None) -> None:
         assert interaction.guild_id is not None
         await self.live.lower_hand(interaction.guild_id, interaction.user.id, room)
-        await interaction.response.send_message("Your hand is lowered.", ephemeral=True)
+        await interaction.response.send_message(Language.of(interaction.locale)._("Your hand is lowered."),
+                                                ephemeral=True)
 
     @app_commands.command(name="queue", description="Who is waiting to speak, and your place")
     @app_commands.describe(room=ROOM_HELP)
@@ -56,7 +58,7 @@ class Hands(commands.GroupCog, group_name="hand", group_description="Raise your 
     async def queue(self, interaction: discord.Interaction, room: int | None = None) -> None:
         assert interaction.guild_id is not None
         running = self.live.resolve(interaction.guild_id, interaction.user.id, room)
-        mine, embed = queue_reply(running.room, running.live, interaction.user.id)
+        mine, embed = queue_reply(running.room, running.live, interaction.user.id, Language.of(interaction.locale))
         await interaction.response.send_message(mine, embed=embed, ephemeral=True)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
@@ -11,6 +12,7 @@ from discord.ext import commands
 from bot.ui import calendar
 from bot.ui.cards import human_duration
 from bot.core.when import discord_timestamp
+from bot.i18n import Language
 from bot.ui.interaction import caller_of
 from bot.services.rooms import RoomChanges
 from cogs.common import ShortText, TimeText, room_autocomplete, timezone_autocomplete
@@ -64,27 +66,30 @@ class Rooms(GuestCommands, RecordingCommands, commands.GroupCog, group_name="roo
             assert room.id is not None
             await self.bot.services.recording.set_recording(caller_of(interaction), interaction.guild_id, room.id,
                                                             True)
-        await interaction.followup.send(
-            f"Scheduled room #{room.id} for {discord_timestamp(room.start_at, 'F')} "
-            f"({discord_timestamp(room.start_at, 'R')})." + (" It will be recorded." if recording else ""),
-            embed=await self.cards.embed(room), ephemeral=True)
+        lang = Language.of(interaction.locale)
+        scheduled = lang._("Scheduled room #{room} for {time} ({relative}).").format(
+            room=room.id, time=discord_timestamp(room.start_at, 'F'), relative=discord_timestamp(room.start_at, 'R'))
+        await interaction.followup.send(scheduled + (" " + lang._("It will be recorded.") if recording else ""),
+                                        embed=await self.cards.embed(room, lang=lang), ephemeral=True)
 
     @app_commands.command(name="list", description="Upcoming and live rooms")
     @app_commands.describe(page="Page number (10 rooms a page)")
     @app_commands.guild_only()
     async def list_rooms(self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 100] = 1) -> None:
         assert interaction.guild_id is not None
+        lang = Language.of(interaction.locale)
         rooms = await self.rooms.upcoming(interaction.guild_id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
         if not rooms:
-            text = "No upcoming rooms." if page == 1 else f"There is no page {page}."
-            await interaction.response.send_message(text + " Schedule one with /room schedule.", ephemeral=True)
+            text = lang._("No upcoming rooms.") if page == 1 else lang._("There is no page {page}.").format(page=page)
+            await interaction.response.send_message(text + " " + lang._("Schedule one with /room schedule."),
+                                                    ephemeral=True)
             return
         lines = [f"**#{r.id}** {discord.utils.escape_markdown(r.title)} · {discord_timestamp(r.start_at, 'f')} · "
-                 f"{human_duration(r.duration)} · <#{r.stage_channel_id}>"
-                 + (" · 🔴 live" if r.status.value == "live" else "") for r in rooms[:PAGE_SIZE]]
-        embed = discord.Embed(title="Rooms", description="\n".join(lines))
+                 f"{human_duration(r.duration, lang)} · <#{r.stage_channel_id}>"
+                 + (" · " + lang._("🔴 live") if r.status.value == "live" else "") for r in rooms[:PAGE_SIZE]]
+        embed = discord.Embed(title=lang._("Rooms"), description="\n".join(lines))
         if len(rooms) > PAGE_SIZE:
-            embed.set_footer(text=f"Page {page} · more on page {page + 1}")
+            embed.set_footer(text=lang._("Page {page} · more on page {next}").format(page=page, next=page + 1))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="info", description="Details of a room")
@@ -93,7 +98,8 @@ class Rooms(GuestCommands, RecordingCommands, commands.GroupCog, group_name="roo
     async def info(self, interaction: discord.Interaction, room: int) -> None:
         assert interaction.guild_id is not None
         found = await self.rooms.get(interaction.guild_id, room)
-        await interaction.response.send_message(embed=await self.cards.embed(found), ephemeral=True)
+        await interaction.response.send_message(
+            embed=await self.cards.embed(found, lang=Language.of(interaction.locale)), ephemeral=True)
 
     @app_commands.command(name="edit", description="Change a scheduled room")
     @app_commands.autocomplete(room=room_autocomplete)
@@ -107,8 +113,9 @@ class Rooms(GuestCommands, RecordingCommands, commands.GroupCog, group_name="roo
         changes = RoomChanges(title=title, start=start, duration=duration, description=description,
                               stage_channel_id=stage.id if stage else None)
         updated = await self.rooms.edit(caller_of(interaction), interaction.guild_id, room, changes)
-        await interaction.followup.send(f"Updated room #{updated.id}.", embed=await self.cards.embed(updated),
-                                        ephemeral=True)
+        lang = Language.of(interaction.locale)
+        await interaction.followup.send(lang._("Updated room #{room}.").format(room=updated.id),
+                                        embed=await self.cards.embed(updated, lang=lang), ephemeral=True)
 
     @app_commands.command(name="cancel", description="Cancel a scheduled room")
     @app_commands.describe(whole_series="For a repeating room: cancel every future occurrence too")
@@ -119,8 +126,8 @@ class Rooms(GuestCommands, RecordingCommands, commands.GroupCog, group_name="roo
         assert interaction.guild_id is not None
         cancelled = await self.rooms.cancel(caller_of(interaction), interaction.guild_id, room,
                                             whole_series=whole_series)
-        await interaction.followup.send(
-            f"Cancelled room #{cancelled.id} ({discord.utils.escape_markdown(cancelled.title)}).", ephemeral=True)
+        await interaction.followup.send(Language.of(interaction.locale)._("Cancelled room #{room} ({title}).").format(
+            room=cancelled.id, title=discord.utils.escape_markdown(cancelled.title)), ephemeral=True)
 
     @app_commands.command(name="start", description="Open a scheduled room now")
     @app_commands.autocomplete(room=room_autocomplete)
@@ -129,7 +136,8 @@ class Rooms(GuestCommands, RecordingCommands, commands.GroupCog, group_name="roo
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         live = await self.rooms.start_now(caller_of(interaction), interaction.guild_id, room)
-        await interaction.followup.send(f"Room #{live.id} is live in <#{live.stage_channel_id}>.", ephemeral=True)
+        await interaction.followup.send(Language.of(interaction.locale)._("Room #{room} is live in {stage}.").format(
+            room=live.id, stage=f"<#{live.stage_channel_id}>"), ephemeral=True)
 
     @app_commands.command(name="end", description="End a live room now")
     @app_commands.autocomplete(room=room_autocomplete)
@@ -138,7 +146,8 @@ class Rooms(GuestCommands, RecordingCommands, commands.GroupCog, group_name="roo
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         ended = await self.rooms.end_now(caller_of(interaction), interaction.guild_id, room)
-        await interaction.followup.send(f"Room #{ended.id} has ended. The recap is posted.", ephemeral=True)
+        await interaction.followup.send(Language.of(interaction.locale)._(
+            "Room #{room} has ended. The recap is posted.").format(room=ended.id), ephemeral=True)
 
     @app_commands.command(name="remind", description="Get a DM before a room starts")
     @app_commands.describe(before='How long before the start: "15m", "1h" (default: the server\'s setting)')
@@ -147,9 +156,10 @@ class Rooms(GuestCommands, RecordingCommands, commands.GroupCog, group_name="roo
     async def remind(self, interaction: discord.Interaction, room: int, before: ShortText | None = None) -> None:
         assert interaction.guild_id is not None
         found, minutes = await self.rooms.reminders.remind(interaction.user.id, interaction.guild_id, room, before)
-        await interaction.response.send_message(
-            f"I'll DM you {minutes} min before **{discord.utils.escape_markdown(found.title)}** "
-            f"({discord_timestamp(found.start_at, 'F')}).", ephemeral=True)
+        lang = Language.of(interaction.locale)
+        await interaction.response.send_message(lang._("I'll DM you {lead} before **{title}** ({time}).").format(
+            lead=lang.duration(timedelta(minutes=minutes)), title=discord.utils.escape_markdown(found.title),
+            time=discord_timestamp(found.start_at, 'F')), ephemeral=True)
 
     @app_commands.command(name="calendar", description="Download upcoming rooms as a calendar file (.ics)")
     @app_commands.guild_only()
@@ -157,8 +167,10 @@ class Rooms(GuestCommands, RecordingCommands, commands.GroupCog, group_name="roo
         assert interaction.guild is not None
         rooms = await self.rooms.upcoming(interaction.guild.id, 500, 0)
         data = calendar.to_ics(rooms, guild_name=interaction.guild.name)
+        lang = Language.of(interaction.locale)
         await interaction.response.send_message(
-            f"{len(rooms)} upcoming room(s). Open the file with your calendar app.",
+            lang.n_("{n} upcoming room. Open the file with your calendar app.",
+                    "{n} upcoming rooms. Open the file with your calendar app.", len(rooms)).format(n=len(rooms)),
             file=discord.File(io.BytesIO(data), filename="podium-rooms.ics"), ephemeral=True)
 
 

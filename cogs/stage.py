@@ -12,6 +12,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.core.text import Msg, tr
+from bot.i18n import Language
 from bot.ui.interaction import caller_of
 from bot.voice.cues import Cue
 from cogs.common import ShortText, live_or_upcoming_autocomplete, live_room_autocomplete
@@ -40,8 +42,8 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
         return await self.stage.moderate(interaction.guild_id, interaction.user.id, room, action,
                                         member.id if member else None, **options)
 
-    async def _done(self, interaction: discord.Interaction, text: str) -> None:
-        await interaction.followup.send(text, ephemeral=True)
+    async def _done(self, interaction: discord.Interaction, text: Msg) -> None:
+        await interaction.followup.send(Language.of(interaction.locale).say(text), ephemeral=True)
 
     @app_commands.command(name="next", description="Invite the next person in the queue to speak")
     @app_commands.describe(room=ROOM_HELP)
@@ -51,7 +53,8 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         _, invited = await self.stage.next_speaker(interaction.guild_id, interaction.user.id, room)
-        await self._done(interaction, f"Invited <@{invited}> to speak." if invited else "Done.")
+        await self._done(interaction, tr("Invited {member} to speak.", member="<@%d>" % invited) if invited
+                         else tr("Done."))
 
     @app_commands.command(name="promote", description="Invite a member of the audience to speak")
     @app_commands.describe(member="Who to invite", room=ROOM_HELP)
@@ -59,7 +62,8 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
     @app_commands.guild_only()
     async def promote(self, interaction: discord.Interaction, member: discord.Member, room: int | None = None) -> None:
         await self._moderate(interaction, "promote", room, member)
-        await self._done(interaction, f"Invited {member.mention} to speak: they join the speakers when they accept.")
+        await self._done(interaction, tr("Invited {member} to speak: they join the speakers when they accept.",
+                                         member=member.mention))
 
     @app_commands.command(name="demote", description="Return a speaker to the audience")
     @app_commands.describe(member="Who to return to the audience", room=ROOM_HELP)
@@ -67,7 +71,7 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
     @app_commands.guild_only()
     async def demote(self, interaction: discord.Interaction, member: discord.Member, room: int | None = None) -> None:
         await self._moderate(interaction, "demote", room, member)
-        await self._done(interaction, f"{member.mention} is back in the audience.")
+        await self._done(interaction, tr("{member} is back in the audience.", member=member.mention))
 
     @app_commands.command(name="clear-hands", description="Lower every raised hand")
     @app_commands.describe(room=ROOM_HELP)
@@ -75,7 +79,7 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
     @app_commands.guild_only()
     async def clear_hands(self, interaction: discord.Interaction, room: int | None = None) -> None:
         await self._moderate(interaction, "clear-hands", room)
-        await self._done(interaction, "Every hand is lowered.")
+        await self._done(interaction, tr("Every hand is lowered."))
 
     @app_commands.command(name="hands", description="Let the audience raise hands, or not")
     @app_commands.describe(state="on: hands can be raised; off: raising is refused", room=ROOM_HELP)
@@ -84,7 +88,8 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
     async def hands(self, interaction: discord.Interaction, state: Literal["on", "off"],
                     room: int | None = None) -> None:
         await self._moderate(interaction, "hands", room, enabled=state == "on")
-        await self._done(interaction, "Hands are open." if state == "on" else "Hands are off: raising is refused.")
+        await self._done(interaction, tr("Hands are open.") if state == "on"
+                         else tr("Hands are off: raising is refused."))
 
     async def _name(self, interaction: discord.Interaction, role: str, member: discord.Member,
                     room: int | None) -> str | None:
@@ -100,9 +105,10 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
     @app_commands.guild_only()
     async def cohost(self, interaction: discord.Interaction, member: discord.Member, room: int | None = None) -> None:
         if (ahead := await self._name(interaction, "cohost", member, room)) is not None:
-            await self._done(interaction, f"{member.mention} will co-host room {ahead} when it opens.")
+            await self._done(interaction, tr("{member} will co-host room {room} when it opens.",
+                                             member=member.mention, room=ahead))
             return
-        await self._done(interaction, f"{member.mention} co-hosts the room now.")
+        await self._done(interaction, tr("{member} co-hosts the room now.", member=member.mention))
 
     @speakers.command(name="add", description="Pre-approve a speaker: invited as soon as they join")
     @app_commands.describe(member="The speaker", room="The room, live or scheduled (default: the stage you are on)")
@@ -111,10 +117,11 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
     async def speakers_add(self, interaction: discord.Interaction, member: discord.Member,
                            room: int | None = None) -> None:
         if (ahead := await self._name(interaction, "speaker", member, room)) is not None:
-            await self._done(interaction, f"{member.mention} is pre-approved for room {ahead}: invited to speak "
-                                          "as soon as they join the stage.")
+            await self._done(interaction, tr("{member} is pre-approved for room {room}: invited to speak as soon as "
+                                             "they join the stage.", member=member.mention, room=ahead))
             return
-        await self._done(interaction, f"{member.mention} is pre-approved: invited to speak when on the stage.")
+        await self._done(interaction, tr("{member} is pre-approved: invited to speak when on the stage.",
+                                         member=member.mention))
 
     @app_commands.command(name="move", description="Move a raised hand up or down the queue")
     @app_commands.describe(member="Whose hand", direction="up or down one place", room=ROOM_HELP)
@@ -123,7 +130,8 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
     async def move(self, interaction: discord.Interaction, member: discord.Member, direction: Literal["up", "down"],
                    room: int | None = None) -> None:
         running = await self._moderate(interaction, "move", room, member, steps=-1 if direction == "up" else 1)
-        await self._done(interaction, f"{member.mention} is #{running.live.queue.position(member.id)} now.")
+        await self._done(interaction, tr("{member} is #{position} now.", member=member.mention,
+                                         position=running.live.queue.position(member.id)))
 
     @app_commands.command(name="remove", description="Take a hand out of the queue")
     @app_commands.describe(member="Whose hand", room=ROOM_HELP)
@@ -131,7 +139,7 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
     @app_commands.guild_only()
     async def remove(self, interaction: discord.Interaction, member: discord.Member, room: int | None = None) -> None:
         await self._moderate(interaction, "remove", room, member)
-        await self._done(interaction, f"{member.mention}'s hand is out of the queue.")
+        await self._done(interaction, tr("{member}'s hand is out of the queue.", member=member.mention))
 
     @app_commands.command(name="settings", description="The room's stage rules")
     @app_commands.describe(speaker_limit="Most people on stage at once (1-100; default 10)",
@@ -150,10 +158,13 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
                                             speaker_limit=speaker_limit, turn_limit=turn_limit, qa_mode=qa_mode,
                                             first_timers_first=first_timers_first)
         policy = running.live.policy
-        turn = f"{int(policy.turn_limit.total_seconds())} s" if policy.turn_limit else "none"
-        await self._done(interaction, f"Stage rules: up to {policy.speaker_limit} speakers, turn limit {turn}, "
-                                      f"Q&A mode {'on' if policy.qa_mode else 'off'}, first-time speakers first "
-                                      f"{'on' if policy.first_timers_first else 'off'}.")
+        lang = Language.of(interaction.locale)
+        await interaction.followup.send(lang._(
+            "Stage rules: up to {limit} speakers, turn limit {turn}, Q&A mode {qa}, first-time speakers first "
+            "{first}.").format(limit=policy.speaker_limit,
+                               turn=lang.duration(policy.turn_limit) if policy.turn_limit else lang._("none"),
+                               qa=lang._("on") if policy.qa_mode else lang._("off"),
+                               first=lang._("on") if policy.first_timers_first else lang._("off")), ephemeral=True)
 
     @app_commands.command(name="chime", description="Play an audio cue on the stage now")
     @app_commands.describe(cue="Which cue to play", room="The live room (default: the one on your stage)")
@@ -164,8 +175,9 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
         assert interaction.guild_id is not None
         live = await self.bot.services.voice.chime(interaction.guild_id, interaction.user.id, room, cue)
         label = CUE_LABELS.get(Cue(cue), cue)
-        await interaction.response.send_message(
-            f"Playing **{label}** on <#{live.stage_channel_id}> (room #{live.id}).", ephemeral=True)
+        lang = Language.of(interaction.locale)
+        await interaction.response.send_message(lang._("Playing **{cue}** on {stage} (room #{room}).").format(
+            cue=lang._(label), stage=f"<#{live.stage_channel_id}>", room=live.id), ephemeral=True)
 
     @app_commands.command(name="cues", description="Turn a room's audio cues on or off")
     @app_commands.describe(state="on: Podium plays cues on the stage; off: it stays off the stage",
@@ -179,8 +191,10 @@ class Stage(commands.GroupCog, group_name="stage", group_description="Run a live
         assert interaction.guild_id is not None
         enabled = state == "on"
         found = await self.bot.services.voice.set_cues(caller_of(interaction), interaction.guild_id, room, enabled)
-        what = "on: I'll play them on the stage" if enabled else "off: I'll stay off the stage"
-        await interaction.followup.send(f"Cues for room #{found.id} are {what}.", ephemeral=True)
+        lang = Language.of(interaction.locale)
+        await interaction.followup.send((lang._("Cues for room #{room} are on: I'll play them on the stage.") if enabled
+                                         else lang._("Cues for room #{room} are off: I'll stay off the stage."))
+                                        .format(room=found.id), ephemeral=True)
 
 
 async def setup(bot: "PodiumBot") -> None:

@@ -67,9 +67,33 @@ class CueEar:
         return self.heard
 
 
-def readable(sandbox: "Sandbox", text: str, *, at: datetime | None = None) -> str:
+_RELATIVE = re.compile(r"<t:(-?\d+):R>")
+DAY = 86400
+
+
+def relative(when: datetime, now: datetime) -> str:
+    """A relative timestamp as a member reads it: "now" within a few seconds, then seconds, minutes or hours, and
+    the date once it is more than a day away."""
+    seconds = round((when - now).total_seconds())
+    size = abs(seconds)
+    if size < 5:
+        return "now"
+    if size >= DAY:
+        return when.strftime("on %Y-%m-%d at %H:%M UTC")
+    amount = f"{size} s" if size < 60 else f"{size // 60} min" if size < 3600 else f"{size // 3600} h"
+    return f"in {amount}" if seconds > 0 else f"{amount} ago"
+
+
+def show_times(text: str, now: datetime | None = None) -> str:
+    """The relative timestamps `readable(..., keep_relative=True)` left in `text`, as of now: Discord's client
+    keeps them current, so the view resolves them at each redraw."""
+    now = now or datetime.now(timezone.utc)
+    return _RELATIVE.sub(lambda m: relative(datetime.fromtimestamp(int(m.group(1)), timezone.utc), now), text)
+
+
+def readable(sandbox: "Sandbox", text: str, *, keep_relative: bool = False) -> str:
     """Mentions, channel links, timestamps and bold as a member's client would show them. Relative timestamps
-    count from `at` (a message's last edit, so that it does not seem to change every second), else from now."""
+    read as of now, or stay for `show_times` at each redraw (keep_relative)."""
     world = sandbox.world
 
     def one(match: re.Match[str]) -> str:
@@ -82,8 +106,7 @@ def readable(sandbox: "Sandbox", text: str, *, at: datetime | None = None) -> st
             return "#" + (found_channel.name if found_channel else channel)
         when = datetime.fromtimestamp(int(stamp), timezone.utc)
         if style == "R":
-            seconds = round((when - (at or datetime.now(timezone.utc))).total_seconds())
-            return f"in {seconds} s" if seconds >= 0 else f"{-seconds} s ago"
+            return match.group(0) if keep_relative else relative(when, datetime.now(timezone.utc))
         return when.strftime("%H:%M:%S UTC")
 
     return _MENTION.sub(one, text).replace("**", "")
@@ -100,18 +123,18 @@ def name_users(sandbox: "Sandbox", text: str) -> str:
     return _USER_ID.sub(one, text)
 
 
-def embed_lines(sandbox: "Sandbox", embed: dict, at: datetime | None = None) -> list[str]:
+def embed_lines(sandbox: "Sandbox", embed: dict) -> list[str]:
     lines = [embed.get("title", "")]
     if embed.get("description"):
         lines += [line for line in embed["description"].splitlines() if line.strip()]
     lines += [f"{f['name']}: {' · '.join(f['value'].splitlines())}" for f in embed.get("fields", [])]
-    return [readable(sandbox, line, at=at) for line in lines if line]
+    return [readable(sandbox, line, keep_relative=True) for line in lines if line]
 
 
 def post(sandbox: "Sandbox", author: str, message) -> Post:  # noqa: ANN001 (a sandbox Message)
-    at = message.edited_at or message.created_at
-    embeds = [embed_lines(sandbox, embed, at) for embed in message.embeds]
-    text = readable(sandbox, message.content, at=at) if message.content else (embeds[0][0] if embeds else "")
+    embeds = [embed_lines(sandbox, embed) for embed in message.embeds]
+    text = readable(sandbox, message.content, keep_relative=True) if message.content else (embeds[0][0] if embeds
+                                                                                            else "")
     return Post(author, text, " | ".join(" · ".join(lines) for lines in embeds))
 
 
@@ -132,7 +155,7 @@ def look(sandbox: "Sandbox", ear: CueEar) -> Scene:
     stage_chat = world.channel_messages(stage.id)
     cards = [m for m in stage_chat if m.author_id == (world.bot.id if world.bot else 0) and m.embeds]
     last = cards[-1] if cards else None
-    card = tuple(embed_lines(sandbox, last.embeds[0], last.edited_at or last.created_at)) if last else ()
+    card = tuple(embed_lines(sandbox, last.embeds[0])) if last else ()
     announce = world.channel(ANNOUNCEMENTS, guild)
     announcements = tuple(post(sandbox, name[m.author_id], m)
                           for m in world.channel_messages(announce.id) if not m.ephemeral)

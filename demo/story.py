@@ -137,7 +137,10 @@ class Story:
         await self.control.person("dave").raises_hand()
         self.say("dave asks to speak with Discord's own ✋ button")
         await self.beat()
-        await self.command("erin", "hand raise", topic="Will the mobile app get stage rooms too?")
+        # erin's Discord client is in Russian (the interaction's locale): Podium answers her in Russian.
+        await self.command("erin", "hand raise", topic="Will the mobile app get stage rooms too?", locale="ru")
+        self.say("erin's Discord is in Russian, so Podium answered her in Russian (the room card stays in the "
+                 "server's language)")
         card = await self.until(self.live_card, "the live card")
         form = await self.control.person("listener001").clicks(card.id, f"podium:room:{self.room}:hand:raise")
         await self.control.person("listener001").submits(form, note="A question about pricing")

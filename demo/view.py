@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from demo.scene import Post, Scene
+from demo.scene import Post, Scene, show_times
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -50,6 +50,7 @@ class HeadlessView:
         self.last = Scene()
 
     def _print(self, prefix: str, text: str) -> None:
+        text = show_times(text)  # relative times as of the moment the line is printed
         print(f"[{prefix}] {text}", file=self.out or sys.stdout, flush=True)
 
     def narrate(self, text: str) -> None:
@@ -126,7 +127,8 @@ class LiveView:
         self.scene = Scene()
         self.story: deque[str] = deque(maxlen=6)
         self.log: deque[str] = deque(maxlen=LOG_LINES)
-        self._live = Live(self._render(), console=self.console, refresh_per_second=8, screen=False)
+        # Rendered again at every refresh, so relative times ("12 s ago") move on as Discord's client keeps them.
+        self._live = Live(console=self.console, refresh_per_second=4, screen=False, get_renderable=self._render)
         self._live.start()
 
     def narrate(self, text: str) -> None:
@@ -145,7 +147,7 @@ class LiveView:
         self._live.stop()
 
     def _refresh(self) -> None:
-        self._live.update(self._render())
+        self._live.refresh()
 
     def _render(self):  # -> rich renderable
         from rich.console import Group
@@ -191,4 +193,5 @@ def _lines(lines: Iterable[str], most: int, empty: str = "-", *, first: bool = F
     shown = list(lines)
     if len(shown) > most:
         shown = shown[:most - 1] + ["…"] if first else shown[-most:]
-    return Text("\n".join(shown) or empty, no_wrap=True, overflow="ellipsis")
+    # Relative timestamps as of this redraw: Discord's client keeps them current.
+    return Text(show_times("\n".join(shown)) or empty, no_wrap=True, overflow="ellipsis")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.errors import Forbidden
+from bot.core.text import tr
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,15 +22,17 @@ def can_host(caller: Caller, host_role_id: int | None) -> bool:
 
 def require_host(caller: Caller, host_role_id: int | None) -> None:
     if not can_host(caller, host_role_id):
-        hint = " or the host role" if host_role_id else ""
-        raise Forbidden(f"Only hosts can do that: you need the Manage Events permission{hint}. "
-                        "Ask a server admin (they can set a host role with /podium settings).")
+        if host_role_id:
+            raise Forbidden(tr("Only hosts can do that: you need the Manage Events permission or the host role. "
+                               "Ask a server admin (they can set a host role with /podium settings)."))
+        raise Forbidden(tr("Only hosts can do that: you need the Manage Events permission. Ask a server admin "
+                           "(they can set a host role with /podium settings)."))
 
 
 def require_admin(caller: Caller) -> None:
     """Podium's server settings are the admins' (Manage Server, or Administrator)."""
     if not caller.manage_guild:
-        raise Forbidden("Only server admins (Manage Server) can change Podium's settings.")
+        raise Forbidden(tr("Only server admins (Manage Server) can change Podium's settings."))
 
 
 def require_room_manager(caller: Caller, host_id: int, host_role_id: int | None) -> None:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.hands import Hand
+from bot.core.text import Msg
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class AlertModerators:
 @dataclass(frozen=True, slots=True)
 class Notify:
     user_id: int
-    text: str
+    text: str | Msg  # a DM, in the server's language
 
 
 @dataclass(frozen=True, slots=True)

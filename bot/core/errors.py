@@ -1,13 +1,16 @@
 """Domain errors. Each carries the text a user should see; the adapter sends it ephemerally."""
 from __future__ import annotations
 
+from bot.core.text import Msg
+
 
 class PodiumError(Exception):
     """An error whose message is safe and useful to show to the user who caused it."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.user_message = message
+    def __init__(self, message: str | Msg) -> None:
+        super().__init__(str(message))
+        self.user_message = str(message)  # in English
+        self.text = message  # what bot.i18n translates (a plain str reads the same in every language)
 
 
 class ValidationError(PodiumError):

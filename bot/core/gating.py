@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.core.errors import ValidationError
+from bot.core.text import tr
 
 # Discord's permission bits used here (pure data: the numbers are part of Discord's API).
 CONNECT = 1 << 20
@@ -35,9 +36,9 @@ class AccessMode(str, enum.Enum):
 
 
 MODE_TEXT = {
-    AccessMode.OPEN: "open to everyone who can see the stage",
-    AccessMode.ROLE: "members with the chosen roles, plus guests",
-    AccessMode.INVITE: "invite only: the guest list",
+    AccessMode.OPEN: tr("open to everyone who can see the stage"),
+    AccessMode.ROLE: tr("members with the chosen roles, plus guests"),
+    AccessMode.INVITE: tr("invite only: the guest list"),
 }
 MAX_ROLES = 10
 MAX_GUEST_INVITES = 50

@@ -17,6 +17,8 @@ class GuildSettings:
     host_role_id: int | None = None
     # Minutes before the start at which the announce channel is reminded, longest first, no repeats.
     reminder_offsets: tuple[int, ...] = field(default=DEFAULT_REMINDER_OFFSETS)
+    # The language of public posts, a Discord locale ("ru", "pt-BR"); None: the guild's preferred locale.
+    language: str | None = None
 
     def __post_init__(self) -> None:
         # Callers may pass any iterable (e.g. a list); normalising keeps equality and hashing meaningful.

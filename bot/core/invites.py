@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.errors import Forbidden, ValidationError
+from bot.core.text import tr, tr_n
 
 CODE_BYTES = 10  # 80 bits of entropy (the issue asks for at least 60)
 WRONG_CODE_LIMIT = 5
@@ -64,16 +65,16 @@ class InviteCode:
 def check_redeemable(code: InviteCode, now: datetime) -> None:
     """Raise a clear error if the code can no longer be used."""
     if code.revoked:
-        raise ValidationError("That code was revoked by the host. Ask them for a new one.")
+        raise ValidationError(tr("That code was revoked by the host. Ask them for a new one."))
     if now >= code.expires_at:
-        raise ValidationError("That code has expired. Ask the host for a new one.")
+        raise ValidationError(tr("That code has expired. Ask the host for a new one."))
     if code.uses_left <= 0:
-        raise ValidationError("That code has been used up. Ask the host for a new one.")
+        raise ValidationError(tr("That code has been used up. Ask the host for a new one."))
 
 
 def check_uses(uses: int) -> int:
     if not 1 <= uses <= MAX_CODE_USES:
-        raise ValidationError(f"A code can be used between 1 and {MAX_CODE_USES} times.")
+        raise ValidationError(tr("A code can be used between 1 and {most} times.", most=MAX_CODE_USES))
     return uses
 
 
@@ -89,13 +90,13 @@ def parse_lifetime(text: str) -> timedelta:
     elif match := _LIFETIME.match(cleaned):
         amount, unit = int(match.group(1)), match.group(2).lower()[0]
     else:
-        raise ValidationError(f"I could not read '{cleaned[:20]}' as a lifetime. Try 30m, 2h or 7d.")
+        raise ValidationError(tr("I could not read '{text}' as a lifetime. Try 30m, 2h or 7d.", text=cleaned[:20]))
     # Compared as whole minutes first: a huge number would overflow a timedelta.
     if amount * minutes[unit] > MAX_CODE_LIFETIME.total_seconds() // 60:
-        raise ValidationError("A code lives between 1 minute and 30 days.")
+        raise ValidationError(tr("A code lives between 1 minute and 30 days."))
     value = timedelta(minutes=amount * minutes[unit])
     if not timedelta(minutes=1) <= value <= MAX_CODE_LIFETIME:
-        raise ValidationError("A code lives between 1 minute and 30 days.")
+        raise ValidationError(tr("A code lives between 1 minute and 30 days."))
     return value
 
 
@@ -124,14 +125,15 @@ def check_can_invite(*, is_manager: bool, inviter_guest: Guest | None, invited_s
     if is_manager:
         return "host"
     if inviter_guest is None:
-        raise Forbidden("Only the room's host (or its guests, if the host allows it) can invite people.")
+        raise Forbidden(tr("Only the room's host (or its guests, if the host allows it) can invite people."))
     if guest_invites <= 0:
-        raise Forbidden("Guests of this room cannot invite others. Ask the host to invite them.")
+        raise Forbidden(tr("Guests of this room cannot invite others. Ask the host to invite them."))
     if inviter_guest.depth >= guest_depth:
-        raise Forbidden("You were invited by another guest, and this room's guests of guests cannot invite "
-                        "others. Ask the host to invite them.")
+        raise Forbidden(tr("You were invited by another guest, and this room's guests of guests cannot invite "
+                           "others. Ask the host to invite them."))
     if invited_so_far >= guest_invites:
-        raise Forbidden(f"You have used all {guest_invites} of your invitations for this room.")
+        raise Forbidden(tr_n("You have used your {n} invitation for this room.",
+                             "You have used all {n} of your invitations for this room.", guest_invites))
     return "guest"
 
 
@@ -154,19 +156,20 @@ class Knock:
 
 def check_can_knock(existing: Knock | None, *, is_guest: bool) -> None:
     if is_guest:
-        raise ValidationError("You are already on this room's guest list: just join the stage when it is live.")
+        raise ValidationError(tr("You are already on this room's guest list: just join the stage when it is live."))
     if existing is None:
         return
     if existing.status is KnockStatus.PENDING:
-        raise ValidationError("You already asked; the host has not answered yet.")
+        raise ValidationError(tr("You already asked; the host has not answered yet."))
     if existing.status is KnockStatus.DENIED:
-        raise Forbidden("The host declined your request for this room.")
+        raise Forbidden(tr("The host declined your request for this room."))
 
 
 def decide(knock: Knock | None, approve: bool, decided_by: int) -> Knock:
     if knock is None:
-        raise ValidationError("There is no such request for this room.")
+        raise ValidationError(tr("There is no such request for this room."))
     if knock.status is not KnockStatus.PENDING:
-        raise ValidationError(f"That request was already {knock.status.value}.")
+        raise ValidationError(tr("That request was already approved.") if knock.status is KnockStatus.APPROVED
+                              else tr("That request was already denied."))
     status = KnockStatus.APPROVED if approve else KnockStatus.DENIED
     return Knock(knock.room_id, knock.user_id, status, knock.requested_at, decided_by)

@@ -22,6 +22,7 @@ from bot.core.effects import Notify
 from bot.core.errors import PodiumError, ValidationError
 from bot.core.outside import EndedOutside, Ending
 from bot.core.recurrence import next_start, parse_repeat
+from bot.core.text import tr
 from bot.core.rooms import Room, RoomStatus, on_event_update
 
 WAITED_WHOLE_SLOT = "its stage was live for something else for its whole slot"
@@ -196,7 +197,8 @@ def cancel(room: Room, *, whole_series: bool) -> Step:
 
 def check_editable(room: Room) -> None:
     if room.status != RoomStatus.SCHEDULED:
-        raise ValidationError(f"Room #{room.id} is {room.status.value}; only scheduled rooms can be edited.")
+        raise ValidationError(tr("Room #{room} is {status}; only scheduled rooms can be edited.", room=room.id,
+                                 status=room.status.word))
 
 
 def edit(room: Room, edited: Room) -> Step:

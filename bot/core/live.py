@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.core import effects as fx
 from bot.core.errors import Forbidden, ValidationError
+from bot.core.text import marked, tr
 from bot.core.hands import BUTTON, NATIVE, Hand, HandQueue
 from bot.core.stage import (WARNING_BEFORE_END, Invitation, StagePolicy, VoiceNow, grace_key, invite_key, turn_key,
                             warn_key)
@@ -59,8 +60,8 @@ class LiveRoom:
 
     def _require_moderator(self, actor_id: int) -> None:
         if not self.is_moderator(actor_id):
-            raise Forbidden("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
-                            "in the stage) can do that.")
+            raise Forbidden(tr("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
+                               "in the stage) can do that."))
 
     @property
     def on_stage(self) -> int:
@@ -146,16 +147,17 @@ class LiveRoom:
         if self.told_hands_off.get(user_id) == requested_at:
             return []
         self.told_hands_off[user_id] = requested_at
-        return [fx.Notify(user_id, f"Hands are off in room #{self.room_id} right now, so your request to speak "
-                                   "is not in the queue. The moderators will open hands again: raise it then.")]
+        return [fx.Notify(user_id, tr("Hands are off in room #{room} right now, so your request to speak is not in "
+                                      "the queue. The moderators will open hands again: raise it then.",
+                                      room=self.room_id))]
 
     def check_can_raise(self, user_id: int) -> None:
         if not self.hands_enabled:
-            raise ValidationError("Hands are off in this room right now: the moderators will open them again.")
+            raise ValidationError(tr("Hands are off in this room right now: the moderators will open them again."))
         if user_id in self.speakers or user_id in self.invited:
-            raise ValidationError("You are already on the stage.")
+            raise ValidationError(tr("You are already on the stage."))
         if user_id not in self.present:
-            raise ValidationError("Join the stage first, then raise your hand.")
+            raise ValidationError(tr("Join the stage first, then raise your hand."))
 
     def raise_hand(self, user_id: int, at: datetime, source: str = BUTTON, note: str = "") -> list[fx.Effect]:
         self.check_can_raise(user_id)
@@ -183,28 +185,30 @@ class LiveRoom:
         self._require_moderator(actor_id)
         head = self._next_present_hand()
         if head is None:
-            raise ValidationError("Nobody is waiting: the queue is empty.")
+            raise ValidationError(tr("Nobody is waiting: the queue is empty."))
         return self._promote(actor_id, head.user_id, at, "next")
 
     def promote(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.present:
-            raise ValidationError(f"<@{user_id}> is not on the stage: they need to join it first.")
+            raise ValidationError(tr("{member} is not on the stage: they need to join it first.",
+                                     member="<@%d>" % user_id))
         if user_id in self.speakers or user_id in self.invited:
-            raise ValidationError(f"<@{user_id}> is already on the stage.")
+            raise ValidationError(tr("{member} is already on the stage.", member="<@%d>" % user_id))
         return self._promote(actor_id, user_id, at, "promote")
 
     def demote(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.speakers and user_id not in self.invited:
-            raise ValidationError(f"<@{user_id}> is not speaking: the live card lists who is.")
+            raise ValidationError(tr("{member} is not speaking: the live card lists who is.",
+                                     member="<@%d>" % user_id))
         out = self._end_turn(user_id, at, "returned to the audience by a moderator")
         invitation = self.invited.pop(user_id, None)
         if invitation is not None:
             out.append(fx.CancelTimer(invite_key(self.room_id, user_id)))
             if invitation.hand is not None:
                 out.append(fx.CloseHand(user_id, at, "removed"))
-        return out + [fx.ReturnToAudience(user_id, "returned to the audience by a moderator"), fx.RefreshCard(),
+        return out + [fx.ReturnToAudience(user_id, marked("returned to the audience by a moderator")), fx.RefreshCard(),
                       fx.Audit(actor_id, "demote", user_id)]
 
     def clear_hands(self, actor_id: int, at: datetime) -> list[fx.Effect]:
@@ -225,7 +229,8 @@ class LiveRoom:
         self._require_moderator(actor_id)
         old = self.queue.position(user_id)
         if old is None:
-            raise ValidationError(f"<@{user_id}> is not in the queue: /hand queue shows who is.")
+            raise ValidationError(tr("{member} is not in the queue: /hand queue shows who is.",
+                                     member="<@%d>" % user_id))
         new = self.queue.move(user_id, steps)
         low, high = min(old, new), max(old, new)
         moved = [fx.SaveHand(h) for h in self.queue.first(high)[low - 1:]]  # only the swapped places change
@@ -234,13 +239,14 @@ class LiveRoom:
     def remove(self, actor_id: int, user_id: int, at: datetime) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id not in self.queue:
-            raise ValidationError(f"<@{user_id}> is not in the queue: /hand queue shows who is.")
+            raise ValidationError(tr("{member} is not in the queue: /hand queue shows who is.",
+                                     member="<@%d>" % user_id))
         return self.lower_hand(user_id, at, "removed") + [fx.Audit(actor_id, "remove", user_id)]
 
     def add_cohost(self, actor_id: int, user_id: int) -> list[fx.Effect]:
         self._require_moderator(actor_id)
         if user_id == self.host_id or user_id in self.cohosts:
-            raise ValidationError(f"<@{user_id}> already hosts this room.")
+            raise ValidationError(tr("{member} already hosts this room.", member="<@%d>" % user_id))
         self.cohosts.add(user_id)
         return [fx.RefreshCard(), fx.Audit(actor_id, "cohost", user_id)]
 
@@ -267,9 +273,9 @@ class LiveRoom:
         self._require_moderator(actor_id)
         policy = dataclasses.replace(self.policy, **changes)  # type: ignore[arg-type]
         if policy.speaker_limit < 1 or policy.speaker_limit > 100:
-            raise ValidationError("The speaker limit is between 1 and 100.")
+            raise ValidationError(tr("The speaker limit is between 1 and 100."))
         if policy.turn_limit is not None and policy.turn_limit < timedelta(seconds=30):
-            raise ValidationError("A turn limit is at least 30 seconds (or 0 for none).")
+            raise ValidationError(tr("A turn limit is at least 30 seconds (or 0 for none)."))
         self.policy = policy
         moved = [fx.SaveHand(h) for h in self.queue.set_first_timers_first(policy.first_timers_first)]
         detail = ", ".join(f"{k}={v}" for k, v in changes.items())
@@ -296,7 +302,7 @@ class LiveRoom:
         kind, user_id = key.split(":")[2], int(key.split(":")[3])
         if kind == "invite" and user_id in self.invited:
             invitation = self.invited.pop(user_id)
-            out: list[fx.Effect] = [fx.ReturnToAudience(user_id, "did not accept the invitation in time"),
+            out: list[fx.Effect] = [fx.ReturnToAudience(user_id, marked("did not accept the invitation in time")),
                                     fx.RefreshCard()]
             if invitation.hand is not None:
                 self._restore(invitation.hand)
@@ -306,10 +312,10 @@ class LiveRoom:
             del self.away[user_id]
             return self.lower_hand(user_id, at, "dropped")
         if kind == "warn" and user_id in self.speakers:
-            return [fx.PlayCue("warning_30s"), fx.Notify(user_id, "30 seconds left in your turn.")]
+            return [fx.PlayCue("warning_30s"), fx.Notify(user_id, tr("30 seconds left in your turn."))]
         if kind == "turn" and user_id in self.speakers and not self.is_host(user_id):
             return self._end_turn(user_id, at, "speaking time is up") + [
-                fx.PlayCue("time_up"), fx.ReturnToAudience(user_id, "speaking time is up"), fx.RefreshCard()]
+                fx.PlayCue("time_up"), fx.ReturnToAudience(user_id, marked("speaking time is up")), fx.RefreshCard()]
         return []
 
     # -- after a restart ----------------------------------------------------------------------------------
@@ -364,8 +370,8 @@ class LiveRoom:
         returning = [s for s in self.speakers if not self.is_moderator(s)] if self.policy.qa_mode else []
         if self.on_stage - len(returning) >= self.policy.speaker_limit:
             names = ", ".join(f"<@{u}>" for u in [*self.speakers, *self.invited])
-            raise ValidationError(f"The stage is full ({self.policy.speaker_limit} speakers): {names}. "
-                                  "Return someone to the audience first (/stage demote).")
+            raise ValidationError(tr("The stage is full ({limit} speakers): {names}. Return someone to the audience "
+                                     "first (/stage demote).", limit=self.policy.speaker_limit, names=names))
         out: list[fx.Effect] = []
         for speaker in returning:
             out += self._end_turn(speaker, at, "Q&A: next question")

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.core.errors import InvalidTransition
+from bot.core.text import Msg, tr
 
 
 class RoomStatus(str, enum.Enum):
@@ -25,6 +26,12 @@ class RoomStatus(str, enum.Enum):
     ENDED = "ended"
     CANCELLED = "cancelled"
     MISSED = "missed"
+
+    @property
+    def word(self) -> Msg:
+        """The status as people read it, in their language."""
+        return {RoomStatus.SCHEDULED: tr("scheduled"), RoomStatus.LIVE: tr("live"), RoomStatus.ENDED: tr("ended"),
+                RoomStatus.CANCELLED: tr("cancelled"), RoomStatus.MISSED: tr("missed")}[self]
 
     @property
     def is_final(self) -> bool:

@@ -6,6 +6,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from bot.core.errors import ValidationError
+from bot.core.text import tr
 
 TITLE_MAX = 100
 TOPIC_MAX = 120  # Discord's limit for a stage instance topic
@@ -37,30 +38,28 @@ def has_visible_text(text: str) -> bool:
     return any(unicodedata.category(ch)[0] not in "ZCM" and ch not in _BLANK_LETTERS for ch in text)
 
 
-def _minutes(delta: timedelta) -> str:
-    return f"{int(delta.total_seconds() // 60)} minutes"
-
-
 def validate_room_fields(title: str, description: str, duration: timedelta, start_at: datetime,
                          now: datetime) -> tuple[str, str]:
     """Cleaned (title, description), or a ValidationError naming the first problem."""
     title = sanitize_user_text(title)
     description = sanitize_user_text(description, single_line=False)
     if not has_visible_text(title):
-        raise ValidationError("Give the room a title people can see (1 to 100 characters): invisible characters "
-                              "alone are not a title.")
+        raise ValidationError(tr("Give the room a title people can see (1 to 100 characters): invisible "
+                                  "characters alone are not a title."))
     if len(title) > TITLE_MAX:
-        raise ValidationError(f"The title is {len(title)} characters long; keep it to {TITLE_MAX}.")
+        raise ValidationError(tr("The title is {length} characters long; keep it to {most}.", length=len(title),
+                                  most=TITLE_MAX))
     if len(description) > DESCRIPTION_MAX:
-        raise ValidationError(f"The description is {len(description)} characters long; "
-                              f"keep it to {DESCRIPTION_MAX}.")
+        raise ValidationError(tr("The description is {length} characters long; keep it to {most}.",
+                                  length=len(description), most=DESCRIPTION_MAX))
     if duration < MIN_DURATION:
-        raise ValidationError(f"A room lasts at least {_minutes(MIN_DURATION)}. Give a longer duration, e.g. 30m.")
+        raise ValidationError(tr("A room lasts at least {minutes} minutes. Give a longer duration, e.g. 30m.",
+                                  minutes=int(MIN_DURATION.total_seconds() // 60)))
     if duration > MAX_DURATION:
-        raise ValidationError("A room lasts at most 12 hours. Give a shorter duration, or schedule two rooms.")
+        raise ValidationError(tr("A room lasts at most 12 hours. Give a shorter duration, or schedule two rooms."))
     if start_at <= now:
-        raise ValidationError(f"That time is in the past (<t:{int(start_at.timestamp())}:F>). "
-                              "Pick a time in the future.")
+        stamp = "<t:%d:F>" % start_at.timestamp()  # a Discord timestamp: each reader's own time zone
+        raise ValidationError(tr("That time is in the past ({when}). Pick a time in the future.", when=stamp))
     if start_at - now > MAX_AHEAD:
-        raise ValidationError("Rooms can be scheduled at most a year ahead. Pick an earlier date.")
+        raise ValidationError(tr("Rooms can be scheduled at most a year ahead. Pick an earlier date."))
     return title, description

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, available_timezones
 import dateparser
 
 from bot.core.errors import ValidationError
+from bot.core.text import tr
 
 START_FORMS = ('"in 10 minutes", "tomorrow 8pm", "fri 18:30", "2026-12-01 20:00", '
                'an ISO 8601 time, or a pasted Discord timestamp like <t:1767225600:F>')
@@ -41,7 +42,8 @@ def _zones() -> dict[str, str]:
 def parse_timezone(text: str) -> str:
     name = _zones().get(text.strip().lower())
     if name is None:
-        raise ValidationError(f"Unknown time zone '{text.strip()[:60]}'. Pick one from the list, e.g. Europe/Paris.")
+        raise ValidationError(tr("Unknown time zone '{zone}'. Pick one from the list, e.g. Europe/Paris.",
+                                  zone=text.strip()[:60]))
     return name
 
 
@@ -65,13 +67,15 @@ def parse_start(text: str, tz: str, now: datetime) -> datetime:
     """
     cleaned = " ".join(text.split())
     if len(cleaned) > START_MAX_CHARS or len(cleaned.split()) > START_MAX_WORDS:
-        raise ValidationError(f"That start time is too long to be a time ({START_MAX_CHARS} characters and "
-                              f"{START_MAX_WORDS} words at most). Try {START_FORMS}.")
+        raise ValidationError(tr("That start time is too long to be a time ({chars} characters and {words} words "
+                                  "at most). Try {forms}.", chars=START_MAX_CHARS, words=START_MAX_WORDS,
+                                  forms=START_FORMS))
     if stamp := _DISCORD_STAMP.match(cleaned):
         try:
             return datetime.fromtimestamp(int(stamp.group(1)), timezone.utc)
         except (OverflowError, OSError, ValueError):
-            raise ValidationError(f"That Discord timestamp is out of range. Try {START_FORMS}.") from None
+            raise ValidationError(tr("That Discord timestamp is out of range. Try {forms}.",
+                                      forms=START_FORMS)) from None
     zone = ZoneInfo(tz)
     parsed = dateparser.parse(cleaned, languages=START_LANGUAGES, settings={
         "RELATIVE_BASE": now.astimezone(zone).replace(tzinfo=None),
@@ -80,7 +84,8 @@ def parse_start(text: str, tz: str, now: datetime) -> datetime:
         "PREFER_DATES_FROM": "future",
     }) if cleaned else None
     if parsed is None:
-        raise ValidationError(f"I could not read '{cleaned[:80]}' as a time. Try {START_FORMS}.")
+        raise ValidationError(tr("I could not read '{text}' as a time. Try {forms}.", text=cleaned[:80],
+                                  forms=START_FORMS))
     if parsed.tzinfo is None:  # defensive: dateparser should always honour RETURN_AS_TIMEZONE_AWARE
         parsed = parsed.replace(tzinfo=zone)
     start: datetime = parsed.astimezone(timezone.utc).replace(microsecond=0)  # Discord times are whole seconds
@@ -91,13 +96,13 @@ def parse_duration(text: str) -> timedelta:
     """'90', '90m', '1h', '1h30', '1h 30m', '1:30', '2 hours'. A bare number is minutes."""
     cleaned = text.strip().lower()
     if len(cleaned) > DURATION_MAX_CHARS:
-        raise ValidationError(f"A length is at most {DURATION_MAX_CHARS} characters. Try 90 (minutes), 45m, 1h, "
-                              "1h30 or 1:30.")
+        raise ValidationError(tr("A length is at most {chars} characters. Try 90 (minutes), 45m, 1h, 1h30 or 1:30.",
+                                  chars=DURATION_MAX_CHARS))
     try:
         return _read_duration(cleaned, text)
     except OverflowError:  # digits that fit a string but not a timedelta
-        raise ValidationError(f"'{cleaned}' is far longer than any length Podium accepts. "
-                              "Try 90 (minutes), 45m, 1h, 1h30 or 1:30.") from None
+        raise ValidationError(tr("'{text}' is far longer than any length Podium accepts. Try 90 (minutes), 45m, "
+                                  "1h, 1h30 or 1:30.", text=cleaned)) from None
 
 
 def _read_duration(cleaned: str, text: str) -> timedelta:
@@ -114,8 +119,8 @@ def _read_duration(cleaned: str, text: str) -> timedelta:
         for amount, unit in parts:
             total += timedelta(hours=int(amount)) if unit.startswith("h") else timedelta(minutes=int(amount))
         return total
-    raise ValidationError(f"I could not read '{text.strip()[:40]}' as a length. "
-                          "Try 90 (minutes), 45m, 1h, 1h30 or 1:30.")
+    raise ValidationError(tr("I could not read '{text}' as a length. Try 90 (minutes), 45m, 1h, 1h30 or 1:30.",
+                              text=text.strip()[:40]))
 
 
 def parse_turn_limit(text: str) -> timedelta | None:
@@ -128,7 +133,8 @@ def parse_turn_limit(text: str) -> timedelta | None:
         try:
             return timedelta(seconds=int(cleaned[:-1]))
         except OverflowError:
-            raise ValidationError(f"'{cleaned}' is far longer than any turn Podium accepts. Try 3m or 90s.") from None
+            raise ValidationError(tr("'{text}' is far longer than any turn Podium accepts. Try 3m or 90s.",
+                                     text=cleaned)) from None
     return parse_duration(cleaned)
 
 

@@ -21,9 +21,14 @@ from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.rooms import Room
 from bot.discord_adapter import needs
 from bot.discord_adapter.pacing import RestPacer
+from bot.discord_adapter.language import ServerLanguages
+from bot.core.text import Msg, tr
+from bot.i18n import ENGLISH, Language
 
 if TYPE_CHECKING:
     from discord.ext import commands
+
+    from bot.store.db import Store
 
 log = logging.getLogger(__name__)
 # User text (titles, notes) shown in messages goes through this, so it cannot format or fake Podium's own text.
@@ -49,9 +54,14 @@ def has_stage_moderator_rights(channel: discord.abc.GuildChannel, member: discor
 
 
 class DiscordAdapter:
-    def __init__(self, pacer: RestPacer | None = None) -> None:
+    def __init__(self, store: "Store | None" = None, pacer: RestPacer | None = None) -> None:
         self._bot: commands.AutoShardedBot | None = None
         self.pacer = pacer or RestPacer()  # Discord's global REST limit, kept ahead (the bot's http_trace)
+        self.languages = ServerLanguages(store)  # the language of each server's public posts
+
+    async def language(self, guild_id: int) -> Language:
+        """The language Podium posts in, in that server."""
+        return await self.languages.of(self.bot, guild_id)
 
     def bind(self, bot: "commands.AutoShardedBot") -> None:
         self._bot = bot
@@ -70,8 +80,8 @@ class DiscordAdapter:
     def stage(self, guild_id: int, channel_id: int) -> discord.StageChannel:
         channel = self.guild(guild_id).get_channel(channel_id)
         if not isinstance(channel, discord.StageChannel):
-            raise ValidationError(f"<#{channel_id}> is not a stage channel. Pick a stage channel "
-                                  "(a server admin can create one under Server Settings → Channels).")
+            raise ValidationError(tr("{channel} is not a stage channel. Pick a stage channel (a server admin can "
+                                     "create one under Server Settings → Channels).", channel="<#%d>" % channel_id))
         return channel
 
     def missing_in_stage(self, guild_id: int, channel_id: int, wanted: dict[str, str]) -> list[str]:
@@ -130,7 +140,8 @@ class DiscordAdapter:
         """Raise a clear error if Podium cannot post its cards in this text channel."""
         channel = self.bot.get_channel(channel_id)
         if not isinstance(channel, discord.TextChannel):
-            raise ValidationError(f"<#{channel_id}> is not a text channel Podium can see. Pick a text channel.")
+            raise ValidationError(tr("{channel} is not a text channel Podium can see. Pick a text channel.",
+                                     channel="<#%d>" % channel_id))
         perms = channel.permissions_for(channel.guild.me)
         if not (perms.send_messages and perms.embed_links and perms.view_channel):
             raise Forbidden(f"I can't post in {channel.mention}: give my role View Channel, Send Messages and "
@@ -141,13 +152,13 @@ class DiscordAdapter:
         and a managed role (a bot's or an integration's) cannot be given to people."""
         role = self.guild(guild_id).get_role(role_id)
         if role is None:
-            raise ValidationError("That role is not in this server any more. Pick another role.")
+            raise ValidationError(tr("That role is not in this server any more. Pick another role."))
         if role.is_default():
-            raise ValidationError("@everyone cannot be the host role: everyone could host. Pick a role for "
-                                  "hosts, or clear the host role (only Manage Events then).")
+            raise ValidationError(tr("@everyone cannot be the host role: everyone could host. Pick a role for "
+                                     "hosts, or clear the host role (only Manage Events then)."))
         if role.managed:
-            raise ValidationError(f"{role.name} is managed by a bot or an integration, so no member can be "
-                                  "given it. Pick a role you give to hosts.")
+            raise ValidationError(tr("{role} is managed by a bot or an integration, so no member can be given it. "
+                                     "Pick a role you give to hosts.", role=role.name))
 
     def default_stage(self, guild_id: int) -> int | None:
         stages = self.guild(guild_id).stage_channels
@@ -328,8 +339,12 @@ class DiscordAdapter:
             except discord.HTTPException as exc:
                 log.warning("could not edit message %s: %s", message_id, exc)
 
-    async def dm(self, user_id: int, *, content: str | None = None, embed: discord.Embed | None = None) -> bool:
-        """Send a DM; False if the person does not accept DMs from us (never fatal)."""
+    async def dm(self, user_id: int, *, content: str | Msg | None = None, embed: discord.Embed | None = None,
+                 guild_id: int | None = None) -> bool:
+        """Send a DM; False if the person does not accept DMs from us (never fatal). A core text (Msg) is said in
+        the language of the server it is about (`guild_id`)."""
+        if isinstance(content, Msg):
+            content = (await self.language(guild_id) if guild_id is not None else ENGLISH).say(content)
         try:
             user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
             await user.send(content=content, embed=embed or discord.utils.MISSING,

@@ -14,6 +14,7 @@ from bot.core.guild_settings import GuildSettings
 from bot.core.recurrence import parse_repeat
 from bot.core.rooms import Room
 from bot.discord_adapter import DiscordAdapter, recap_picture
+from bot.i18n import Language
 from bot.store import access as access_repo
 from bot.store import audience as audience_repo
 from bot.store import cards as card_repo
@@ -37,16 +38,19 @@ class CardService:
         access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
         return _view_of(room.id, access)
 
-    async def embed(self, room: Room, note: str | None = None) -> discord.Embed:
+    async def embed(self, room: Room, note: str | None = None, lang: Language | None = None) -> discord.Embed:
+        """The room's card, in `lang` (a reply: the member's language), else the server's (a public post)."""
+        lang = lang or await self.discord.language(room.guild_id)
         access, recorded = None, False
         if room.id is not None:
             access, recorded = await self.store.run(_access_and_recording, room.id, room.series_id)
-        return _embed_of(room, note, access, recorded)
+        return _embed_of(room, note, access, lang, recorded)
 
     async def post_scheduled(self, room: Room) -> None:
         settings = await self.store.run(settings_repo.get_settings, room.guild_id)
         if settings.announce_channel_id is not None:
-            await self.discord.post(settings.announce_channel_id, content="📅 New room scheduled",
+            lang = await self.discord.language(room.guild_id)
+            await self.discord.post(settings.announce_channel_id, content=lang._("📅 New room scheduled"),
                                     embed=await self.embed(room), view=await self.view(room))
 
     async def post_opening(self, room: Room, note: str | None) -> None:
@@ -57,11 +61,13 @@ class CardService:
         places: dict[Literal["announce", "stage"], int] = {"stage": room.stage_channel_id}
         if settings.announce_channel_id is not None:
             places["announce"] = settings.announce_channel_id
-        embed = _embed_of(room, note, access, recorded)
+        lang = await self.discord.language(room.guild_id)
+        embed = _embed_of(room, note, access, lang, recorded)
         for kind, channel_id in places.items():
             if kind in existing:
                 continue
-            message_id = await self.discord.post(channel_id, content=f"🔴 **Live now** in <#{room.stage_channel_id}>",
+            message_id = await self.discord.post(channel_id, content=lang._("🔴 **Live now** in {stage}").format(
+                                                     stage=f"<#{room.stage_channel_id}>"),
                                                  embed=embed, view=_view_of(room.id, access))  # a view per message
             if message_id is not None:
                 await self.store.run(card_repo.save_card, room.id, kind, channel_id, message_id)
@@ -74,17 +80,21 @@ class CardService:
         live = await self.store.run(live_repo.recap, room.id)
         interested = len(await self.store.run(reminder_repo.subscriptions, room.id))
         embed = cards.recap_embed(room, peak_listeners=stats.peak_listeners, speakers=list(stats.speakers),
-                                  live=live, interested=interested, ended_by=ended_by)
+                                  live=live, interested=interested, ended_by=ended_by,
+                                  lang=await self.discord.language(room.guild_id))
         picture = await recap_picture.draw(self.store, self.discord, room)
         for channel_id, message_id in (await self.store.run(card_repo.get_cards, room.id)).values():
             await self.discord.edit(channel_id, message_id, embed=await self.embed(room))
             await self.discord.post(channel_id, embed=embed, file=recap_picture.attach(embed, picture))
 
     async def post_reminder(self, room: Room, channel_id: int) -> None:
-        await self.discord.post(channel_id, content=cards.reminder_text(room))
+        lang = await self.discord.language(room.guild_id)
+        await self.discord.post(channel_id, content=cards.reminder_text(room, lang))
 
     async def dm_reminder(self, room: Room, user_id: int) -> bool:
-        return await self.discord.dm(user_id, content=cards.reminder_text(room), embed=await self.embed(room))
+        lang = await self.discord.language(room.guild_id)
+        return await self.discord.dm(user_id, content=cards.reminder_text(room, lang),
+                                     embed=await self.embed(room, lang=lang))
 
 
 
@@ -100,24 +110,26 @@ def _opening_reads(db: Database, room: Room) -> tuple[GuildSettings, dict[str, t
     return settings_repo.get_settings(db, room.guild_id), card_repo.get_cards(db, room.id), access, recorded
 
 
-def _embed_of(room: Room, note: str | None, access: RoomAccess | None, recorded: bool = False) -> discord.Embed:
+def _embed_of(room: Room, note: str | None, access: RoomAccess | None, lang: Language,
+              recorded: bool = False) -> discord.Embed:
     repeat = None
     if room.repeat:
         recurrence = parse_repeat(room.repeat, room.start_at)
         repeat = recurrence.describe() if recurrence else None
     return cards.room_embed(room, repeat_text=repeat, note=note,
-                            access_text=access_text(access) if access is not None else None, recorded=recorded)
+                            access_text=access_text(access, lang) if access is not None else None,
+                            recorded=recorded, lang=lang)
 
 
 def _view_of(room_id: int, access: RoomAccess) -> discord.ui.View | None:
     return cards.room_view([KnockButton(room_id)] if access.mode is AccessMode.INVITE else [])
 
 
-def access_text(access: RoomAccess) -> str | None:
+def access_text(access: RoomAccess, lang: Language) -> str | None:
     """Who may come in, for a gated room's card (None for an open room: nothing to say)."""
     if not access.mode.gated:
         return None
-    text = MODE_TEXT[access.mode]
+    text = lang.say(MODE_TEXT[access.mode])
     if access.mode is AccessMode.ROLE and access.role_ids:
         text += ": " + ", ".join(f"<@&{role_id}>" for role_id in sorted(access.role_ids))
     return text

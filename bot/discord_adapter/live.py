@@ -156,10 +156,12 @@ class LiveDiscord:
                     log.info("room #%s: returned user %s to the audience (%s)", room.id, effect.user_id,
                              effect.reason)
                     if effect.reason != "Q&A: next question":
-                        await self.adapter.dm(effect.user_id, content=f"You are back in the audience of "
-                                              f"**{escape_markdown(room.title)}**: {effect.reason}.")
+                        lang = await self.adapter.language(room.guild_id)
+                        await self.adapter.dm(effect.user_id, content=lang._(
+                            "You are back in the audience of **{title}**: {reason}.").format(
+                                title=escape_markdown(room.title), reason=lang._(effect.reason)))
                 elif isinstance(effect, fx.Notify):
-                    await self.adapter.dm(effect.user_id, content=effect.text)
+                    await self.adapter.dm(effect.user_id, content=effect.text, guild_id=room.guild_id)
                 elif isinstance(effect, fx.AlertModerators):
                     quote = f": {escape_markdown(effect.quote)}" if effect.quote else ""
                     await alert(effect.text + quote)
@@ -170,14 +172,14 @@ class LiveDiscord:
 
     async def post_card(self, channel_id: int, room: Room, live: LiveRoom, now: datetime) -> int | None:
         """The live card (bot.ui.live_card), posted in the stage's chat; its message id."""
-        embed, view = live_card.render(room, live, now)
+        embed, view = live_card.render(room, live, now, await self.adapter.language(room.guild_id))
         return await self.adapter.post(channel_id, embed=embed, view=view)
 
     async def show_card(self, channel_id: int, message_id: int, room: Room, live: LiveRoom, now: datetime, *,
                         retry: bool = False) -> None:
         """The live card as the room is now; an ended room's card loses its buttons. With retry=True, an edit
         Discord may take later (5xx, 429) raises CardNotShown for the caller to try again."""
-        embed, view = live_card.render(room, live, now)
+        embed, view = live_card.render(room, live, now, await self.adapter.language(room.guild_id))
         try:
             await self.bot.get_partial_messageable(channel_id).get_partial_message(message_id).edit(
                 embed=embed, view=view if room.closed_at is None else None,

@@ -15,8 +15,8 @@ leaves the room as it was.
 
 Services are built once, from their parts, in bot/__main__.py (build_services) and handed to the bot.
 May import: bot.core, bot.store, bot.discord_adapter, bot.schedule, bot.clock, bot.voice (cue names, the
-recorder; its mix only inside a function, as PyAV is an optional extra). Never bot.ui (the adapter renders)
-or cogs.
+recorder; its mix only inside a function, as PyAV is an optional extra), bot.i18n's language list. Never bot.ui
+(the adapter renders) or cogs.
 """
 from __future__ import annotations
 

@@ -17,6 +17,7 @@ from bot.core.errors import Forbidden, NotFound, ValidationError
 from bot.core.gating import AccessMode, RoomAccess, make_access, parse_mode
 from bot.core.invites import Guest, InviteCode, Knock, KnockStatus
 from bot.core.rooms import Room, RoomStatus
+from bot.core.text import Msg, tr, tr_n
 from bot.core.when import discord_timestamp
 from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.services.access import AccessService
@@ -61,8 +62,8 @@ class GuestService:
     @staticmethod
     def _require_open_for_guests(room: Room) -> None:
         if room.status not in _OPEN_FOR_GUESTS:
-            raise ValidationError(f"Room #{room.id} is {room.status.value}: its guest list is closed. Pick an "
-                                  "upcoming or live room (/room list).")
+            raise ValidationError(tr("Room #{room} is {status}: its guest list is closed. Pick an upcoming or live "
+                                     "room (/room list).", room=room.id, status=room.status.word))
 
     async def _after_guest_change(self, room: Room) -> None:
         if room.status == RoomStatus.LIVE:
@@ -85,8 +86,8 @@ class GuestService:
         if updated.mode.gated:
             self.access.gate.check_can_gate(guild_id, room.stage_channel_id)
         if room.status == RoomStatus.LIVE and (updated.mode, updated.role_ids) != (current.mode, current.role_ids):
-            raise ValidationError("A live room's access mode and roles are fixed; you can still invite guests "
-                                  "and change how many each may invite. Change the mode before the next room.")
+            raise ValidationError(tr("A live room's access mode and roles are fixed; you can still invite guests "
+                                     "and change how many each may invite. Change the mode before the next room."))
         await self.store.run(access_repo.save_access, updated)
         await self.access.audit(guild_id, room_id, caller.user_id, "access",
                                 detail=f"{updated.mode.value}, guests invite {updated.guest_invites}, "
@@ -100,10 +101,10 @@ class GuestService:
         room = await self.rooms.get(guild_id, room_id)
         self._require_open_for_guests(room)
         if is_bot:
-            raise ValidationError("Bots cannot be invited to rooms.")
+            raise ValidationError(tr("Bots cannot be invited to rooms."))
         manager = await self._is_manager(caller, room)
         if as_speaker and not manager:
-            raise Forbidden("Only the host can invite someone as a speaker. Invite them without `as_speaker`.")
+            raise Forbidden(tr("Only the host can invite someone as a speaker. Invite them without `as_speaker`."))
         room_access = await self.access.access_of(room)
 
         def add(db: Database) -> None:
@@ -113,10 +114,11 @@ class GuestService:
                 invited_so_far=access_repo.invited_by_count(db, room_id, caller.user_id),
                 guest_invites=room_access.guest_invites, guest_depth=room_access.guest_depth)
             if user_id == room.host_id:
-                raise ValidationError("That's the room's host: they can always come in.")
+                raise ValidationError(tr("That's the room's host: they can always come in."))
             depth = inviter.depth + 1 if via == "guest" and inviter is not None else 0
             if not access_repo.add_guest(db, Guest(room_id, user_id, caller.user_id, as_speaker, via, depth)):
-                raise ValidationError(f"<@{user_id}> is already on the guest list of room #{room_id}.")
+                raise ValidationError(tr("{member} is already on the guest list of room #{room}.",
+                                         member="<@%d>" % user_id, room=room_id))
             if via == "guest":
                 access_repo.record_invitation(db, room_id, caller.user_id, user_id)
             audit_repo.record(db, AuditEntry(guild_id, room_id, caller.user_id, "granted", user_id, True,
@@ -131,21 +133,27 @@ class GuestService:
         await self._after_guest_change(room)
         if as_speaker and room.status == RoomStatus.LIVE and self.live is not None:
             await self.live.pre_approve(room_id, user_id)  # a scheduled room reads them when it opens
-        delivered = await self.discord.dm(user_id, content=self.invitation_text(room, caller.user_id, as_speaker))
+        delivered = await self.discord.dm(user_id, content=self.invitation_text(room, caller.user_id, as_speaker),
+                                          guild_id=room.guild_id)
         return room, delivered
 
-    def invitation_text(self, room: Room, inviter_id: int, as_speaker: bool) -> str:
-        link = self.access.gate.stage_link(room.guild_id, room.stage_channel_id)
-        role = " as a **speaker**" if as_speaker else ""
-        return (f"🎟️ <@{inviter_id}> invited you{role} to **{escape_markdown(room.title)}** (room #{room.id}), "
-                f"{discord_timestamp(room.start_at, 'F')} ({discord_timestamp(room.start_at, 'R')}), "
-                f"on the stage {link}")
+    def invitation_text(self, room: Room, inviter_id: int, as_speaker: bool) -> Msg:
+        """The guest's DM, in the server's language (the adapter says it)."""
+        values = {"inviter": "<@%d>" % inviter_id, "title": escape_markdown(room.title), "room": room.id,
+                  "time": discord_timestamp(room.start_at, 'F'), "relative": discord_timestamp(room.start_at, 'R'),
+                  "link": self.access.gate.stage_link(room.guild_id, room.stage_channel_id)}
+        if as_speaker:
+            return tr("🎟️ {inviter} invited you as a **speaker** to **{title}** (room #{room}), {time} ({relative}), "
+                      "on the stage {link}", **values)
+        return tr("🎟️ {inviter} invited you to **{title}** (room #{room}), {time} ({relative}), on the stage {link}",
+                  **values)
 
     async def uninvite(self, caller: Caller, guild_id: int, room_id: int, user_id: int) -> Room:
         room = await self._managed_room(caller, guild_id, room_id)
         self._require_open_for_guests(room)
         if not await self.store.run(access_repo.remove_guest, room_id, user_id):
-            raise NotFound(f"<@{user_id}> is not on the guest list of room #{room_id}. See /room guests.")
+            raise NotFound(tr("{member} is not on the guest list of room #{room}. See /room guests.",
+                              member="<@%d>" % user_id, room=room_id))
         await self.access.audit(guild_id, room_id, caller.user_id, "removed", user_id)
         await self._after_guest_change(room)
         if room.status == RoomStatus.LIVE:
@@ -179,9 +187,10 @@ class GuestService:
         await self._managed_room(caller, guild_id, room_id)
         code = await self.store.run(access_repo.get_code, code_id)
         if code is None or code.room_id != room_id:
-            raise NotFound(f"Room #{room_id} has no code #{code_id}. See /room codes.")
+            raise NotFound(tr("Room #{room} has no code #{number}. See /room codes.", room=room_id, number=code_id))
         if code.revoked:
-            raise ValidationError(f"Code #{code_id} is already revoked. See the room's codes with /room codes.")
+            raise ValidationError(tr("Code #{number} is already revoked. See the room's codes with /room codes.",
+                                     number=code_id))
         await self.store.run(access_repo.revoke_code, code_id)
         await self.access.audit(guild_id, room_id, caller.user_id, "revoked", detail=f"code #{code_id}")
         return code
@@ -202,10 +211,10 @@ class GuestService:
 
         def take(db: Database) -> None:
             if access_repo.get_guest(db, code.room_id, user_id) is not None or user_id == room.host_id:
-                raise ValidationError(f"You are already on the guest list of room #{room.id}; the code is "
-                                      "still unused.")
+                raise ValidationError(tr("You are already on the guest list of room #{room}; the code is still "
+                                         "unused.", room=room.id))
             if not access_repo.use_code(db, code.id or 0):
-                raise ValidationError("That code has been used up. Ask the host for a new one.")
+                raise ValidationError(tr("That code has been used up. Ask the host for a new one."))
             access_repo.add_guest(db, Guest(code.room_id, user_id, code.created_by, False, "code"))
             access_repo.record_attempt(db, guild_id, user_id, code.id, "redeemed", now)
             audit_repo.record(db, AuditEntry(guild_id, room.id, user_id, "redeemed", user_id, True,
@@ -216,7 +225,8 @@ class GuestService:
             await self._try(guild_id, room.id, user_id, code.id, "refused", now, refused.user_message)
             raise
         await self._after_guest_change(room)
-        await self.discord.dm(user_id, content=self.invitation_text(room, code.created_by, False))
+        await self.discord.dm(user_id, content=self.invitation_text(room, code.created_by, False),
+                              guild_id=room.guild_id)
         return room
 
     async def _try(self, guild_id: int, room_id: int | None, user_id: int, code_id: int | None, outcome: str,
@@ -228,7 +238,7 @@ class GuestService:
         room = await self.rooms.get(guild_id, room_id)
         self._require_open_for_guests(room)
         if (await self.access.access_of(room)).mode is not AccessMode.INVITE:
-            raise ValidationError("This room is not invite only: there is nothing to request.")
+            raise ValidationError(tr("This room is not invite only: there is nothing to request."))
         now = self.clock.now()
 
         def ask(db: Database) -> None:
@@ -262,11 +272,13 @@ class GuestService:
         await self.store.run(decide)
         if approve:
             await self._after_guest_change(room)
-            await self.discord.dm(user_id, content="✅ Your request was approved. "
-                                  + self.invitation_text(room, caller.user_id, False))
+            invitation = self.invitation_text(room, caller.user_id, False)
+            await self.discord.dm(user_id, content=tr("✅ Your request was approved. {invitation}",
+                                                      invitation=invitation), guild_id=room.guild_id)
         else:
-            await self.discord.dm(user_id, content=(
-                f"Your request to join **{escape_markdown(room.title)}** (room #{room_id}) was declined."))
+            await self.discord.dm(user_id, content=tr("Your request to join **{title}** (room #{room}) was declined.",
+                                                      title=escape_markdown(room.title), room=room_id),
+                                  guild_id=room.guild_id)
         return room
 
     # -- audit -------------------------------------------------------------------------------------------
@@ -294,12 +306,15 @@ def _find_code(db: Database, guild_id: int, user_id: int, text: str,
     wrong = access_repo.wrong_tries_since(db, guild_id, user_id, now - invites.WRONG_CODE_WINDOW)
     if (until := invites.wrong_code_block(wrong, now)) is not None:
         _record_try(db, guild_id, None, user_id, None, "blocked", now)
-        return Forbidden(f"Too many wrong codes. You can try again {discord_timestamp(until, 'R')}.")
+        return Forbidden(tr("Too many wrong codes. You can try again {relative}.",
+                            relative=discord_timestamp(until, 'R')))
     code = access_repo.code_by_hash(db, invites.hash_code(text)) if invites.looks_like_code(text) else None
     room = room_repo.get_room(db, code.room_id) if code is not None else None
     if code is None or room is None or room.guild_id != guild_id:
         _record_try(db, guild_id, None, user_id, None, "wrong", now)
         left = invites.WRONG_CODE_LIMIT - len(wrong) - 1
-        return ValidationError("That code is not valid. Check it (it looks like `ABCD-EFGH-JKLM-NPQR`) and "
-                               f"try again: {left} tr{'y' if left == 1 else 'ies'} left for now.")
+        return ValidationError(tr_n("That code is not valid. Check it (it looks like `ABCD-EFGH-JKLM-NPQR`) and "
+                                    "try again: {n} try left for now.",
+                                    "That code is not valid. Check it (it looks like `ABCD-EFGH-JKLM-NPQR`) and "
+                                    "try again: {n} tries left for now.", left))
     return code, room

@@ -32,6 +32,7 @@ from bot.core.hands import Hand
 from bot.core.live import LiveRoom
 from bot.core.live_batch import JOINED, LEFT, STAYED, StageChange
 from bot.core.rooms import Room
+from bot.core.text import tr
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.live import LiveDiscord, VoiceChange
 from bot.schedule import Timers
@@ -112,7 +113,8 @@ class LiveService:
         if room_id is not None:
             running = self._running.get(room_id)
             if running is None or running.room.guild_id != guild_id:
-                raise NotFound(f"Room #{room_id} is not live. Pick a live room (the `room` option suggests them).")
+                raise NotFound(tr("Room #{room} is not live. Pick a live room (the `room` option suggests them).",
+                                  room=room_id))
             return running
         channel_id = self.adapter.voice_channel_of(guild_id, user_id)
         if channel_id is not None and (guild_id, channel_id) in self._by_stage:
@@ -121,9 +123,9 @@ class LiveService:
         if len(here) == 1:
             return here[0]
         if not here:
-            raise NotFound("No room is live in this server right now. Start one with /room start.")
-        raise ValidationError("Several rooms are live: join the stage of the one you mean, or pick it with the "
-                              "`room` option.")
+            raise NotFound(tr("No room is live in this server right now. Start one with /room start."))
+        raise ValidationError(tr("Several rooms are live: join the stage of the one you mean, or pick it with the "
+                                  "`room` option."))
 
     async def is_moderator(self, room_id: int, user_id: int) -> bool:
         """Host, co-host, or Mute Members + Move Members in the room's stage (computed from Discord's rights)."""
@@ -139,8 +141,8 @@ class LiveService:
         running = self.resolve(guild_id, actor_id, room_id)
         if not await self.is_moderator(running.id, actor_id):
             await self.submit(running, [running.live.refused(actor_id, action)], wait=True)
-            raise Forbidden("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
-                            "in the stage) can do that.")
+            raise Forbidden(tr("Only this room's host, co-hosts and stage moderators (Mute Members + Move Members "
+                               "in the stage) can do that."))
         await self.submit(running, [fx.Audit(actor_id, action)], wait=True)
         return running
 
@@ -317,8 +319,8 @@ class LiveService:
         running = self.resolve(guild_id, user_id, room_id)
         effects = running.live.lower_hand(user_id, self.clock.now())
         if not effects:
-            raise ValidationError("Your hand is not raised in this room. Raise it with /hand raise or the live "
-                                  "card's ✋ button.")
+            raise ValidationError(tr("Your hand is not raised in this room. Raise it with /hand raise or the live "
+                                      "card's ✋ button."))
         await self.submit(running, effects, wait=True)
         return running.room
 

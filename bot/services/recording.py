@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from bot.core.text import tr
 from bot.core.shards import EVERY_SHARD, Shards
 from bot.clock import Clock
 from bot.core import recording as rules
@@ -224,7 +225,8 @@ class RecordingService:
     async def _managed_room(self, caller: Caller, guild_id: int, room_id: int) -> Room:
         room = await self.store.run(room_repo.get_room, room_id)
         if room is None or room.guild_id != guild_id:
-            raise NotFound(f"There is no room #{room_id} in this server. Use /room list to see them.")
+            raise NotFound(tr("There is no room #{room} in this server. Use /room list to see the rooms.",
+                              room=room_id))
         settings = await self.store.run(settings_repo.get_settings, guild_id)
         require_room_manager(caller, room.host_id, settings.host_role_id)
         return room
@@ -283,7 +285,8 @@ class RecordingService:
         if room_id is not None:
             room = await self.store.run(room_repo.get_room, room_id)
             if room is None or room.guild_id != guild_id:
-                raise NotFound(f"There is no room #{room_id} in this server. Use /room list to see them.")
+                raise NotFound(tr("There is no room #{room} in this server. Use /room list to see the rooms.",
+                              room=room_id))
             if room.status not in (RoomStatus.SCHEDULED, RoomStatus.LIVE):
                 raise ValidationError(f"Room #{room_id} is {room.status.value}: there is nothing left to opt out of.")
             return room

@@ -12,6 +12,7 @@ from bot.core.errors import ValidationError
 from bot.core.guild_settings import GuildSettings
 from bot.core.rooms import Room, RoomStatus
 from bot.core.when import parse_duration
+from bot.core.text import tr
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.cards import CardService
 from bot.services.mailbox import RoomMailbox
@@ -49,11 +50,12 @@ class Reminders:
     async def _remind(self, user_id: int, guild_id: int, room_id: int, before: str | None) -> tuple[Room, int]:
         room = await self.rooms.get(guild_id, room_id)
         if room.status != RoomStatus.SCHEDULED:
-            raise ValidationError(f"Room #{room.id} is {room.status.value}; reminders are for upcoming rooms.")
+            raise ValidationError(tr("Room #{room} is {status}; reminders are for upcoming rooms.", room=room.id,
+                                     status=room.status.word))
         settings = await self.rooms.settings(guild_id)
         minutes = int(parse_duration(before).total_seconds() // 60) if before else default_lead(settings)
         if not 0 <= minutes <= 7 * 24 * 60:
-            raise ValidationError("Choose a reminder between 0 minutes and 7 days before the start.")
+            raise ValidationError(tr("Choose a reminder between 0 minutes and 7 days before the start."))
         await self.store.run(reminder_repo.subscribe, room_id, user_id, minutes, "command")
         await self.rooms.plan_room(room)
         return room, minutes

@@ -35,6 +35,7 @@ from bot.core.recurrence import moved, parse_repeat
 from bot.core.rooms import Room, RoomStatus
 from bot.core.validation import validate_room_fields
 from bot.core.when import parse_duration, parse_start, parse_timezone
+from bot.core.text import tr
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.cards import CardService
 from bot.discord_adapter.gate import StageGate
@@ -122,8 +123,8 @@ class RoomService:
         except room_repo.StaleRoom:
             log.error("room %s changed outside its mailbox; a change decided from version %s was refused",
                       room.id, room.version)
-            raise Conflict(f"Room #{room.id} changed while this was being done. Look at it again (/room info) "
-                           "and retry.") from None
+            raise Conflict(tr("Room #{room} changed while this was being done. Look at it again (/room info) and "
+                              "retry.", room=room.id)) from None
         self._notify()
         return saved
 
@@ -182,7 +183,8 @@ class RoomService:
     async def get(self, guild_id: int, room_id: int) -> Room:
         room = await self.store.run(room_repo.get_room, room_id)
         if room is None or room.guild_id != guild_id:
-            raise NotFound(f"There is no room #{room_id} in this server. Use /room list to see the rooms.")
+            raise NotFound(tr("There is no room #{room} in this server. Use /room list to see the rooms.",
+                              room=room_id))
         return room
 
     async def settings(self, guild_id: int) -> GuildSettings:
@@ -213,7 +215,7 @@ class RoomService:
         if stage_channel_id is None:
             stage_channel_id = self.discord.default_stage(guild_id)
             if stage_channel_id is None:
-                raise ValidationError("This server has no stage channel. Create one, then pick it with `stage`.")
+                raise ValidationError(tr("This server has no stage channel. Create one, then pick it with `stage`."))
         self.discord.check_stage(guild_id, stage_channel_id)
         room = Room(id=None, guild_id=guild_id, title=title, stage_channel_id=stage_channel_id,
                     host_id=caller.user_id, start_at=start_at, duration=length, description=clean_description,
@@ -294,7 +296,8 @@ class RoomService:
         settings = await self.settings(guild_id)
         require_room_manager(caller, room.host_id, settings.host_role_id)
         if room.status != RoomStatus.SCHEDULED:
-            raise ValidationError(f"Room #{room.id} is {room.status.value}; only a scheduled room can be started.")
+            raise ValidationError(tr("Room #{room} is {status}; only a scheduled room can be started.", room=room.id,
+                                     status=room.status.word))
         return await self._open(room, early=True)
 
     async def end_now(self, caller: Caller, guild_id: int, room_id: int) -> Room:
@@ -305,7 +308,8 @@ class RoomService:
         settings = await self.settings(guild_id)
         require_room_manager(caller, room.host_id, settings.host_role_id)
         if room.status != RoomStatus.LIVE:
-            raise ValidationError(f"Room #{room.id} is {room.status.value}, not live: there is nothing to end.")
+            raise ValidationError(tr("Room #{room} is {status}, not live: there is nothing to end.", room=room.id,
+                                     status=room.status.word))
         return await self._close(room)
 
     # -- timers ----------------------------------------------------------------------------------------

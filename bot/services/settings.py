@@ -6,16 +6,20 @@ import dataclasses
 from bot.core.access import Caller, require_admin
 from bot.core.errors import Forbidden, ValidationError
 from bot.core.guild_settings import GuildSettings
+from bot.core.text import tr
 from bot.core.when import parse_timezone
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.readiness import Report, report
+from bot.i18n import TONGUES
 from bot.store import settings as settings_repo
 from bot.store.db import Store
 
 MAX_REMINDERS = 5
+# The languages a server's posts can be in, each as the Discord locale it is stored as.
+LANGUAGE_CODES = tuple(tongue.discord_locales[0] for tongue in TONGUES)
 # What `/podium settings clear:` can put back to Podium's default (GuildSettings' own defaults).
 CLEARABLE = {"timezone": "timezone", "announce_channel": "announce_channel_id", "host_role": "host_role_id",
-             "reminders": "reminder_offsets"}
+             "reminders": "reminder_offsets", "language": "language"}
 
 
 def parse_offsets(text: str) -> list[int]:
@@ -25,10 +29,18 @@ def parse_offsets(text: str) -> list[int]:
     try:
         offsets = sorted({int(part) for part in text.replace(" ", ",").split(",") if part}, reverse=True)
     except ValueError:
-        raise ValidationError('Reminders are minutes before the start, like "15" or "60,15" (or "off").') from None
+        raise ValidationError(tr('Reminders are minutes before the start, like "15" or "60,15" (or "off").')) from None
     if not offsets or len(offsets) > MAX_REMINDERS or not all(1 <= m <= 7 * 24 * 60 for m in offsets):
-        raise ValidationError(f"Give 1 to {MAX_REMINDERS} reminder times between 1 minute and 7 days (10080).")
+        raise ValidationError(tr("Give 1 to {most} reminder times between 1 minute and 7 days (10080).",
+                                 most=MAX_REMINDERS))
     return offsets
+
+
+def parse_language(code: str) -> str:
+    """One of the languages Podium speaks, as a Discord locale (the command offers them as choices)."""
+    if code not in LANGUAGE_CODES:
+        raise ValidationError(tr("Pick a language from the list: {languages}.", languages=", ".join(LANGUAGE_CODES)))
+    return code
 
 
 class SettingsService:
@@ -47,7 +59,8 @@ class SettingsService:
         return report(self.discord.guild(guild_id), await self.get(guild_id))
 
     async def update(self, caller: Caller, guild_id: int, *, timezone: str | None, announce_channel_id: int | None,
-                     host_role_id: int | None, reminders: str | None, clear: str | None = None) -> GuildSettings:
+                     host_role_id: int | None, reminders: str | None, clear: str | None = None,
+                     language: str | None = None) -> GuildSettings:
         """/podium settings: an admin changes the given settings (the others stay), or clears one (back to
         Podium's default)."""
         require_admin(caller)
@@ -59,11 +72,11 @@ class SettingsService:
         changes: dict[str, object] = {}
         if clear is not None:
             if clear not in CLEARABLE:
-                raise ValidationError(f"Pick the setting to clear: {', '.join(CLEARABLE)}.")
+                raise ValidationError(tr("Pick the setting to clear: {settings}.", settings=", ".join(CLEARABLE)))
             given = {"timezone": timezone, "announce_channel": announce_channel_id, "host_role": host_role_id,
-                     "reminders": reminders}[clear]
+                     "reminders": reminders, "language": language}[clear]
             if given is not None:
-                raise ValidationError(f"You both set and cleared {clear}: do one or the other.")
+                raise ValidationError(tr("You both set and cleared {setting}: do one or the other.", setting=clear))
             field = CLEARABLE[clear]
             changes[field] = getattr(GuildSettings(guild_id), field)
         if timezone is not None:
@@ -74,7 +87,10 @@ class SettingsService:
             changes["host_role_id"] = host_role_id
         if reminders is not None:
             changes["reminder_offsets"] = parse_offsets(reminders)
+        if language is not None:
+            changes["language"] = parse_language(language)
         updated = dataclasses.replace(current, **changes)  # type: ignore[arg-type]
         if updated != current:
             await self.store.run(settings_repo.save_settings, updated)
+        self.discord.languages.remember(guild_id, updated.language)
         return updated

@@ -13,6 +13,7 @@ from bot.core.access import Caller, require_room_manager
 from bot.core.errors import DiscordRefused, Forbidden, ValidationError
 from bot.core.rooms import Room, RoomStatus
 from bot.core.when import parse_turn_limit
+from bot.core.text import tr
 from bot.services.access import AccessService
 from bot.services.live import LiveService, Running
 from bot.services.rooms import RoomService
@@ -51,8 +52,8 @@ class StageService:
         if turn_limit is not None:
             changes["turn_limit"] = parse_turn_limit(turn_limit)  # None: no limit, a change like any other
         if not changes:
-            raise ValidationError("Give at least one setting to change (speaker_limit, turn_limit, qa_mode, "
-                                  "first_timers_first).")
+            raise ValidationError(tr("Give at least one setting to change (speaker_limit, turn_limit, qa_mode, "
+                                     "first_timers_first)."))
         return await self.moderate(guild_id, actor_id, room_id, "settings", **changes)
 
     async def next_speaker(self, guild_id: int, actor_id: int, room_id: int | None) -> tuple[Room, int | None]:
@@ -124,8 +125,8 @@ class StageService:
                                                                      "not the room's host")])
             raise
         if room.status != RoomStatus.SCHEDULED:
-            raise ValidationError(f"Room #{room_id} is {room.status.value}: only a live or scheduled room takes "
-                                  "co-hosts and speakers.")
+            raise ValidationError(tr("Room #{room} is {status}: only a live or scheduled room takes co-hosts and "
+                                     "speakers.", room=room_id, status=room.status.word))
 
         def save(db: Any) -> None:
             live_repo.add_person(db, room_id, user_id, role)
@@ -136,5 +137,5 @@ class StageService:
 
 def _need(target_id: int | None) -> int:
     if target_id is None:
-        raise ValidationError("Name the member this is about: the `member` option.")
+        raise ValidationError(tr("Name the member this is about: the `member` option."))
     return target_id

@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.core.booking import HORIZON, StageClash, first_clash, slots_of
 from bot.core.errors import ValidationError
 from bot.core.rooms import Room
+from bot.core.text import Msg, tr
 from bot.discord_adapter import escape_markdown
 from bot.store import rooms as room_repo
 from bot.store.db import Store
@@ -37,13 +38,16 @@ async def check_stage_free(store: Store, room: Room, series_start: datetime, now
         raise ValidationError(clash_message(clash, room))
 
 
-def clash_message(clash: StageClash, room: Room) -> str:
+def clash_message(clash: StageClash, room: Room) -> Msg:
     wanted, taken = clash.wanted, clash.taken
-    which = "" if wanted.start == room.start_at else f" (its occurrence of <t:{_ts(wanted.start)}:D>)"
-    return (f"<#{room.stage_channel_id}> is taken then{which}: room #{taken.room_id} "
-            f"**{escape_markdown(taken.title)}** holds it from <t:{_ts(taken.start)}:F> to "
-            f"<t:{_ts(taken.end)}:t>. The stage is free from <t:{_ts(clash.free_from)}:F>: pick a time from then, "
-            "or another stage.")
+    values = {"stage": "<#%d>" % room.stage_channel_id, "room": taken.room_id, "title": escape_markdown(taken.title),
+              "start": "<t:%d:F>" % _ts(taken.start), "end": "<t:%d:t>" % _ts(taken.end),
+              "free": "<t:%d:F>" % _ts(clash.free_from), "day": "<t:%d:D>" % _ts(wanted.start)}
+    if wanted.start == room.start_at:
+        return tr("{stage} is taken then: room #{room} **{title}** holds it from {start} to {end}. The stage is free "
+                  "from {free}: pick a time from then, or another stage.", **values)
+    return tr("{stage} is taken then (its occurrence of {day}): room #{room} **{title}** holds it from {start} to "
+              "{end}. The stage is free from {free}: pick a time from then, or another stage.", **values)
 
 
 def _ts(when: datetime) -> int:

@@ -352,3 +352,10 @@ def m010_recordings(db: Database) -> None:
         days     INTEGER NOT NULL CHECK (days >= 1)
     )
     """)
+
+
+@migrations()
+def m011_language(db: Database) -> None:
+    """The language of a server's public posts (issue 15): a Discord locale ("ru", "pt-BR"); NULL follows the
+    guild's preferred locale."""
+    _run(db, "ALTER TABLE guild_settings ADD COLUMN language TEXT")

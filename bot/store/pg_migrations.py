@@ -303,6 +303,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         days     BIGINT NOT NULL CHECK (days >= 1)
     )
     """),
+    ("m011_language", "ALTER TABLE guild_settings ADD COLUMN language TEXT"),
 ]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from sandbox.command_rules import check_command
 from sandbox.errors import DiscordError
 from sandbox.http import API_PREFIX, json_response, read_body, sandbox_of, snowflake_param
 from sandbox.intents import application_flags
@@ -89,6 +90,7 @@ async def create_command(request: web.Request) -> web.Response:
     world = sandbox_of(request).world
     scope = _scope(request)
     data = await read_body(request) or {}
+    check_command(data)
     commands = world.commands.setdefault(scope, {})
     old = commands.get(data.get("name", ""))
     if old is None and sum(1 for c in commands.values() if c.type == int(data.get("type", 1))) >= 100:
@@ -105,6 +107,8 @@ async def bulk_overwrite_commands(request: web.Request) -> web.Response:
     world = sandbox_of(request).world
     scope = _scope(request)
     body = await read_body(request) or []
+    for i, data in enumerate(body):
+        check_command(data, str(i))  # Discord refuses the whole overwrite
     existing = world.commands.get(scope, {})
     synced: dict[str, Command] = {}
     for data in body:

@@ -171,7 +171,7 @@ def test_native_raise_while_hands_are_off_is_not_queued_and_the_member_is_told_o
     live = room()
     live.set_hands(HOST, False)
     [told] = live.voice_state(CAROL, at(1), suppress=True, requested_at=at(1))
-    assert isinstance(told, fx.Notify) and told.user_id == CAROL and "Hands are off" in told.text
+    assert isinstance(told, fx.Notify) and told.user_id == CAROL and "Hands are off" in str(told.text)
     assert live.voice_state(CAROL, at(2), suppress=True, requested_at=at(1)) == []  # the same request again
     assert CAROL not in live.queue
     live.set_hands(HOST, True)

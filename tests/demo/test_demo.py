@@ -27,6 +27,7 @@ async def test_the_scripted_demo_runs_to_the_recap(tmp_path, capsys) -> None:
     assert has("[demo] listener003 tries to join the stage: Discord refuses", "50013")
     assert has("[demo] listener005 → /room join: You're in")
     assert has("[stage] speakers: carol")  # the guest speaker was invited up on joining
+    assert has("[demo] erin → /hand raise: ✋ Ваша рука поднята")  # her client is in Russian
     assert has("[podium]", "returned dave to the audience (speaking time is up)")
     for cue in ("opening", "time_up", "closing"):
         assert f"[audio] ♪ {cue} cue played on the stage" in lines, cue

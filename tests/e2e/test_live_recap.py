@@ -50,7 +50,7 @@ async def test_the_recap_counts_listeners_hands_and_talking_time(sandbox: Sandbo
     assert fields["Unique listeners"] == "3"
     assert fields["Interested vs attended"] == "3 interested · 3 attended"
     assert fields["Hands"].startswith("2 raised · 1 answered · median wait")
-    assert re.search(rf"<@{uid(sandbox, 'carol')}> 1 min 3[45] s", fields["Talking time"]), fields
+    assert re.search(rf"<@{uid(sandbox, 'carol')}> 1 min 3[45] sec", fields["Talking time"]), fields
     assert_picture_of(sandbox, fields, speakers={"carol"})
     # The live card lost its buttons with the room.
     cards = [m for m in sandbox.world.channel_messages(stage.id) if m.embeds and "Ended" in m.embeds[0]["title"]]

@@ -40,7 +40,8 @@ async def test_migrations_apply_once_across_opens(tmp_path) -> None:
         applied = await second.run(lambda db: [m.name for m in migrations.applied(db)])
         assert applied == ["m001_initial", "m002_audience", "m003_live", "m004_access", "m005_voice",
                            "m006_one_audit", "m007_command_sync",
-                           "m008_room_version", "m009_guest_chain", "m010_recordings"]
+                           "m008_room_version", "m009_guest_chain", "m010_recordings",
+                           "m011_language"]
         assert await second.run(lambda db: migrations.pending(db)) == []
         assert await second.run(rooms.get_room, room.id) == room
     finally:

@@ -29,8 +29,8 @@ def fill(path: Path) -> None:
           0, SNOWFLAKE + 1, T, 4]),
         ("INSERT INTO rooms (id, guild_id, title, stage_channel_id, host_id, start_at, duration_s, series_id, "
          "occurrence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [9, SNOWFLAKE, "next", 2, 3, T, 60, 5, 1]),
-        ("INSERT INTO guild_settings (guild_id, timezone, announce_channel_id) VALUES (?, ?, ?)",
-         [SNOWFLAKE, "Asia/Tokyo", None]),
+        ("INSERT INTO guild_settings (guild_id, timezone, announce_channel_id, language) VALUES (?, ?, ?, ?)",
+         [SNOWFLAKE, "Asia/Tokyo", None, "pt-BR"]),
         ("INSERT INTO reminder_subscriptions VALUES (?, ?, ?, ?)", [5, SNOWFLAKE, 15, "command"]),
         ("INSERT INTO fired (key) VALUES (?)", ["room:5:open"]),
         ("INSERT INTO room_cards VALUES (?, ?, ?, ?)", [5, "stage", 7, SNOWFLAKE]),

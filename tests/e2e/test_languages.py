@@ -1,0 +1,79 @@
+"""Podium speaks the member's language (issue 15): commands carry localizations that satisfy Discord's rules
+(the sandbox refuses a sync that breaks them), a member whose client is in Russian gets Russian replies, and
+public posts follow the server's language (/podium settings language, else the guild's preferred locale)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox import Sandbox
+from sandbox.client import Control
+from sandbox.command_rules import is_name
+from tests.e2e.harness import BotRun
+from tests.e2e.test_rooms import channel_messages, schedule
+
+
+def _nodes(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = []
+    for command in commands:
+        found.append(command)
+        found += _nodes(command.get("options") or [])
+    return found
+
+
+async def test_synced_commands_carry_localizations_by_discords_rules(sandbox: Sandbox, podium: BotRun) -> None:
+    synced = {c.name: c.data for c in sandbox.world.commands[None].values()}
+    assert synced["room"]["name_localizations"]["ru"] == "комната"
+    assert synced["room"]["name_localizations"]["de"] == "raum"
+    nodes = _nodes(list(synced.values()))
+    localized = [n for n in nodes if n.get("name_localizations")]
+    assert len(localized) > 100  # every command, subcommand and option has its names in other languages
+    for node in localized:
+        assert all(is_name(name) for name in node["name_localizations"].values()), node["name"]
+        assert all(1 <= len(d) <= 100 for d in (node.get("description_localizations") or {}).values())
+        # Discord ignores a localization equal to the default, so Podium sends none
+        assert node["name"] not in node["name_localizations"].values() or node["name"] == "podium"
+    for node in nodes:  # siblings keep distinct names in every language, as they do in English
+        children = node.get("options") or []
+        for locale in {loc for child in children for loc in child.get("name_localizations") or {}}:
+            names = [(c.get("name_localizations") or {}).get(locale, c["name"]) for c in children]
+            assert len(names) == len(set(names)), (node["name"], locale, names)
+
+
+async def test_a_member_whose_client_is_in_russian_gets_russian_replies(control: Control, podium: BotRun) -> None:
+    russian = await control.person("carol").command("room list", locale="ru")
+    assert russian.ephemeral and "Предстоящих комнат нет." in russian.text, russian.text
+    english = await control.person("carol").command("room list")
+    assert "No upcoming rooms." in english.text
+
+    refused = await control.person("alice").command("room schedule", title="x", start="when pigs fly", locale="ru")
+    assert refused.ephemeral and "Не удалось понять «when pigs fly» как время" in refused.text, refused.text
+
+    await schedule(control)
+    listed = await control.person("carol").command("room list", locale="ru")
+    assert "1 ч" in listed.text  # the room's hour in Russian units
+
+
+async def test_public_posts_follow_the_servers_language(sandbox: Sandbox, control: Control,
+                                                       podium: BotRun) -> None:
+    await control.edit_guild(preferred_locale="de")
+    await control.person("alice").command("podium settings", announce_channel="announcements")
+    await schedule(control, title="Erste")
+    reply = await control.person("alice").command("podium settings", language="ru")
+    assert "Русский" in reply.text, reply.text
+    await schedule(control, title="Вторая", start="in 5 hours")
+    posts = [m.content for m in channel_messages(sandbox, "announcements") if m.content.startswith("📅")]
+    assert posts == ["📅 Neuer Raum geplant", "📅 Запланирована новая комната"], posts
+
+    cleared = await control.person("alice").command("podium settings", clear="language")
+    assert "Deutsch" in cleared.text, cleared.text
+
+
+
+async def test_dms_are_in_the_servers_language(sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    await control.person("alice").command("podium settings", language="ja")
+    rid, _ = await schedule(control, access="invite")
+    reply = await control.person("alice").command("room invite", room=rid, member="carol", locale="fr")
+    assert "est sur la liste d'invités" in reply.text, reply.text  # the reply: alice's own language
+    carol = next(u.id for u in sandbox.world.users.values() if u.username == "carol")
+    [dm] = [m.content for m in sandbox.world.channel_messages(sandbox.world.dm_channels[carol])]
+    assert dm.startswith("🎟️") and "に招待しました" in dm, dm  # the DM: the server's language
