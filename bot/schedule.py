@@ -106,6 +106,12 @@ class Timers:
             async with self._turns.turn((timer.at.timestamp(), rank)):
                 with urgency.due_at(timer.at, rank):  # its REST calls go before later-due work's
                     await handler(timer)
+        except asyncio.CancelledError:
+            if task.cancelling():  # this timer's own task is being cancelled: let it be
+                raise
+            # The room's mailbox dropped the change as Podium shut down: the database still holds the room, and
+            # the timer is rebuilt from it at the next start.
+            log.info("timer %s stopped: Podium is shutting down", key)
         except Exception:
             log.exception("timer %s failed", key)
         finally:

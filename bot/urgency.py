@@ -40,3 +40,19 @@ def due_at(when: datetime, rank: int = 0) -> Iterator[None]:
     finally:
         urgency.active = False
         _current.reset(token)
+
+
+def captured() -> Urgency | None:
+    """The urgency of the work this task is doing, to carry it into work done for it elsewhere (a room's mailbox
+    worker applies a timer's message in its own task)."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def carried(urgency: Urgency | None) -> Iterator[None]:
+    """Work done on behalf of a task whose urgency was `captured()`: the same urgency (it lapses with its setter)."""
+    token = _current.set(urgency)
+    try:
+        yield
+    finally:
+        _current.reset(token)

@@ -65,3 +65,31 @@ async def test_an_idle_room_keeps_no_worker_and_no_entry() -> None:
     for room_id in range(100):
         await mailbox.call(room_id, change)
     assert not mailbox._queues and not mailbox._workers  # nothing grows with the rooms ever seen
+
+
+async def test_a_message_is_applied_with_its_callers_urgency_even_by_a_worker_that_was_already_running() -> None:
+    """A timer's due time (bot.urgency) orders its Discord calls at the REST pacer: it must follow the timer's
+    message into the room's worker, which another caller may have started."""
+    from datetime import datetime, timezone
+
+    from bot import urgency
+
+    mailbox = RoomMailbox()
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def busy() -> None:  # started by a caller with no urgency: the worker's own context has none
+        started.set()
+        await release.wait()
+
+    async def seen() -> tuple[float, int] | None:
+        return urgency.current()
+
+    running = asyncio.create_task(mailbox.call(1, busy))
+    await asyncio.wait_for(started.wait(), 5)
+    due = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    with urgency.due_at(due, rank=7):
+        queued = asyncio.create_task(mailbox.call(1, seen))
+        release.set()
+        assert await queued == (due.timestamp(), 7)
+    assert await mailbox.call(1, seen) is None  # and it does not stay with the worker
+    await running

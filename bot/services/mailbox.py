@@ -12,8 +12,13 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from bot import urgency
+
 T = TypeVar("T")
-Message = tuple[Callable[[], Awaitable[Any]], "asyncio.Future[Any]"]
+# A message, the future its caller awaits, and the caller's urgency (bot.urgency: a timer's due time), which the
+# worker carries while it applies the message, so rooms due together reach Discord in start order even when a
+# room's worker already existed.
+Message = tuple[Callable[[], Awaitable[Any]], "asyncio.Future[Any]", urgency.Urgency | None]
 
 
 class RoomMailbox:
@@ -32,15 +37,16 @@ class RoomMailbox:
         if queue is None:
             queue = self._queues[room_id] = deque()
             self._workers[room_id] = asyncio.create_task(self._drain(room_id, queue), name=f"room-{room_id}-mailbox")
-        queue.append((message, future))
+        queue.append((message, future, urgency.captured()))
         return await asyncio.shield(future)  # a caller that gives up does not cancel the room's change
 
     async def _drain(self, room_id: int, queue: deque[Message]) -> None:
         try:
             while queue:
-                message, future = queue[0]
+                message, future, due = queue[0]
                 try:
-                    result = await message()
+                    with urgency.carried(due):
+                        result = await message()
                 except Exception as exc:
                     if not future.cancelled():
                         future.set_exception(exc)
@@ -50,7 +56,7 @@ class RoomMailbox:
                 queue.popleft()
         finally:
             del self._queues[room_id], self._workers[room_id]  # idle: the room's worker and its entry go
-            for _, future in queue:  # only when the worker itself was cancelled (shutdown)
+            for _, future, _ in queue:  # only when the worker itself was cancelled (shutdown)
                 if not future.done():
                     future.cancel()
 
