@@ -47,6 +47,7 @@ from bot.store import settings as settings_repo
 from bot.store import voice as voice_repo
 from bot.store.audit import AuditEntry
 from bot.store.db import Store
+from bot.voice import takes
 from bot.voice.recorder import Recorded, Recorder
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,8 @@ class _Active:
 
 class RecordingService:
     def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers, mailbox: RoomMailbox,
-                 directory: Path, voice: Callable[[], VoiceService | None]) -> None:
+                 directory: Path, voice: Callable[[], VoiceService | None],
+                 refresh_card: Callable[[int], None] = lambda room_id: None) -> None:
         self.store = store
         self.clock = clock
         self.adapter = discord
@@ -87,6 +89,7 @@ class RecordingService:
         self.mailbox = mailbox
         self.directory = directory
         self._voice = voice  # the voice connections' service (built after this one: it asks us what to hear)
+        self._refresh_card = refresh_card  # the live rooms': the live card says whether the room records
         self._active: dict[int, _Active] = {}
         self._finishing: set[asyncio.Task[None]] = set()
         timers.route("replay", self._on_timer)
@@ -115,7 +118,7 @@ class RecordingService:
         assert room.id is not None
         state = await self.store.run(repo.get_state, room.id)
         if state.enabled and room.id not in self._active:
-            await self._begin(room, state, from_opening=not resumed)
+            await self._begin(room, state, from_opening=not resumed, resumed=resumed)
 
     async def room_closing(self, room: Room) -> None:
         pass
@@ -144,6 +147,7 @@ class RecordingService:
         """At shutdown: replays being mixed finish (bounded); rooms recording now stop listening."""
         for active in self._active.values():
             active.detach()
+            active.recorder.stop()  # what the jitter buffers hold is written; the take is carried on at start-up
         if self._finishing:
             await asyncio.wait(list(self._finishing), timeout=30)
 
@@ -165,13 +169,21 @@ class RecordingService:
         """A moment of the room's (Podium's clock) on the recorder's clock."""
         return time.monotonic() - (self.clock.now() - when).total_seconds()
 
-    async def _begin(self, room: Room, state: rules.RecordingState, *, from_opening: bool = False) -> None:
+    async def _begin(self, room: Room, state: rules.RecordingState, *, from_opening: bool = False,
+                     resumed: bool = False) -> None:
         """Start recording; `from_opening`: the replay's timeline starts when the room opened (recording was on
-        before it), else now."""
+        before it), else now. `resumed` (Podium restarted while the room was live): the take the restart cut
+        short is carried on, on its own timeline."""
         assert room.id is not None
-        directory = self._room_dir(room.id) / f"take-{int(self.clock.now().timestamp())}"
-        recorder = Recorder(directory, started=self._monotonic(room.opened_at)
-                            if from_opening and room.opened_at is not None else None)
+        carried = await asyncio.to_thread(takes.unfinished, self._room_dir(room.id)) if resumed else None
+        if carried is not None:
+            directory, started = carried
+            log.info("room #%s: carrying on the take begun %s", room.id, started.isoformat())
+        else:
+            directory = self._room_dir(room.id) / f"take-{int(self.clock.now().timestamp())}"
+            started = room.opened_at if from_opening and room.opened_at is not None else self.clock.now()
+            await asyncio.to_thread(takes.start, directory, started)
+        recorder = Recorder(directory, started=self._monotonic(started))
         channel = room.stage_channel_id
 
         def allowed(user_id: int) -> bool:  # on the socket thread
@@ -180,6 +192,7 @@ class RecordingService:
         active = _Active(room, state, recorder)
         recorder.allowed = allowed
         self._active[room.id] = active
+        self._refresh_card(room.id)
         voice = self._voice()
         client = voice.connection(room.id) if voice is not None else None
         if client is not None:
@@ -193,6 +206,7 @@ class RecordingService:
     async def _finish(self, room: Room, active: _Active, end: float | None = None) -> None:
         active.detach()
         recorded = active.recorder.stop(end)
+        await asyncio.to_thread(takes.end, recorded.directory)
         try:
             await self._post_replay(room, recorded)
         except Exception:
@@ -259,6 +273,7 @@ class RecordingService:
                     await self._begin(fresh, await self.store.run(repo.get_state, room_id))
                 elif not enabled and room_id in self._active:
                     self._finish_later(fresh, self._active.pop(room_id))
+                    self._refresh_card(room_id)
                     await self.discord.mark_topic(fresh.guild_id, fresh.stage_channel_id, fresh.title, False)
             return fresh
         await self.mailbox.call(room.id or 0, change)
