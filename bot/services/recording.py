@@ -7,7 +7,8 @@ on arrival; listeners are never recorded (bot.core.recording.is_recorded). Audio
 socket thread (bot.discord_adapter.voice_receive, bot.voice.recorder); when the room ends the speakers are
 mixed off the event loop (bot.voice.replay, PyAV) and the replay is posted in the stage's chat after the recap,
 with its chapters. Replays are kept for the server's retention (`/podium settings recordings_days`), by a timer
-derived from the database, or until `/room recording delete`.
+derived from the database, or until `/room recording delete`. A Podium that restarts (or crashed) while a room
+records carries on the room's unfinished take (bot.voice.takes), so nothing said before is lost.
 
 Changes to a room's recording go through the room's mailbox, like every change to a room.
 """
@@ -180,9 +181,9 @@ class RecordingService:
             directory, started = carried
             log.info("room #%s: carrying on the take begun %s", room.id, started.isoformat())
         else:
-            directory = self._room_dir(room.id) / f"take-{int(self.clock.now().timestamp())}"
-            started = room.opened_at if from_opening and room.opened_at is not None else self.clock.now()
-            await asyncio.to_thread(takes.start, directory, started)
+            now = self.clock.now()
+            started = room.opened_at if from_opening and room.opened_at is not None else now
+            directory = await asyncio.to_thread(takes.start, self._room_dir(room.id), now, started)
         recorder = Recorder(directory, started=self._monotonic(started))
         channel = room.stage_channel_id
 

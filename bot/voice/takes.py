@@ -17,13 +17,20 @@ STARTED = "take.json"
 ENDED = "ended"
 
 
-def start(directory: Path, started: datetime) -> None:
-    """A new take whose timeline begins at `started`."""
-    directory.mkdir(parents=True, exist_ok=True)
+def start(room_dir: Path, now: datetime, started: datetime) -> Path:
+    """A new take (its own directory, even when recording is turned off and on within a second) whose timeline
+    begins at `started`."""
+    directory = room_dir / f"take-{int(now.timestamp())}"
+    again = 1
+    while directory.exists():
+        again += 1
+        directory = room_dir / f"take-{int(now.timestamp())}-{again}"
+    directory.mkdir(parents=True)
     note = directory / STARTED
     temporary = note.with_suffix(".tmp")
     temporary.write_text(json.dumps({"started": started.isoformat()}))
     os.replace(temporary, note)  # whole or absent, even after a crash
+    return directory
 
 
 def unfinished(room_dir: Path) -> tuple[Path, datetime] | None:
