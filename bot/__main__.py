@@ -72,10 +72,10 @@ def build_services(store: Store, clock: Clock | None = None, shards: Shards = EV
         if voice is not None:
             voice.play(room_id, cue)
     recording = RecordingService(store, clock, discord_adapter, timers, mailbox, recordings,
-                                 voice=lambda: voice)
+                                 voice=lambda: voice, refresh_card=lambda room_id: live.refresh_card(room_id))
     # A live room's effects are carried out in the room's own turn (one mailbox for its whole lifecycle).
     live = LiveService(store, clock, discord_adapter, timers, mailbox, play_cue=play_cue, on_commit=on_commit,
-                       before_invite=recording.before_invite)
+                       before_invite=recording.before_invite, recorded=recording.wants_audio)
     voice = VoiceService(store, discord_adapter, live, hearing=recording)
     access = AccessService(store, clock, discord_adapter, gate, mailbox)
     # The order rooms are followed in: the gate closes before anyone is invited up, and the closing cue plays

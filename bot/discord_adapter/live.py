@@ -170,16 +170,17 @@ class LiveDiscord:
             except Exception:
                 log.exception("room %s: %s failed", room.id, type(effect).__name__)
 
-    async def post_card(self, channel_id: int, room: Room, live: LiveRoom, now: datetime) -> int | None:
+    async def post_card(self, channel_id: int, room: Room, live: LiveRoom, now: datetime, *,
+                        recorded: bool = False) -> int | None:
         """The live card (bot.ui.live_card), posted in the stage's chat; its message id."""
-        embed, view = live_card.render(room, live, now, await self.adapter.language(room.guild_id))
+        embed, view = live_card.render(room, live, now, await self.adapter.language(room.guild_id), recorded)
         return await self.adapter.post(channel_id, embed=embed, view=view)
 
     async def show_card(self, channel_id: int, message_id: int, room: Room, live: LiveRoom, now: datetime, *,
-                        retry: bool = False) -> None:
+                        retry: bool = False, recorded: bool = False) -> None:
         """The live card as the room is now; an ended room's card loses its buttons. With retry=True, an edit
         Discord may take later (5xx, 429) raises CardNotShown for the caller to try again."""
-        embed, view = live_card.render(room, live, now, await self.adapter.language(room.guild_id))
+        embed, view = live_card.render(room, live, now, await self.adapter.language(room.guild_id), recorded)
         try:
             await self.bot.get_partial_messageable(channel_id).get_partial_message(message_id).edit(
                 embed=embed, view=view if room.closed_at is None else None,

@@ -75,7 +75,8 @@ class LiveService:
     def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers, mailbox: RoomMailbox,
                  play_cue: Callable[[int, str], object] | None = None,
                  on_commit: Callable[[float], object] | None = None,
-                 before_invite: Callable[[Room, int], Awaitable[None]] | None = None) -> None:
+                 before_invite: Callable[[Room, int], Awaitable[None]] | None = None,
+                 recorded: Callable[[int], bool] = lambda room_id: False) -> None:
         self.store = store
         self.clock = clock
         self.adapter = discord
@@ -86,6 +87,7 @@ class LiveService:
         self.card_interval = 1.25
         self.play_cue = play_cue  # the voice feature's: (room id, cue name), queued, never awaited
         self.before_invite = before_invite  # recording's notice, awaited before each invitation to speak
+        self.recorded = recorded  # recording's: whether a room records now (its card says so)
         self.mailbox = mailbox  # the rooms' mailbox: a live room's effects are carried out in its turn
         self.on_commit = on_commit  # the metrics' (seconds per group commit), when metrics are on
         self._drains: set[asyncio.Task[None]] = set()  # turns posted from dispatch time (kept from the GC)
@@ -185,7 +187,7 @@ class LiveService:
     async def _post_card(self, running: Running) -> None:
         """The live card: one message per live room, in the stage's chat (posted once, even across restarts)."""
         message_id = await self.discord.post_card(running.room.stage_channel_id, running.room, running.live,
-                                                  self.clock.now())
+                                                  self.clock.now(), recorded=self.recorded(running.id))
         if message_id is not None:
             running.card = (running.room.stage_channel_id, message_id)
             await self.store.run(live_repo.set_card, running.id, running.room.stage_channel_id, message_id)
@@ -426,7 +428,14 @@ class LiveService:
     async def _render(self, running: Running) -> None:
         if running.card is None or running.id not in self._running:
             return
-        await self.discord.show_card(*running.card, running.room, running.live, self.clock.now(), retry=True)
+        await self.discord.show_card(*running.card, running.room, running.live, self.clock.now(), retry=True,
+                                     recorded=self.recorded(running.id))
+
+    def refresh_card(self, room_id: int) -> None:
+        """Something the card shows changed outside the room's core (recording on or off): shown soon."""
+        running = self._running.get(room_id)
+        if running is not None and running.pacer is not None:
+            running.pacer.poke()
 
 
 def _load(db: Any, room_id: int) -> tuple[live_repo.LiveSetup, list[Hand], dict[int, datetime], set[int], set[int]]:

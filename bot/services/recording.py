@@ -7,7 +7,8 @@ on arrival; listeners are never recorded (bot.core.recording.is_recorded). Audio
 socket thread (bot.discord_adapter.voice_receive, bot.voice.recorder); when the room ends the speakers are
 mixed off the event loop (bot.voice.replay, PyAV) and the replay is posted in the stage's chat after the recap,
 with its chapters. Replays are kept for the server's retention (`/podium settings recordings_days`), by a timer
-derived from the database, or until `/room recording delete`.
+derived from the database, or until `/room recording delete`. A Podium that restarts (or crashed) while a room
+records carries on the room's unfinished take (bot.voice.takes), so nothing said before is lost.
 
 Changes to a room's recording go through the room's mailbox, like every change to a room.
 """
@@ -47,6 +48,7 @@ from bot.store import settings as settings_repo
 from bot.store import voice as voice_repo
 from bot.store.audit import AuditEntry
 from bot.store.db import Store
+from bot.voice import takes
 from bot.voice.recorder import Recorded, Recorder
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,8 @@ class _Active:
 
 class RecordingService:
     def __init__(self, store: Store, clock: Clock, discord: DiscordAdapter, timers: Timers, mailbox: RoomMailbox,
-                 directory: Path, voice: Callable[[], VoiceService | None]) -> None:
+                 directory: Path, voice: Callable[[], VoiceService | None],
+                 refresh_card: Callable[[int], None] = lambda room_id: None) -> None:
         self.store = store
         self.clock = clock
         self.adapter = discord
@@ -87,6 +90,7 @@ class RecordingService:
         self.mailbox = mailbox
         self.directory = directory
         self._voice = voice  # the voice connections' service (built after this one: it asks us what to hear)
+        self._refresh_card = refresh_card  # the live rooms': the live card says whether the room records
         self._active: dict[int, _Active] = {}
         self._finishing: set[asyncio.Task[None]] = set()
         timers.route("replay", self._on_timer)
@@ -115,7 +119,7 @@ class RecordingService:
         assert room.id is not None
         state = await self.store.run(repo.get_state, room.id)
         if state.enabled and room.id not in self._active:
-            await self._begin(room, state, from_opening=not resumed)
+            await self._begin(room, state, from_opening=not resumed, resumed=resumed)
 
     async def room_closing(self, room: Room) -> None:
         pass
@@ -144,6 +148,7 @@ class RecordingService:
         """At shutdown: replays being mixed finish (bounded); rooms recording now stop listening."""
         for active in self._active.values():
             active.detach()
+            active.recorder.stop()  # what the jitter buffers hold is written; the take is carried on at start-up
         if self._finishing:
             await asyncio.wait(list(self._finishing), timeout=30)
 
@@ -165,13 +170,21 @@ class RecordingService:
         """A moment of the room's (Podium's clock) on the recorder's clock."""
         return time.monotonic() - (self.clock.now() - when).total_seconds()
 
-    async def _begin(self, room: Room, state: rules.RecordingState, *, from_opening: bool = False) -> None:
+    async def _begin(self, room: Room, state: rules.RecordingState, *, from_opening: bool = False,
+                     resumed: bool = False) -> None:
         """Start recording; `from_opening`: the replay's timeline starts when the room opened (recording was on
-        before it), else now."""
+        before it), else now. `resumed` (Podium restarted while the room was live): the take the restart cut
+        short is carried on, on its own timeline."""
         assert room.id is not None
-        directory = self._room_dir(room.id) / f"take-{int(self.clock.now().timestamp())}"
-        recorder = Recorder(directory, started=self._monotonic(room.opened_at)
-                            if from_opening and room.opened_at is not None else None)
+        carried = await asyncio.to_thread(takes.unfinished, self._room_dir(room.id)) if resumed else None
+        if carried is not None:
+            directory, started = carried
+            log.info("room #%s: carrying on the take begun %s", room.id, started.isoformat())
+        else:
+            now = self.clock.now()
+            started = room.opened_at if from_opening and room.opened_at is not None else now
+            directory = await asyncio.to_thread(takes.start, self._room_dir(room.id), now, started)
+        recorder = Recorder(directory, started=self._monotonic(started))
         channel = room.stage_channel_id
 
         def allowed(user_id: int) -> bool:  # on the socket thread
@@ -180,6 +193,7 @@ class RecordingService:
         active = _Active(room, state, recorder)
         recorder.allowed = allowed
         self._active[room.id] = active
+        self._refresh_card(room.id)
         voice = self._voice()
         client = voice.connection(room.id) if voice is not None else None
         if client is not None:
@@ -193,6 +207,7 @@ class RecordingService:
     async def _finish(self, room: Room, active: _Active, end: float | None = None) -> None:
         active.detach()
         recorded = active.recorder.stop(end)
+        await asyncio.to_thread(takes.end, recorded.directory)
         try:
             await self._post_replay(room, recorded)
         except Exception:
@@ -259,6 +274,7 @@ class RecordingService:
                     await self._begin(fresh, await self.store.run(repo.get_state, room_id))
                 elif not enabled and room_id in self._active:
                     self._finish_later(fresh, self._active.pop(room_id))
+                    self._refresh_card(room_id)
                     await self.discord.mark_topic(fresh.guild_id, fresh.stage_channel_id, fresh.title, False)
             return fresh
         await self.mailbox.call(room.id or 0, change)

@@ -49,12 +49,17 @@ def room_embed(room: Room, *, repeat_text: str | None = None, note: str | None =
     if access_text:
         embed.add_field(name=lang._("Access"), value=access_text, inline=False)
     if recorded:
-        embed.add_field(name=lang._("🔴 Recorded"), value=lang._("Speakers are told before they're invited up and can "
-                        "opt out with /room recording opt-out."), inline=False)
+        add_recorded(embed, lang)
     if note:
         embed.add_field(name=lang._("Note"), value=note, inline=False)
     embed.set_footer(text=lang._("Room #{room}").format(room=room.id))
     return embed
+
+
+def add_recorded(embed: discord.Embed, lang: Language = ENGLISH) -> None:
+    """The room records now (its room card and its live card say so alike)."""
+    embed.add_field(name=lang._("🔴 Recorded"), value=lang._("Speakers are told before they're invited up and can "
+                    "opt out with /room recording opt-out."), inline=False)
 
 
 def room_view(items: list[discord.ui.Item[Any]]) -> discord.ui.View | None:

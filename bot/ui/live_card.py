@@ -13,6 +13,7 @@ from bot.core.rooms import Room
 from bot.core.when import discord_timestamp
 from bot.i18n import ENGLISH, Language
 from bot.replies import send_error
+from bot.ui.cards import add_recorded
 
 class HandDesk(Protocol):
     """What the card's buttons ask of the live rooms (bot.services.live.LiveService has it; bot.ui imports no
@@ -29,10 +30,11 @@ QUEUE_SHOWN = 10
 CARD_NOTE = 90  # characters of a note shown on the card (the moderators' /hand queue shows them whole)
 
 
-def render(room: Room, live: LiveRoom, now: datetime,
-           lang: Language = ENGLISH) -> tuple[discord.Embed, discord.ui.View]:
-    """The live card, in the server's language. Times are Discord's relative timestamps, which every client keeps
-    current between edits (reference § Message Formatting: Timestamp Styles)."""
+def render(room: Room, live: LiveRoom, now: datetime, lang: Language = ENGLISH,
+           recorded: bool = False) -> tuple[discord.Embed, discord.ui.View]:
+    """The live card, in the server's language; `recorded`: the room records now (said as on its room card).
+    Times are Discord's relative timestamps, which every client keeps current between edits (reference § Message
+    Formatting: Timestamp Styles)."""
     ended = room.closed_at is not None
     title = lang._("Ended: {title}").format(title=room.title[:200]) if ended else "🔴 " + room.title[:200]
     embed = discord.Embed(title=title, colour=discord.Colour.dark_grey() if ended else discord.Colour.green())
@@ -54,6 +56,8 @@ def render(room: Room, live: LiveRoom, now: datetime,
                  + ("" if live.hands_enabled else " · " + lang._("hands are off")))
     lines += queue_lines(live, CARD_NOTE, lang)
     embed.description = "\n".join(lines)[:4000]
+    if recorded and not ended:
+        add_recorded(embed, lang)
     turn = live.policy.turn_limit
     rules = [lang._("Q&A mode") if live.policy.qa_mode else "",
              lang._("turns of {length}").format(length=lang.duration(turn)) if turn else "",

@@ -2,20 +2,24 @@
 
 `Recorder.on_packet` runs on discord.py's voice socket reader thread (VoiceConnectionState.add_socket_listener),
 so receiving never touches the event loop: it decrypts, puts the packet back in order (bot/voice/jitter.py) and
-appends the Opus frame with its place on the recording's timeline to the speaker's track file. Who an SSRC is
+appends the Opus frame with its place on the recording's timeline to the speaker's track file, one unbuffered
+write per frame, so a crash (even SIGKILL) leaves every frame received so far on disk and at most a torn last
+record, which reading skips. A recorder given a directory that already has tracks (Podium restarted mid-take)
+appends to them on the same timeline. Who an SSRC is
 comes from the voice gateway's Speaking (op 5) messages (`speaking`, called on the loop). People who opted out
 are dropped here, before anything is stored. Mixing happens once, at the end (bot/voice/replay.py).
 """
 from __future__ import annotations
 
 import logging
+import os
 import struct
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from io import FileIO
 
 from bot.voice.jitter import Frame, JitterBuffer
 from bot.voice.rtp import XCHACHA, open_rtp, ssrc_of
@@ -46,16 +50,30 @@ class Recorded:
     lost: int
 
 
-def read_track(path: Path) -> list[tuple[int, bytes]]:
-    """A track file's (position in samples, Opus frame) records, in the order they were written."""
-    data = path.read_bytes()
+def _records(data: bytes) -> tuple[list[tuple[int, bytes]], int]:
+    """The whole records in `data` and where they end (a crash mid-write leaves a torn last record: left out)."""
     out, at = [], 0
     while at + RECORD.size <= len(data):
         position, length = RECORD.unpack_from(data, at)
-        at += RECORD.size
-        out.append((position, data[at:at + length]))
-        at += length
-    return out
+        if at + RECORD.size + length > len(data):
+            break
+        out.append((position, data[at + RECORD.size:at + RECORD.size + length]))
+        at += RECORD.size + length
+    return out, at
+
+
+def read_track(path: Path) -> list[tuple[int, bytes]]:
+    """A track file's (position in samples, Opus frame) records, in the order they were written."""
+    return _records(path.read_bytes())[0]
+
+
+def _open_track(path: Path) -> FileIO:
+    """A track to append to, unbuffered; one left by a crash first loses its torn last record, if any."""
+    if path.exists():
+        whole = _records(path.read_bytes())[1]
+        if whole != path.stat().st_size:
+            os.truncate(path, whole)
+    return path.open("ab", buffering=0)
 
 
 class Recorder:
@@ -71,7 +89,7 @@ class Recorder:
         self._mode = XCHACHA
         self._users: dict[int, int] = {}  # ssrc -> user id, from Speaking
         self._streams: dict[int, _Stream] = {}  # ssrc -> its ordering and timeline
-        self._files: dict[int, BinaryIO] = {}  # user id -> track file
+        self._files: dict[int, FileIO] = {}  # user id -> track file
         # Whether a member's audio is kept (consent and speakers: bot.core.recording.is_recorded); asked on
         # arrival, so what it refuses is never stored.
         self.allowed: Callable[[int], bool] = lambda user_id: True
@@ -95,7 +113,7 @@ class Recorder:
             track = self._files.pop(user_id, None)
             if track is not None:
                 track.close()
-                Path(track.name).unlink(missing_ok=True)
+            (self.directory / f"{user_id}.track").unlink(missing_ok=True)  # kept before a restart too
             for ssrc in [s for s, stream in self._streams.items() if stream.user_id == user_id]:
                 del self._streams[ssrc]
 
@@ -131,9 +149,8 @@ class Recorder:
         position = stream.anchor_pos + frame.timestamp - stream.anchor_ts
         track = self._files.get(stream.user_id)
         if track is None:
-            track = self._files[stream.user_id] = (self.directory / f"{stream.user_id}.track").open("ab")
-        track.write(RECORD.pack(position, len(frame.opus)))
-        track.write(frame.opus)
+            track = self._files[stream.user_id] = _open_track(self.directory / f"{stream.user_id}.track")
+        track.write(RECORD.pack(position, len(frame.opus)) + frame.opus)  # one write: a record is whole or torn
 
     # -- the end -----------------------------------------------------------------------------------------------
     def stop(self, at: float | None = None) -> Recorded:
@@ -147,6 +164,7 @@ class Recorder:
                         self._write(stream, frame)
             for track in self._files.values():
                 track.close()
-            tracks = {user: Path(f.name) for user, f in self._files.items()}
+            # Every track of the take, those written before a restart included.
+            tracks = {int(path.stem): path for path in sorted(self.directory.glob("*.track"))}
             lost = sum(s.buffer.lost for s in self._streams.values())
         return Recorded(self.directory, self.stopped_at - self.started, tracks, lost)

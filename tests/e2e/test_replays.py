@@ -13,7 +13,7 @@ from bot.store import rooms as room_repo
 from sandbox import Sandbox
 from sandbox.client import Control
 from tests.e2e.harness import BotRun
-from tests.e2e.live_story import STAGE, guild, is_speaker, uid
+from tests.e2e.live_story import STAGE, card, guild, is_speaker, uid
 from tests.voice.audio_probe import decode, level_at, loudest_frequency
 
 TONES = {"carol": 440, "dave": 660, "erin": 880}
@@ -69,6 +69,12 @@ def chapters_of(content: str) -> list[tuple[int, int, int]]:
     return [(int(a) * 60 + int(b), int(c) * 60 + int(d), int(user)) for a, b, c, d, user in CHAPTER.findall(content)]
 
 
+def live_card_says_recorded(sb: Sandbox, rid: int) -> bool:
+    """The live card (the one with the hand buttons) has the "Recorded" field."""
+    message = card(sb, rid)
+    return message is not None and any("Recorded" in f["name"] for e in message.embeds for f in e.get("fields", []))
+
+
 def recorded_seconds(room: Room) -> float:
     assert room.opened_at is not None and room.closed_at is not None
     return (room.closed_at - room.opened_at).total_seconds()
@@ -80,8 +86,9 @@ async def test_three_speakers_one_opted_out_give_a_replay_with_a_chapter_per_rec
     rid = await recorded_room(sandbox, control, podium, names)
     topic = next(iter(guild(sandbox).stage_instances.values())).topic
     assert "Recorded" in topic, topic
-    live_card = next(m for m in sandbox.world.channel_messages(stage(sandbox)) if "Live now" in m.content)
-    assert any("Recorded" in f["name"] for f in live_card.embeds[0]["fields"]), live_card.embeds
+    live_now = next(m for m in sandbox.world.channel_messages(stage(sandbox)) if "Live now" in m.content)
+    assert any("Recorded" in f["name"] for f in live_now.embeds[0]["fields"]), live_now.embeds
+    await sandbox.until(lambda: live_card_says_recorded(sandbox, rid), timeout=10)
     reply = await control.person("erin").command("room recording opt-out")
     assert reply.ephemeral and "opted out" in reply.text, reply
     await promote(sandbox, control, names)
@@ -108,6 +115,33 @@ async def test_three_speakers_one_opted_out_give_a_replay_with_a_chapter_per_rec
     assert level_at(pcm, TONES["erin"]) < 0.005  # the opted-out speaker's tone is nowhere
     audit = await control.person("alice").command("podium audit", room=rid)
     assert "recording" in audit.text and "opt" in audit.text, audit
+
+
+async def test_a_restart_mid_recording_keeps_what_came_before_with_the_time_podium_was_down_as_silence(
+        sandbox: Sandbox, control: Control, podium: BotRun, tmp_path: Path) -> None:
+    rid = await recorded_room(sandbox, control, podium, ["carol", "dave"])
+    await promote(sandbox, control, ["carol", "dave"])
+    await control.person("carol").talks(3.0, "tone_440", wait=True)
+    await podium.restart()
+    await podium.services.live.until(lambda: podium.services.live.running(rid))
+    await sandbox.until(lambda: podium.services.recording.listening(rid), timeout=20)
+    await asyncio.sleep(PAUSE_S)
+    opened = (await podium.store.run(room_repo.get_room, rid)).opened_at  # type: ignore[union-attr]
+    assert opened is not None
+    dave_from = (podium.clock.now() - opened).total_seconds()
+    await control.person("dave").talks(3.0, "tone_660", wait=True)
+    await asyncio.sleep(PAUSE_S)
+    room, path, content = await end_and_fetch_replay(sandbox, control, podium, rid, tmp_path)
+
+    pcm = decode(path)  # from the room's opening (recording was on before it) to its end, restart and all
+    assert abs(len(pcm) / 48_000 - recorded_seconds(room)) <= 0.01 * recorded_seconds(room), \
+        (len(pcm) / 48_000, recorded_seconds(room))
+    chapters = chapters_of(content)
+    assert [user for _, _, user in chapters] == [uid(sandbox, "carol"), uid(sandbox, "dave")], content
+    (carol_start, carol_end, _), (dave_start, dave_end, _) = chapters
+    assert abs(dave_start - dave_from) <= 1.5, (dave_from, content)  # the time Podium was down kept its length
+    for (start, end), freq in (((carol_start, carol_end), 440), ((dave_start, dave_end), 660)):
+        assert abs(loudest_frequency(pcm, start + 0.5, end - 0.5) - freq) < 15, (freq, content)
 
 
 async def test_loss_and_reordering_on_the_voice_path_still_give_a_replay_of_the_right_length(
@@ -141,8 +175,11 @@ async def test_recording_turned_on_mid_room_by_its_host_only_then_deleted_by_com
 
     reply = await control.person("carol").command("room recording on", room=rid)
     assert reply.ephemeral and "Only hosts" in reply.text, reply
+    assert not live_card_says_recorded(sandbox, rid)
     reply = await control.person("alice").command("room recording on", room=rid)
     assert "is recorded" in reply.text, reply
+    # The live card says so at once (an edit of its own, not at the room's next change).
+    await sandbox.until(lambda: live_card_says_recorded(sandbox, rid), timeout=10)
     # Podium comes back listening (a new connection, undeafened) and feeds the recorder.
     await sandbox.until(lambda: podium.services.recording.listening(rid)
                         and not guild(sandbox).voice_states[sandbox.world.bot.id].self_deaf,  # type: ignore[union-attr]
@@ -151,6 +188,7 @@ async def test_recording_turned_on_mid_room_by_its_host_only_then_deleted_by_com
     await control.person("carol").talks(2.0, "tone_330", wait=True)
     reply = await control.person("alice").command("room recording off", room=rid)
     assert "not recorded" in reply.text, reply
+    await sandbox.until(lambda: not live_card_says_recorded(sandbox, rid), timeout=10)
     await podium.services.recording.wait_replays(timeout=60)
     message = replay_message(sandbox)  # posted when recording stops, the room still live
     assert message is not None and len(message.attachments) == 1 and f"<@{uid(sandbox, 'carol')}>" in message.content

@@ -65,3 +65,41 @@ def test_someone_who_opts_out_after_speaking_leaves_nothing_behind(tmp_path: Pat
     recorder.forget(7)
     recorder.on_packet(packet(2, 1920))
     assert recorder.stop().tracks == {} and not (tmp_path / "7.track").exists()
+
+
+def test_a_crash_leaves_every_frame_so_far_readable_and_a_torn_last_record_is_skipped_then_cut(
+        tmp_path: Path) -> None:
+    clock = FakeClock()
+    recorder = Recorder(tmp_path, clock=clock)
+    recorder.set_session("aead_xchacha20_poly1305_rtpsize", KEY)
+    recorder.speaking(SSRC, 7)
+    for i in range(1, 4):
+        recorder.on_packet(packet(i, i * 960))
+        clock.now += 0.02
+    track = tmp_path / "7.track"
+    written = track.read_bytes()  # on disk already, the recorder never stopped (as after SIGKILL)
+    assert len(read_track(track)) >= 1
+    whole = read_track(track)
+    track.write_bytes(written + written[:5])  # a record the crash cut in the middle
+    assert read_track(track) == whole
+
+    # Podium again: a new recorder on the same take and timeline appends after the last whole record.
+    again = Recorder(tmp_path, clock=clock, started=100.0)
+    again.set_session("aead_xchacha20_poly1305_rtpsize", KEY)
+    again.speaking(SSRC + 1, 7)
+    clock.now = 110.0
+    again.on_packet(packet(1, 50_000, ssrc=SSRC + 1))
+    recorded = again.stop(at=111.0)
+    positions = [p for p, _ in read_track(recorded.tracks[7])]
+    assert positions[:len(whole)] == [p for p, _ in whole] and positions[-1] == 10 * 48_000
+    assert recorded.seconds == 11.0
+
+
+def test_tracks_written_before_a_restart_are_in_the_take_even_if_that_speaker_is_silent_after(
+        tmp_path: Path) -> None:
+    first = Recorder(tmp_path, started=0.0)
+    first.set_session("aead_xchacha20_poly1305_rtpsize", KEY)
+    first.speaking(SSRC, 7)
+    first.on_packet(packet(1, 960))
+    again = Recorder(tmp_path, started=0.0)
+    assert set(again.stop().tracks) == {7}
