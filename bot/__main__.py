@@ -30,7 +30,7 @@ from bot.ops import health, logs
 from bot.ops.check import check
 from bot.ops.health import load_metrics
 from bot.ops.reach import wait_for_discord
-from bot.discord_adapter.pacing import RestPacer
+from bot.discord_adapter.pacing import GLOBAL_PER_SECOND, RestPacer
 from bot.schedule import Timers
 from bot.services import Services
 from bot.services.access import AccessService
@@ -54,13 +54,15 @@ SHARDING_REQUIRED = 4011
 
 
 def build_services(store: Store, clock: Clock | None = None, shards: Shards = EVERY_SHARD,
-                   recordings: Path = Settings.recordings_dir, *,
+                   recordings: Path = Settings.recordings_dir, *, rest_per_second: int | None = None,
                    on_commit: Callable[[float], object] | None = None) -> Services:
     """Every feature, built once from its parts (constructors only: nothing is set on an object afterwards).
-    `shards`: the ones this process holds; it rebuilds only their guilds' rooms at start-up. `recordings`: where
+    `shards`: the ones this process holds; it rebuilds only their guilds' rooms at start-up, and paces its REST
+    calls at their share of Discord's global limit unless `rest_per_second` says otherwise. `recordings`: where
     recorded rooms' tracks and replays are kept."""
     clock = clock or Clock()
-    discord_adapter = DiscordAdapter(store, RestPacer(now=lambda: clock.now().timestamp()))
+    pacer = RestPacer(rest_per_second or shards.share(GLOBAL_PER_SECOND), now=lambda: clock.now().timestamp())
+    discord_adapter = DiscordAdapter(store, pacer)
     cards = CardService(store, discord_adapter)
     gate = StageGate(discord_adapter)
     timers = Timers(clock)  # every feature's timers, rebuilt from the database at start-up
@@ -96,7 +98,11 @@ async def run_bot(settings: Settings, *, clock: Clock | None = None) -> None:
     try:
         metrics = load_metrics() if settings.metrics_port is not None else None
         services = build_services(store, clock, settings.shards, settings.recordings_dir,
+                                  rest_per_second=settings.rest_per_second,
                                   on_commit=metrics.observe_commit if metrics else None)
+        log.info("REST calls paced at %d/s (%s)", services.discord.pacer.per_second,
+                 "PODIUM_REST_PER_SECOND" if settings.rest_per_second
+                 else f"the part of Discord's {GLOBAL_PER_SECOND}/s per bot for {settings.shards}")
         connector = configure(settings)
         async with PodiumBot(settings, services, connector=connector,
                              http_trace=metrics.http_trace if metrics else None) as bot:

@@ -24,6 +24,17 @@ def _database(value: str) -> Path | str:
     return value if is_postgres(value) else Path(value)
 
 
+def _rest_per_second(value: str) -> int | None:
+    """PODIUM_REST_PER_SECOND: this process's REST requests per second (empty: its shards' share)."""
+    value = value.strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise SettingsError(f"PODIUM_REST_PER_SECOND must be a whole number of REST requests per second, at least "
+                            f"1 (e.g. 25: this process's part of Discord's 50 per bot), not {value!r}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str = field(default="", repr=False)
@@ -42,6 +53,8 @@ class Settings:
     metrics_host: str = "127.0.0.1"
     # The shards this process holds (PODIUM_SHARD_COUNT, PODIUM_SHARD_IDS); by default every one.
     shards: Shards = EVERY_SHARD
+    # This process's part of Discord's global REST limit (PODIUM_REST_PER_SECOND); None: its shards' share.
+    rest_per_second: int | None = None
     recordings_dir: Path = Path("data/recordings")  # recorded rooms' tracks and replays (issue 16)
 
     @property
@@ -71,5 +84,6 @@ class Settings:
             metrics_port=int(env["PODIUM_METRICS_PORT"]) if env.get("PODIUM_METRICS_PORT", "").strip() else None,
             metrics_host=env.get("PODIUM_METRICS_HOST", "127.0.0.1").strip() or "127.0.0.1",
             shards=shards,
+            rest_per_second=_rest_per_second(env.get("PODIUM_REST_PER_SECOND", "")),
             recordings_dir=Path(env.get("PODIUM_RECORDINGS", "data/recordings")),
         )

@@ -47,6 +47,16 @@ class Shards:
         """Whether this process holds shard 0 (the application's own work: one process syncs the commands)."""
         return self.ids is None or 0 in self.ids
 
+    def share(self, per_bot: int) -> int:
+        """This process's part of what Discord allows the bot as a whole (its global REST limit: topics/rate-limits
+        § Global Rate Limit), in proportion to the shards it holds: 2 of 4 shards get half. Rounded down, so that
+        the processes' parts never add up to more than the whole, but at least 1 (past `per_bot` processes they
+        would: set each one's part by hand)."""
+        if self.every_shard:
+            return per_bot
+        assert self.count is not None and self.ids is not None
+        return max(1, per_bot * len(set(self.ids)) // self.count)
+
     def __str__(self) -> str:
         if self.count is None:
             return "every shard"

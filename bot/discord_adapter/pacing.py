@@ -9,7 +9,8 @@ then until a second after its answer came back: Discord counted it somewhere in 
 Discord's, however late the request reached it (a busy event loop, the network), holds more than `per_second`.
 When requests wait, the most urgent goes first: the earliest due (bot.urgency: a timer's due time, e.g. rooms'
 openings at the top of the hour, in start order), else the earliest asked. One process, one budget: processes
-sharing a bot token must split it (`per_second`).
+sharing a bot token split it (`per_second`: build_services gives each its shards' share, Shards.share, or
+PODIUM_REST_PER_SECOND).
 """
 from __future__ import annotations
 

@@ -71,3 +71,13 @@ def test_bad_values_say_what_to_write(count: str, ids: str, says: str) -> None:
 def test_it_describes_itself_for_the_log() -> None:
     assert str(parse_shards("4", "0-1")) == "shards 0,1 of 4"
     assert str(EVERY_SHARD) == "every shard"
+
+
+def test_a_process_paces_at_its_shards_share_of_the_bots_global_limit() -> None:
+    """topics/rate-limits § Global Rate Limit: 50 requests/s per bot, however many processes it runs in."""
+    assert parse_shards("4", "0-1").share(50) == 25
+    assert parse_shards("4", "3").share(50) == 12  # rounded down: 12 + 12 + 25 of 50 for shards 3, 2 and 0-1
+    assert sum(parse_shards("3", str(i)).share(50) for i in range(3)) == 48  # never more than the whole
+    assert parse_shards("4", "0,1,2,3").share(50) == 50  # every shard: the whole
+    assert EVERY_SHARD.share(50) == parse_shards("4", "").share(50) == 50
+    assert parse_shards("100", "7").share(50) == 1  # past 50 processes: at least 1 each (README: set it by hand)

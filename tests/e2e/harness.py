@@ -46,7 +46,8 @@ class BotRun:
     async def start(self, *, wait_ready: bool = True) -> "BotRun":
         """Start the bot; by default return once Podium is ready (wait_ready=False: at once)."""
         self.store = await Store.open(self.db_path)
-        self.services = build_services(self.store, self.clock, self.settings.shards, self.settings.recordings_dir)
+        self.services = build_services(self.store, self.clock, self.settings.shards, self.settings.recordings_dir,
+                                       rest_per_second=self.settings.rest_per_second)
         self.bot = PodiumBot(self.settings, self.services, connector=configure(self.settings))
         self._task = asyncio.create_task(self.bot.start(self.settings.token))
         if not wait_ready:
