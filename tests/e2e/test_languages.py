@@ -9,7 +9,7 @@ from sandbox import Sandbox
 from sandbox.client import Control
 from sandbox.command_rules import is_name
 from tests.e2e.harness import BotRun
-from tests.e2e.test_rooms import channel_messages, schedule
+from tests.e2e.test_rooms import STAGE, channel_messages, schedule
 
 
 def _nodes(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -77,3 +77,30 @@ async def test_dms_are_in_the_servers_language(sandbox: Sandbox, control: Contro
     carol = next(u.id for u in sandbox.world.users.values() if u.username == "carol")
     [dm] = [m.content for m in sandbox.world.channel_messages(sandbox.world.dm_channels[carol])]
     assert dm.startswith("🎟️") and "に招待しました" in dm, dm  # the DM: the server's language
+
+
+async def test_recording_replies_speak_the_members_language_and_its_notice_the_servers(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    refused = await control.person("dave").command("room recording opt-out", locale="ru")
+    assert refused.ephemeral and "Какая комната?" in refused.text, refused.text
+    rid, _ = await schedule(control)
+    await control.person("alice").command("room cancel", room=rid)
+    refused = await control.person("alice").command("room recording on", room=rid, locale="ru")
+    assert refused.ephemeral and "Эта комната: отменена." in refused.text, refused.text
+    refused = await control.person("alice").command("room recording delete", room=rid, locale="ru")
+    assert refused.ephemeral and "нет сохранённой записи" in refused.text, refused.text
+
+    await control.person("alice").command("podium settings", language="de")
+    rid, _ = await schedule(control, title="Fragestunde")
+    reply = await control.person("alice").command("room start", room=rid)
+    assert "is live" in reply.text, reply
+    await sandbox.until(lambda: podium.services.voice.connection(rid) is not None, timeout=20)
+    reply = await control.person("alice").command("room recording on", room=rid, locale="ru")
+    assert f"Комната #{rid} записывается." in reply.text, reply.text  # the reply: alice's own language
+
+    def notices() -> list[str]:
+        return [m.content for m in channel_messages(sandbox, STAGE) if "/room recording opt-out" in m.content]
+    await sandbox.until(lambda: bool(notices()), timeout=20)
+    assert notices()[0].startswith("🔴 Dieser Raum wird **aufgezeichnet**"), notices()  # the server's language
+    reply = await control.person("alice").command("room recording off", room=rid, locale="ru")
+    assert "больше не записывается" in reply.text, reply.text
