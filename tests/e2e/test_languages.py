@@ -9,7 +9,8 @@ from sandbox import Sandbox
 from sandbox.client import Control
 from sandbox.command_rules import is_name
 from tests.e2e.harness import BotRun
-from tests.e2e.test_rooms import STAGE, channel_messages, schedule
+from tests.e2e.test_room_waits import opened_by_hand
+from tests.e2e.test_rooms import STAGE, channel_messages, guild, schedule
 
 
 def _nodes(commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -104,3 +105,19 @@ async def test_recording_replies_speak_the_members_language_and_its_notice_the_s
     assert notices()[0].startswith("🔴 Dieser Raum wird **aufgezeichnet**"), notices()  # the server's language
     reply = await control.person("alice").command("room recording off", room=rid, locale="ru")
     assert "больше не записывается" in reply.text, reply.text
+
+
+async def test_a_room_waiting_then_missed_tells_its_host_and_stage_in_the_servers_language(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    await control.person("alice").command("podium settings", language="ru")
+    rid, _ = await schedule(control, title="AMA", start="in 1 hour", duration="30m")
+    room = await podium.rooms.get(guild(sandbox).id, rid)
+    await opened_by_hand(sandbox, control, podium)
+    await podium.rooms.timers.advance(room.start_at)
+    [waiting] = [m for m in channel_messages(sandbox, STAGE) if m.content.startswith("⏳")]
+    assert waiting.content == "⏳ **Ожидание сцены**" and "открыли вне Podium" in str(waiting.embeds), waiting
+    await podium.rooms.timers.advance(room.end_at)
+    await podium.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "missed")
+    told, missed = [d["content"] for d in await control.person("alice").dms()]
+    assert "ждёт свою сцену" in told and "Завершите другой эфир" in told, told
+    assert "пропущена: всё отведённое время её сцена была занята другим эфиром" in missed, missed
