@@ -9,6 +9,7 @@ from sandbox import Sandbox
 from sandbox.client import Control
 from sandbox.command_rules import is_name
 from tests.e2e.harness import BotRun
+from tests.e2e.live_story import live_room, uid
 from tests.e2e.test_room_waits import opened_by_hand
 from tests.e2e.test_rooms import STAGE, channel_messages, guild, schedule
 
@@ -121,3 +122,20 @@ async def test_a_room_waiting_then_missed_tells_its_host_and_stage_in_the_server
     told, missed = [d["content"] for d in await control.person("alice").dms()]
     assert "ждёт свою сцену" in told and "Завершите другой эфир" in told, told
     assert "пропущена: всё отведённое время её сцена была занята другим эфиром" in missed, missed
+
+
+async def test_the_moderators_thread_and_its_alerts_are_in_the_servers_language(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    await control.person("alice").command("podium settings", language="ja")
+    rid = await live_room(control, podium)
+    await control.person("carol").joins(STAGE)
+    await control.person("carol").command("hand raise")  # the first hand alerts the moderators
+    world = sandbox.world
+
+    def threads() -> list:
+        return [c for c in world.channels.values() if c.type == 12 and world.channel_messages(c.id)]
+
+    [thread] = await sandbox.until(threads, what="the moderators' alert")
+    assert thread.name == f"🎙 ルーム #{rid} のモデレーター", thread.name
+    [alert] = world.channel_messages(thread.id)
+    assert alert.content == f"✋ <@{uid(sandbox, 'carol')}> が挙手しました", alert.content
