@@ -139,3 +139,16 @@ async def test_the_moderators_thread_and_its_alerts_are_in_the_servers_language(
     assert thread.name == f"🎙 ルーム #{rid} のモデレーター", thread.name
     [alert] = world.channel_messages(thread.id)
     assert alert.content == f"✋ <@{uid(sandbox, 'carol')}> が挙手しました", alert.content
+
+
+async def test_repeat_access_and_autocomplete_speak_the_members_language(control: Control, podium: BotRun) -> None:
+    alice = control.person("alice")
+    refused = await alice.command("room schedule", title="x", start="in 2 hours", stage=STAGE, repeat="whenever",
+                                  locale="ru")
+    assert refused.ephemeral and "Не удалось разобрать правило повтора «whenever»" in refused.text, refused.text
+    refused = await alice.command("room schedule", title="x", start="in 2 hours", stage=STAGE, access="role",
+                                  locale="ru")
+    assert refused.ephemeral and "Комнате по ролям нужна хотя бы одна роль" in refused.text, refused.text
+    rid, _ = await schedule(control, title="Product AMA")
+    [choice] = await control.person("carol").autocomplete("room info", "room", "ama", locale="ru")
+    assert choice["name"].endswith("· запланирована") and choice["value"] == rid, choice
