@@ -149,6 +149,9 @@ async def test_repeat_access_and_autocomplete_speak_the_members_language(control
     refused = await alice.command("room schedule", title="x", start="in 2 hours", stage=STAGE, access="role",
                                   locale="ru")
     assert refused.ephemeral and "Комнате по ролям нужна хотя бы одна роль" in refused.text, refused.text
+    refused = await alice.command("room schedule", title="x", start="in 2 hours", stage=STAGE, access="role",
+                                  roles="Nobody", locale="ru")
+    assert refused.ephemeral and "Роли «Nobody» нет." in refused.text, refused.text
     rid, _ = await schedule(control, title="Product AMA")
     [choice] = await control.person("carol").autocomplete("room info", "room", "ama", locale="ru")
     assert choice["name"].endswith("· запланирована") and choice["value"] == rid, choice
