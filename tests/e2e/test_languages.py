@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox import Sandbox
+from sandbox import permissions as P
 from sandbox.client import Control
 from sandbox.command_rules import is_name
+from sandbox.seed import BOT_PERMISSIONS
 from tests.e2e.harness import BotRun
 from tests.e2e.live_story import live_room, uid
 from tests.e2e.test_room_waits import opened_by_hand
@@ -155,3 +157,14 @@ async def test_repeat_access_and_autocomplete_speak_the_members_language(control
     rid, _ = await schedule(control, title="Product AMA")
     [choice] = await control.person("carol").autocomplete("room info", "room", "ama", locale="ru")
     assert choice["name"].endswith("· запланирована") and choice["value"] == rid, choice
+
+
+async def test_podium_status_speaks_the_admins_language(control: Control, podium: BotRun) -> None:
+    await control.edit_role("Podium", BOT_PERMISSIONS & ~(P.CREATE_EVENTS | P.MANAGE_ROLES))
+    status = await control.person("alice").command("podium status", locale="ru")
+    assert status.ephemeral and "Podium: 1 проблема" in status.text, status.text
+    # Discord's permission names stay English; the way to them is in the admin's language
+    assert "✗ Ролям Podium не хватает Create Events и Manage Roles: Настройки сервера → Роли → Podium → Права " \
+        "доступа: включите Create Events и Manage Roles" in status.text, status.text
+    refused = await control.person("carol").command("podium status", locale="ru")
+    assert refused.ephemeral and "Статус Podium здесь видят только администраторы" in refused.text, refused.text
