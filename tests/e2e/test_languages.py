@@ -98,7 +98,9 @@ async def test_recording_replies_speak_the_members_language_and_its_notice_the_s
     rid, _ = await schedule(control, title="Fragestunde")
     reply = await control.person("alice").command("room start", room=rid)
     assert "is live" in reply.text, reply
-    await sandbox.until(lambda: podium.services.voice.connection(rid) is not None, timeout=20)
+    services = podium.services
+    assert services is not None
+    await sandbox.until(lambda: services.voice.connection(rid) is not None, timeout=20)
     reply = await control.person("alice").command("room recording on", room=rid, locale="ru")
     assert f"Комната #{rid} записывается." in reply.text, reply.text  # the reply: alice's own language
 
@@ -168,3 +170,19 @@ async def test_podium_status_speaks_the_admins_language(control: Control, podium
         "доступа: включите Create Events и Manage Roles" in status.text, status.text
     refused = await control.person("carol").command("podium status", locale="ru")
     assert refused.ephemeral and "Статус Podium здесь видят только администраторы" in refused.text, refused.text
+
+
+async def test_the_recap_says_what_ended_the_room_in_the_servers_language(
+        sandbox: Sandbox, control: Control, podium: BotRun) -> None:
+    await control.person("alice").command("podium settings", announce_channel="announcements", language="de")
+    rid, _ = await schedule(control)
+    reply = await control.person("alice").command("room start", room=rid)
+    assert "is live" in reply.text, reply
+    await control.delete_channel(STAGE)
+    await podium.wait_for(guild(sandbox).id, rid, lambda r: r.status.value == "ended")
+
+    def recaps() -> list[dict[str, Any]]:
+        return [e for m in channel_messages(sandbox, "announcements") for e in m.embeds
+                if e["title"].startswith("Rückblick")]
+    [recap] = await sandbox.until(recaps, what="the recap")
+    assert recap["description"] == "In Discord beendet: der Bühnenkanal wurde gelöscht.", recap
