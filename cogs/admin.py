@@ -79,10 +79,12 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
     @app_commands.guild_only()
     async def status_command(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        found = await self.settings.status(caller_of(interaction), interaction.guild_id)
+        lang = Language.of(interaction.locale)
+        found = await self.settings.status(caller_of(interaction), interaction.guild_id, lang)
         lines = [f"✗ {line}" for line in found.problems] + [f"· {line}" for line in found.notes]
-        title = "Podium is ready here" if not found.problems else \
-            f"Podium: {len(found.problems)} thing{'s' if len(found.problems) != 1 else ''} to fix"
+        count = len(found.problems)
+        title = lang._("Podium is ready here") if not count else \
+            lang.n_("Podium: {n} thing to fix", "Podium: {n} things to fix", count).format(n=count)
         embed = discord.Embed(title=title, description=discord.utils.escape_mentions("\n".join(lines))[:4000])
         await interaction.response.send_message(embed=embed, ephemeral=True)
 

@@ -5,6 +5,7 @@ import discord
 from discord import app_commands
 
 from bot.core.when import timezone_choices
+from bot.i18n import Language
 
 # Length caps on free-text options, enforced by Discord before Podium sees them (the core caps them again):
 # times and repeat rules, and short values (lengths, lifetimes, zone names).
@@ -21,8 +22,9 @@ async def room_autocomplete(interaction: discord.Interaction, current: str) -> l
     if interaction.guild_id is None:
         return []
     rooms = await interaction.client.services.rooms.search(interaction.guild_id, current)  # type: ignore[attr-defined]
-    return [app_commands.Choice(name=f"#{r.id} {r.title} · {r.start_at:%Y-%m-%d %H:%M} UTC · {r.status.value}"[:100],
-                                value=r.id or 0) for r in rooms]
+    lang = Language.of(interaction.locale)  # the status in the member's language
+    return [app_commands.Choice(name=f"#{r.id} {r.title} · {r.start_at:%Y-%m-%d %H:%M} UTC · {lang.say(r.status.word)}"
+                                [:100], value=r.id or 0) for r in rooms]
 
 
 async def live_room_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
@@ -41,5 +43,6 @@ async def live_or_upcoming_autocomplete(interaction: discord.Interaction,
     if interaction.guild_id is None:
         return []
     rooms = await interaction.client.services.rooms.search(interaction.guild_id, current)  # type: ignore[attr-defined]
-    return [app_commands.Choice(name=f"#{r.id} {r.title} · {r.status.value}"[:100], value=r.id or 0)
+    lang = Language.of(interaction.locale)
+    return [app_commands.Choice(name=f"#{r.id} {r.title} · {lang.say(r.status.word)}"[:100], value=r.id or 0)
             for r in rooms if r.status.value in ("live", "scheduled")][:25]

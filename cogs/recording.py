@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.i18n import Language
 from bot.ui.interaction import caller_of
 from cogs.common import room_autocomplete
 
@@ -37,9 +38,11 @@ class RecordingCommands(_Mixin):
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         await self._recording.set_recording(caller_of(interaction), interaction.guild_id, room, True)
-        await interaction.followup.send(
-            f"Room #{room} is recorded. Its stage says so, and each speaker is told before they're invited up "
-            "(they can opt out with /room recording opt-out). The replay is posted after the recap.", ephemeral=True)
+        lang = Language.of(interaction.locale)
+        await interaction.followup.send(lang._(
+            "Room #{room} is recorded. Its stage says so, and each speaker is told before they're invited up "
+            "(they can opt out with /room recording opt-out). The replay is posted after the recap.").format(
+                room=room), ephemeral=True)
 
     @recording.command(name="off", description="Stop recording this room")
     @app_commands.describe(room="The room (upcoming or live)")
@@ -49,7 +52,9 @@ class RecordingCommands(_Mixin):
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         await self._recording.set_recording(caller_of(interaction), interaction.guild_id, room, False)
-        await interaction.followup.send(f"Room #{room} is not recorded any more.", ephemeral=True)
+        lang = Language.of(interaction.locale)
+        await interaction.followup.send(lang._("Room #{room} is not recorded any more.").format(room=room),
+                                        ephemeral=True)
 
     @recording.command(name="opt-out", description="Don't record my voice in this room")
     @app_commands.describe(room="The room (default: the live room on the stage you're on)")
@@ -58,9 +63,10 @@ class RecordingCommands(_Mixin):
     async def recording_opt_out(self, interaction: discord.Interaction, room: int | None = None) -> None:
         assert interaction.guild_id is not None
         found = await self._recording.opt_out(interaction.guild_id, interaction.user.id, room)
-        await interaction.response.send_message(
-            f"You're opted out of recording in room #{found.id}: your voice there is dropped, never stored.",
-            ephemeral=True)
+        lang = Language.of(interaction.locale)
+        await interaction.response.send_message(lang._(
+            "You're opted out of recording in room #{room}: your voice there is dropped, never stored.").format(
+                room=found.id), ephemeral=True)
 
     @recording.command(name="delete", description="Delete a room's replay now")
     @app_commands.describe(room="The room whose replay to delete")
@@ -70,4 +76,6 @@ class RecordingCommands(_Mixin):
         await interaction.response.defer(ephemeral=True, thinking=True)
         assert interaction.guild_id is not None
         await self._recording.delete(caller_of(interaction), interaction.guild_id, room)
-        await interaction.followup.send(f"Room #{room}'s replay is deleted from Podium's disk.", ephemeral=True)
+        lang = Language.of(interaction.locale)
+        await interaction.followup.send(lang._("Room #{room}'s replay is deleted from Podium's disk.").format(
+            room=room), ephemeral=True)

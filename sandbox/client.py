@@ -215,8 +215,11 @@ class Person:
             body["locale"] = locale
         return Reply(await self._call("/command", body))
 
-    async def autocomplete(self, command: str, option: str, value: str, **options: Any) -> list[dict[str, Any]]:
-        body = {"command": command, "options": {**options, option: value}, "autocomplete": option}
+    async def autocomplete(self, command: str, option: str, value: str, locale: str | None = None,
+                           **options: Any) -> list[dict[str, Any]]:
+        body: dict[str, Any] = {"command": command, "options": {**options, option: value}, "autocomplete": option}
+        if locale:
+            body["locale"] = locale
         return Reply(await self._call("/command", body)).choices or []
 
     async def edits_event(self, event_id: str | int, **changes: Any) -> Any:

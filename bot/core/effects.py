@@ -33,7 +33,7 @@ class RefreshCard:
 
 @dataclass(frozen=True, slots=True)
 class AlertModerators:
-    text: str
+    text: str | Msg  # in the server's language
     quote: str = ""  # the member's own words, shown escaped
 
 

@@ -58,7 +58,7 @@ def parse_mode(text: str) -> AccessMode:
     try:
         return AccessMode(text.strip().lower())
     except ValueError:
-        raise ValidationError(f"'{text[:20]}' is not an access mode. Use open, role or invite.") from None
+        raise ValidationError(tr("'{text}' is not an access mode. Use open, role or invite.", text=text[:20])) from None
 
 
 def make_access(room_id: int, mode: AccessMode, role_ids: Iterable[int], guest_invites: int = 0,
@@ -66,15 +66,16 @@ def make_access(room_id: int, mode: AccessMode, role_ids: Iterable[int], guest_i
     """Validated access settings for a room."""
     roles = frozenset(role_ids)
     if mode is AccessMode.ROLE and not roles:
-        raise ValidationError("A role room needs at least one role: name them in `roles` (e.g. `@Members @VIP`).")
+        raise ValidationError(tr("A role room needs at least one role: name them in `roles` (e.g. `@Members @VIP`)."))
     if mode is not AccessMode.ROLE and roles:
-        raise ValidationError("`roles` only applies with access `role`. Drop the roles or choose access `role`.")
+        raise ValidationError(tr("`roles` only applies with access `role`. Drop the roles or choose access `role`."))
     if len(roles) > MAX_ROLES:
-        raise ValidationError(f"Choose at most {MAX_ROLES} roles.")
+        raise ValidationError(tr("Choose at most {most} roles.", most=MAX_ROLES))
     if not 0 <= guest_invites <= MAX_GUEST_INVITES:
-        raise ValidationError(f"Guests may invite between 0 and {MAX_GUEST_INVITES} others each.")
+        raise ValidationError(tr("Guests may invite between 0 and {most} others each.", most=MAX_GUEST_INVITES))
     if not 1 <= guest_depth <= MAX_GUEST_DEPTH:
-        raise ValidationError(f"Guests' invitations may chain between 1 and {MAX_GUEST_DEPTH} levels deep.")
+        raise ValidationError(tr("Guests' invitations may chain between 1 and {most} levels deep.",
+                                 most=MAX_GUEST_DEPTH))
     return RoomAccess(room_id, mode, roles, guest_invites, guest_depth)
 
 

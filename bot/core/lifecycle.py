@@ -22,10 +22,14 @@ from bot.core.effects import Notify
 from bot.core.errors import PodiumError, ValidationError
 from bot.core.outside import EndedOutside, Ending
 from bot.core.recurrence import next_start, parse_repeat
-from bot.core.text import tr
+from bot.core.text import Msg, tr
 from bot.core.rooms import Room, RoomStatus, on_event_update
 
-WAITED_WHOLE_SLOT = "its stage was live for something else for its whole slot"
+WAITED_WHOLE_SLOT = tr("its stage was live for something else for its whole slot")
+OFFLINE_WHOLE_SLOT = tr("Podium was offline for its whole slot")
+NOT_OPENED_IN_SLOT = tr("Podium could not open it in its slot")
+WAITED_AT_START = tr("its stage was live for something else at the start time")
+OFFLINE_AT_START = tr("Podium was offline at the start time")
 
 
 # -- asked of Discord: the answer comes back as the room's next message ------------------------------------
@@ -49,7 +53,7 @@ class OpenStage:
 
     at: datetime
     early: bool
-    late: str | None = None
+    late: Msg | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +65,7 @@ class CloseStage:
     ended: EndedOutside | None = None
 
     @property
-    def ended_by(self) -> str | None:
+    def ended_by(self) -> Msg | None:
         return self.ended.text if self.ended is not None else None
 
 
@@ -90,12 +94,12 @@ class DropEvent:
 class PostOpening:
     """The "Live now" cards (once each, also after a crash)."""
 
-    note: str | None = None
+    note: Msg | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PostRecap:
-    ended_by: str | None = None
+    ended_by: Msg | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +107,7 @@ class SayWaiting:
     """The room waits for its stage held by `holder` (in words): its host and the stage's chat hear why, once
     (also across restarts: the fired ledger's `waiting_key`)."""
 
-    holder: str
+    holder: Msg | str
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +120,7 @@ class TellIdleClosed:
 class TellMissed:
     """The host hears that their room was missed, and why."""
 
-    why: str
+    why: Msg
 
 
 # -- carried out by the room's worker (bot.services): timers, the watchers, the series ----------------------
@@ -214,7 +218,7 @@ def close(room: Room, now: datetime, ended: EndedOutside | None = None) -> Step:
     return Step(effects=(TellWatchers("room_closing"),), ask=CloseStage(now, ended))
 
 
-def open_(room: Room, now: datetime, *, early: bool, holder: str | None, waited: bool,
+def open_(room: Room, now: datetime, *, early: bool, holder: Msg | str | None, waited: bool,
           lacking: PodiumError | None) -> Step:
     """A scheduled room's opening has come (its start, /room start, a restart, its stage coming free).
 
@@ -222,28 +226,27 @@ def open_(room: Room, now: datetime, *, early: bool, holder: str | None, waited:
     `lacking`: what Podium lacks in the stage to open it (the refusal naming it), if anything."""
     decision = decide_opening(room, now, early=early, stage_taken=holder is not None)
     if decision == "missed":
-        return missed(room, WAITED_WHOLE_SLOT if waited else "Podium was offline for its whole slot")
+        return missed(room, WAITED_WHOLE_SLOT if waited else OFFLINE_WHOLE_SLOT)
     if lacking is not None:  # a timer has nobody to answer: the host is told
-        return Step(effects=() if early else (Notify(room.host_id, lacking.user_message),), error=lacking)
+        return Step(effects=() if early else (Notify(room.host_id, lacking.text),), error=lacking)
     if holder is not None:
         return stage_taken(room, holder, early=early)
     late = None
     if decision == "open_late":
-        late = "its stage was live for something else at the start time" if waited \
-            else "Podium was offline at the start time"
+        late = WAITED_AT_START if waited else OFFLINE_AT_START
     return Step(ask=OpenStage(now, early, late))
 
 
-def stage_taken(room: Room, holder: str, *, early: bool) -> Step:
+def stage_taken(room: Room, holder: Msg | str, *, early: bool) -> Step:
     """The stage is live for something else: Podium never takes it over. /room start is refused; otherwise the
     room waits for it, saying why once, and keeps its close timer (it is missed at its end)."""
     if early:
-        return Step(error=ValidationError(f"I can't open room #{room.id} now: {holder}. Podium never takes over "
-                                          "a live stage; end that one first."))
+        return Step(error=ValidationError(tr("I can't open room #{room} now: {holder}. Podium never takes over a "
+                                             "live stage; end that one first.", room=room.id, holder=holder)))
     return Step(effects=(KeepOnlyCloseTimer(), SayWaiting(holder)))
 
 
-def missed(room: Room, why: str) -> Step:
+def missed(room: Room, why: Msg) -> Step:
     return Step(room.mark_missed(), (StopTimers(), DropEvent(), TellMissed(why), ScheduleNext()),
                 log=f"missed: {why}; the host was told")
 
@@ -288,7 +291,7 @@ def answered(room: Room, asked: Ask, stage_instance_id: int | None = None) -> St
                     log="cancelled" + (" (whole series)" if asked.whole_series else ""))
     if isinstance(asked, OpenStage):
         live = dataclasses.replace(room.open(asked.at), stage_instance_id=stage_instance_id)
-        note = f"Opened late: {asked.late}." if asked.late else None
+        note = tr("Opened late: {why}.", why=asked.late) if asked.late else None
         return Step(live, (PostOpening(note), TellWatchers("room_opened"), PlanTimers(), ScheduleNext()),
                     log=f"opened{f' late ({asked.late})' if asked.late else ''}: stage instance "
                         f"{stage_instance_id}, its event is live")
@@ -305,7 +308,7 @@ def refused(room: Room, asked: Ask, why: Exception) -> Step:
     something else at the last moment makes the room wait; a refused close leaves the room live, so its watchers
     take it back (the gate's watchdog, the voice connection)."""
     if isinstance(asked, OpenStage) and isinstance(why, StageTaken):
-        return stage_taken(room, why.user_message if asked.early else "the stage is already live",
+        return stage_taken(room, why.text if asked.early else tr("the stage is already live"),
                            early=asked.early)
     if isinstance(asked, CloseStage):
         return Step(effects=(TellWatchers("room_opened", resumed=True),), error=why)

@@ -23,6 +23,10 @@ __all__ = ["LiveRoom", "StagePolicy", "Invitation", "VoiceNow", "invite_key", "g
 NOTE_LIMIT = 200
 
 
+def _mention(user_id: int) -> str:
+    return f"<@{user_id}>"
+
+
 @dataclass
 class LiveRoom:
     room_id: int
@@ -88,7 +92,8 @@ class LiveRoom:
             if self.on_stage < self.policy.speaker_limit:
                 out += self._invite(user_id, at, self.queue.lower(user_id))
             else:
-                out.append(fx.AlertModerators(f"Pre-approved speaker <@{user_id}> joined but the stage is full."))
+                out.append(fx.AlertModerators(tr("Pre-approved speaker {member} joined but the stage is full.",
+                                                 member=_mention(user_id))))
 
     def left(self, user_id: int, at: datetime) -> list[fx.Effect]:
         if self.present.pop(user_id, None) is None:
@@ -169,7 +174,7 @@ class LiveRoom:
             return []
         out: list[fx.Effect] = [fx.RefreshCard(), fx.SaveHand(hand)]
         if was_empty:
-            out.append(fx.AlertModerators(f"✋ <@{user_id}> raised a hand", note))
+            out.append(fx.AlertModerators(tr("✋ {member} raised a hand", member=_mention(user_id)), note))
         return out
 
     def lower_hand(self, user_id: int, at: datetime, outcome: str = "withdrawn") -> list[fx.Effect]:
@@ -266,7 +271,8 @@ class LiveRoom:
         if user_id not in self.present or user_id in self.speakers or user_id in self.invited:
             return []
         if self.on_stage >= self.policy.speaker_limit:
-            return [fx.AlertModerators(f"Pre-approved speaker <@{user_id}> is here but the stage is full.")]
+            return [fx.AlertModerators(tr("Pre-approved speaker {member} is here but the stage is full.",
+                                          member=_mention(user_id)))]
         return self._invite(user_id, at, self.queue.lower(user_id))
 
     def set_policy(self, actor_id: int, **changes: object) -> list[fx.Effect]:

@@ -11,19 +11,20 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.rooms import Room, RoomStatus
+from bot.core.text import Msg, marked, tr
 
 
 class Ending(enum.Enum):
     """What ended a live room outside Podium, as the recap says it."""
 
-    STAGE_ENDED = "a stage moderator ended the stage in Discord"
-    STAGE_CLOSED = "the stage was closed in Discord"  # found at start-up: who closed it is not known
+    STAGE_ENDED = marked("a stage moderator ended the stage in Discord")
+    STAGE_CLOSED = marked("the stage was closed in Discord")  # found at start-up: who closed it is not known
     # resources/stage-instance § Auto Closing: "When a Stage channel has no speakers for a certain period of
     # time (on the order of minutes), the Stage instance will be automatically deleted."
-    STAGE_IDLE = "Discord closed the stage because nobody was speaking on it"
-    STAGE_DELETED = "the stage channel was deleted"
-    EVENT_COMPLETED = "its Discord event was ended"
-    EVENT_DELETED = "its Discord event was deleted"
+    STAGE_IDLE = marked("Discord closed the stage because nobody was speaking on it")
+    STAGE_DELETED = marked("the stage channel was deleted")
+    EVENT_COMPLETED = marked("its Discord event was ended")
+    EVENT_DELETED = marked("its Discord event was deleted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +35,12 @@ class EndedOutside:
     while_down: bool = False
 
     @property
-    def text(self) -> str:
+    def text(self) -> Msg:
         """For the recap: "Ended in Discord: ...". """
-        suffix = " (while Podium was offline)" if self.while_down else ""
-        return f"Ended in Discord: {self.ending.value}{suffix}."
+        ending = Msg(self.ending.value)
+        if self.while_down:
+            return tr("Ended in Discord: {ending} (while Podium was offline).", ending=ending)
+        return tr("Ended in Discord: {ending}.", ending=ending)
 
 
 def stage_ending(*, any_speaker: bool) -> Ending:

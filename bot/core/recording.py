@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.core.errors import ValidationError
 from bot.core.rooms import RoomStatus
+from bot.core.text import Msg, tr, tr_n
 
 RATE = 48_000
 FRAME_SAMPLES = 960
@@ -22,8 +23,8 @@ UPLOAD_LIMIT_BYTES = 10 * 1024 * 1024
 REPLAY_BIT_RATE = 24_000  # mono voice Opus
 MAX_CHARS = 2000  # resources/message § Create Message: content, up to 2000 characters
 MAX_FILES = 10  # files per message (discord.py refuses more, as Discord does)
-NOTICE = ("🔴 This room is **recorded**. If you speak, your voice will be in the replay. Don't want that? "
-          "Use `/room recording opt-out` before you speak: your audio is then dropped, never stored.")
+NOTICE = tr("🔴 This room is **recorded**. If you speak, your voice will be in the replay. Don't want that? "
+            "Use `/room recording opt-out` before you speak: your audio is then dropped, never stored.")
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,14 @@ class Chapter:
 
 def may_change(status: RoomStatus) -> None:
     if status not in (RoomStatus.SCHEDULED, RoomStatus.LIVE):
-        raise ValidationError(f"This room is {status.value}: recording can be set for upcoming and live rooms.")
+        raise ValidationError(tr("This room is {status}: recording can be set for upcoming and live rooms.",
+                                 status=status.word))
 
 
 def check_retention(days: int) -> int:
     if not 1 <= days <= MAX_RETENTION_DAYS:
-        raise ValidationError(f"Keep recordings for 1 to {MAX_RETENTION_DAYS} days (you gave {days}).")
+        raise ValidationError(tr("Keep recordings for 1 to {most} days (you gave {days}).", most=MAX_RETENTION_DAYS,
+                                 days=days))
     return days
 
 
@@ -85,10 +88,11 @@ def chapter_lines(found: list[Chapter]) -> list[str]:
     return [f"`{clock(c.start_s)}–{clock(c.end_s)}` <@{c.user_id}>" for c in found]
 
 
-def messages(heading: str, lines: list[str], parts: int, *, max_files: int = MAX_FILES,
-             max_chars: int = MAX_CHARS) -> list[tuple[str, range]]:
+def messages(heading: str, lines: list[str], parts: int, *, continued: str | None = None,
+             max_files: int = MAX_FILES, max_chars: int = MAX_CHARS) -> list[tuple[str, range]]:
     """The replay's posts: (text, which parts it carries). The heading and the chapters' lines fill as few
-    messages as fit (2,000 characters each), and the parts go 10 to a message, the first ones with the heading."""
+    messages as fit (2,000 characters each), and the parts go 10 to a message, the first ones with the heading;
+    a message with parts only reads `continued` (the heading, "(continued)")."""
     texts: list[str] = []
     current = heading
     for line in lines:
@@ -100,7 +104,8 @@ def messages(heading: str, lines: list[str], parts: int, *, max_files: int = MAX
     texts.append(current)
     batches = [range(i, min(parts, i + max_files)) for i in range(0, parts, max_files)] or [range(0)]
     count = max(len(texts), len(batches))
-    return [(texts[i] if i < len(texts) else f"{heading} (continued)"[:max_chars],
+    more = (continued if continued is not None else f"{heading} (continued)")[:max_chars]
+    return [(texts[i] if i < len(texts) else more,
              batches[i] if i < len(batches) else range(0)) for i in range(count)]
 
 
@@ -108,3 +113,20 @@ def part_seconds(bit_rate: int = REPLAY_BIT_RATE, limit: int = UPLOAD_LIMIT_BYTE
     """How long one part of the replay may be to stay under the upload limit: half the limit's worth at the
     nominal bit rate, as VBR and the container may run well over it."""
     return max(60, math.floor(limit * 8 / bit_rate / 2 / 60) * 60)
+
+
+def replay_heading(title: str, seconds: float, parts: int) -> Msg:
+    """The replay post's first line (`title` already escaped for Markdown)."""
+    if parts > 1:
+        return tr_n("🎧 **Replay of {title}** ({length}) in {n} part",
+                    "🎧 **Replay of {title}** ({length}) in {n} parts", parts, title=title, length=clock(seconds))
+    return tr("🎧 **Replay of {title}** ({length})", title=title, length=clock(seconds))
+
+
+def replay_lines(found: list[Chapter]) -> list[Msg | str]:
+    """The chapters under the heading, or that nobody spoke."""
+    return [tr("**Chapters**"), *chapter_lines(found)] if found else [tr("Nobody spoke on the record.")]
+
+
+def continued(heading: Msg) -> Msg:
+    return tr("{heading} (continued)", heading=heading)

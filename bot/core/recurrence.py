@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import ValidationError
+from bot.core.text import tr
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -66,7 +67,8 @@ class Recurrence:
 
 
 def _fail(text: str) -> ValidationError:
-    return ValidationError(f"I could not read the repeat rule '{text[:60]}'. Try {REPEAT_FORMS}.")
+    return ValidationError(tr("I could not read the repeat rule '{text}'. Try {forms}.", text=text[:60],
+                              forms=REPEAT_FORMS))
 
 
 def _days(words: str) -> tuple[int, ...] | None:
@@ -85,7 +87,8 @@ def parse_repeat(text: str, first_start_local: datetime) -> Recurrence | None:
     original = text
     text = " ".join(text.lower().split())
     if len(text) > REPEAT_MAX_CHARS:
-        raise ValidationError(f"A repeat rule is at most {REPEAT_MAX_CHARS} characters. Try {REPEAT_FORMS}.")
+        raise ValidationError(tr("A repeat rule is at most {most} characters. Try {forms}.", most=REPEAT_MAX_CHARS,
+                                 forms=REPEAT_FORMS))
     if text in ("", "none", "never", "no", "once"):
         return None
     changes: dict[str, object] = {}
@@ -99,19 +102,20 @@ def parse_repeat(text: str, first_start_local: datetime) -> Recurrence | None:
         try:
             changes["until"] = date.fromisoformat(until.group(1))
         except ValueError:
-            raise ValidationError(f"Write the end date as YYYY-MM-DD, e.g. until "
-                                  f"{(first_start_local + timedelta(days=60)).date().isoformat()}.") from None
+            example = (first_start_local + timedelta(days=60)).date().isoformat()
+            raise ValidationError(tr("Write the end date as YYYY-MM-DD, e.g. until {example}.",
+                                     example=example)) from None
         text = text[:until.start()]
     rule = _parse_rule(text.strip(), first_start_local.weekday())
     if rule is None:
         raise _fail(original)
     rule = dataclasses.replace(rule, **changes)  # type: ignore[arg-type]
     if rule.count is not None and rule.until is not None:
-        raise ValidationError("Give the repeat either an end date or a number of times, not both.")
+        raise ValidationError(tr("Give the repeat either an end date or a number of times, not both."))
     if rule.count is not None and rule.count < 2:
-        raise ValidationError("A repeating room needs at least 2 occurrences.")
+        raise ValidationError(tr("A repeating room needs at least 2 occurrences."))
     if rule.until is not None and rule.until <= first_start_local.date():
-        raise ValidationError("The repeat end date must be after the first start.")
+        raise ValidationError(tr("The repeat end date must be after the first start."))
     return rule
 
 

@@ -53,6 +53,11 @@ def has_stage_moderator_rights(channel: discord.abc.GuildChannel, member: discor
     return perms.mute_members and perms.move_members
 
 
+def _taken(channel_id: int, room: Room) -> StageTaken:
+    stage = f"<#{channel_id}>"
+    return StageTaken(tr("{stage} is already live, not for room #{room}", stage=stage, room=room.id))
+
+
 class DiscordAdapter:
     def __init__(self, store: "Store | None" = None, pacer: RestPacer | None = None) -> None:
         self._bot: commands.AutoShardedBot | None = None
@@ -236,7 +241,7 @@ class DiscordAdapter:
         channel = self.stage(room.guild_id, room.stage_channel_id)
         instance = channel.instance
         if instance is not None and not _is_rooms(instance, room):
-            raise StageTaken(f"<#{channel.id}> is already live, not for room #{room.id}.")
+            raise _taken(channel.id, room)
         if instance is None:
             event = await self._event(room)
             try:
@@ -247,7 +252,7 @@ class DiscordAdapter:
                 )
             except discord.HTTPException as exc:
                 if exc.code == STAGE_HAS_INSTANCE:  # opened meanwhile, before the gateway told us
-                    raise StageTaken(f"<#{channel.id}> is already live, not for room #{room.id}.") from None
+                    raise _taken(channel.id, room) from None
                 raise
         await self._start_event(room)
         return instance.id

@@ -13,6 +13,7 @@ from bot.core.gating import MODE_TEXT, AccessMode, RoomAccess
 from bot.core.guild_settings import GuildSettings
 from bot.core.recurrence import parse_repeat
 from bot.core.rooms import Room
+from bot.core.text import Msg
 from bot.discord_adapter import DiscordAdapter, recap_picture
 from bot.i18n import Language
 from bot.store import access as access_repo
@@ -38,7 +39,7 @@ class CardService:
         access = await self.store.run(access_repo.effective_access, room.id, room.series_id)
         return _view_of(room.id, access)
 
-    async def embed(self, room: Room, note: str | None = None, lang: Language | None = None) -> discord.Embed:
+    async def embed(self, room: Room, note: str | Msg | None = None, lang: Language | None = None) -> discord.Embed:
         """The room's card, in `lang` (a reply: the member's language), else the server's (a public post)."""
         lang = lang or await self.discord.language(room.guild_id)
         access, recorded = None, False
@@ -53,7 +54,7 @@ class CardService:
             await self.discord.post(settings.announce_channel_id, content=lang._("📅 New room scheduled"),
                                     embed=await self.embed(room), view=await self.view(room))
 
-    async def post_opening(self, room: Room, note: str | None) -> None:
+    async def post_opening(self, room: Room, note: str | Msg | None) -> None:
         """The live card, in the announce channel and in the stage's own chat (once each, even after a crash)."""
         assert room.id is not None
         # One read for both places: a storm of openings shares one database thread.
@@ -72,16 +73,17 @@ class CardService:
             if message_id is not None:
                 await self.store.run(card_repo.save_card, room.id, kind, channel_id, message_id)
 
-    async def post_recap(self, room: Room, ended_by: str | None = None) -> None:
+    async def post_recap(self, room: Room, ended_by: Msg | None = None) -> None:
         assert room.id is not None
         if not await self.store.run(ledger.mark_fired, f"room:{room.id}:recap"):
             return
         stats = await self.store.run(audience_repo.get_audience, room.id)
         live = await self.store.run(live_repo.recap, room.id)
         interested = len(await self.store.run(reminder_repo.subscriptions, room.id))
+        lang = await self.discord.language(room.guild_id)
         embed = cards.recap_embed(room, peak_listeners=stats.peak_listeners, speakers=list(stats.speakers),
-                                  live=live, interested=interested, ended_by=ended_by,
-                                  lang=await self.discord.language(room.guild_id))
+                                  live=live, interested=interested,
+                                  ended_by=lang.say(ended_by) if ended_by is not None else None, lang=lang)
         picture = await recap_picture.draw(self.store, self.discord, room)
         for channel_id, message_id in (await self.store.run(card_repo.get_cards, room.id)).values():
             await self.discord.edit(channel_id, message_id, embed=await self.embed(room))
@@ -110,13 +112,13 @@ def _opening_reads(db: Database, room: Room) -> tuple[GuildSettings, dict[str, t
     return settings_repo.get_settings(db, room.guild_id), card_repo.get_cards(db, room.id), access, recorded
 
 
-def _embed_of(room: Room, note: str | None, access: RoomAccess | None, lang: Language,
+def _embed_of(room: Room, note: str | Msg | None, access: RoomAccess | None, lang: Language,
               recorded: bool = False) -> discord.Embed:
     repeat = None
     if room.repeat:
         recurrence = parse_repeat(room.repeat, room.start_at)
         repeat = recurrence.describe() if recurrence else None
-    return cards.room_embed(room, repeat_text=repeat, note=note,
+    return cards.room_embed(room, repeat_text=repeat, note=lang.say(note) if note is not None else None,
                             access_text=access_text(access, lang) if access is not None else None,
                             recorded=recorded, lang=lang)
 

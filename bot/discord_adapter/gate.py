@@ -14,6 +14,7 @@ import discord
 
 from bot.core.errors import Forbidden, ValidationError
 from bot.core.gating import Overwrite, Presence
+from bot.core.text import tr
 from bot.discord_adapter import DiscordAdapter, needs
 from bot.ui import links
 
@@ -132,16 +133,17 @@ class StageGate:
             else:  # "VIP Mods" with no comma: try each word
                 for word in name.split():
                     if word.lstrip("@").casefold() not in by_name:
-                        raise ValidationError(f"There is no role called '{discord.utils.escape_markdown(name)[:40]}'"
-                                              ". Name roles by mention or exact name, separated by commas.")
+                        shown = discord.utils.escape_markdown(name)[:40]
+                        raise ValidationError(tr("There is no role called '{name}'. Name roles by mention or exact "
+                                                 "name, separated by commas.", name=shown))
                     found.append(by_name[word.lstrip("@").casefold()])
         for role_id in found:
             role = guild.get_role(role_id)
             if role is None:
-                raise ValidationError(f"There is no role with id {role_id} in this server. Name roles by mention "
-                                      "or exact name, separated by commas.")
+                raise ValidationError(tr("There is no role with id {id} in this server. Name roles by mention or "
+                                         "exact name, separated by commas.", id=role_id))
             if role.is_default():
-                raise ValidationError("@everyone cannot be an access role: choose access `open` instead.")
+                raise ValidationError(tr("@everyone cannot be an access role: choose access `open` instead."))
         return list(dict.fromkeys(found))
 
     def stage_link(self, guild_id: int, channel_id: int) -> str:

@@ -9,6 +9,7 @@ import logging
 from bot.core import effects as fx
 from bot.core import lifecycle as lc
 from bot.core.rooms import Room
+from bot.core.text import Msg
 from bot.discord_adapter import DiscordAdapter
 from bot.discord_adapter.cards import CardService
 from bot.store import ledger
@@ -48,7 +49,7 @@ class RoomExecutor:
 
     async def _carry_out(self, room: Room, effect: lc.Effect) -> None:
         if isinstance(effect, fx.Notify):
-            await self.discord.dm(effect.user_id, content=effect.text)
+            await self.discord.dm(effect.user_id, content=effect.text, guild_id=room.guild_id)
         elif isinstance(effect, lc.DeleteEvent):
             await self.discord.delete_event(room.guild_id, effect.event_id)
         elif isinstance(effect, lc.PostScheduled) and self.cards is not None:
@@ -59,9 +60,10 @@ class RoomExecutor:
             except Exception:  # e.g. the permission that kept it from opening: the host is still told
                 log.warning("room #%s: could not cancel its Discord event", room.id, exc_info=True)
         elif isinstance(effect, lc.TellIdleClosed):
-            await self.discord.dm(room.host_id, content=notices.idle_closed_text(room))
+            await self.discord.dm(room.host_id, content=notices.idle_closed_text(room), guild_id=room.guild_id)
         elif isinstance(effect, lc.TellMissed):
-            await self.discord.dm(room.host_id, content=notices.missed_text(room, effect.why))
+            await self.discord.dm(room.host_id, content=notices.missed_text(room, effect.why),
+                                  guild_id=room.guild_id)
         elif isinstance(effect, lc.SayWaiting):
             await self._say_waiting(room, effect.holder)
         elif isinstance(effect, lc.PostOpening) and self.cards is not None:
@@ -69,12 +71,13 @@ class RoomExecutor:
         elif isinstance(effect, lc.PostRecap) and self.cards is not None:
             await self.cards.post_recap(room, effect.ended_by)
 
-    async def _say_waiting(self, room: Room, holder: str) -> None:
+    async def _say_waiting(self, room: Room, holder: Msg | str) -> None:
         assert room.id is not None
         if not await self.store.run(ledger.mark_fired, lc.waiting_key(room.id)):
             return  # said before (the room waited already, maybe before a restart)
         why = notices.waiting_text(room, holder)
         log.info("room #%s waits for its stage %s (held by something else)", room.id, room.stage_channel_id)
-        await self.discord.dm(room.host_id, content=why + notices.WAITING_HINT)
+        await self.discord.dm(room.host_id, content=notices.waiting_for_host(why), guild_id=room.guild_id)
         embed = await self.cards.embed(room, why) if self.cards is not None else None
-        await self.discord.post(room.stage_channel_id, content=notices.WAITING_HEADLINE, embed=embed)
+        lang = await self.discord.language(room.guild_id)  # the stage's chat: the server's language
+        await self.discord.post(room.stage_channel_id, content=lang.say(notices.WAITING_HEADLINE), embed=embed)

@@ -164,7 +164,7 @@ class LiveDiscord:
                     await self.adapter.dm(effect.user_id, content=effect.text, guild_id=room.guild_id)
                 elif isinstance(effect, fx.AlertModerators):
                     quote = f": {escape_markdown(effect.quote)}" if effect.quote else ""
-                    await alert(effect.text + quote)
+                    await alert((await self.adapter.language(room.guild_id)).say(effect.text) + quote)
                 elif isinstance(effect, fx.PlayCue) and play_cue is not None:
                     play_cue(room.id, effect.cue)
             except Exception:

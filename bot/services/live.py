@@ -418,8 +418,9 @@ class LiveService:
             room = running.room
             members = [running.live.host_id, *sorted(running.live.cohosts),
                        *self.discord.stage_moderators(room.guild_id, room.stage_channel_id)]
-            running.thread_id = await self.discord.open_thread(
-                parent, f"🎙 Room #{running.id} moderators", members)
+            name = (await self.discord.adapter.language(room.guild_id)).say(
+                tr("🎙 Room #{room} moderators", room=running.id))
+            running.thread_id = await self.discord.open_thread(parent, name, members)
             if running.thread_id is None:
                 return
             await self.store.run(live_repo.set_thread, running.id, running.thread_id)

@@ -112,7 +112,8 @@ class RecordingService:
         if active is None or user_id in active.state.opted_out or user_id in active.notified:
             return
         active.notified.add(user_id)
-        await self.adapter.dm(user_id, content=f"**{escape_markdown(room.title)}**: {rules.NOTICE}")
+        await self.adapter.dm(user_id, content=tr("**{title}**: {notice}", title=escape_markdown(room.title),
+                                                  notice=rules.NOTICE), guild_id=room.guild_id)
 
     # -- RoomWatcher ----------------------------------------------------------------------------------------
     async def room_opened(self, room: Room, *, resumed: bool) -> None:
@@ -201,7 +202,7 @@ class RecordingService:
             assert voice is not None
             await voice.hear(room.id)
         await self.discord.mark_topic(room.guild_id, channel, room.title, True)
-        await self.adapter.post(channel, content=rules.NOTICE)
+        await self.adapter.post(channel, content=(await self.adapter.language(room.guild_id)).say(rules.NOTICE))
         log.info("room #%s: recording", room.id)
 
     async def _finish(self, room: Room, active: _Active, end: float | None = None) -> None:
@@ -213,9 +214,9 @@ class RecordingService:
         except Exception:
             log.exception("room #%s: could not make or post the replay (its tracks stay in %s)", room.id,
                           recorded.directory)
-            await self.adapter.dm(room.host_id, content=(
-                f"I recorded **{escape_markdown(room.title)}** (#{room.id}) but couldn't make its replay. "
-                "Whoever runs Podium can find the details in its log."))
+            await self.adapter.dm(room.host_id, content=tr(
+                "I recorded **{title}** (#{room}) but couldn't make its replay. Whoever runs Podium can find the "
+                "details in its log.", title=escape_markdown(room.title), room=room.id), guild_id=room.guild_id)
 
     async def _post_replay(self, room: Room, recorded: Recorded) -> None:
         from bot.voice.replay import mix  # PyAV: the optional `.[replays]` extra
@@ -223,11 +224,11 @@ class RecordingService:
         assert room.id is not None
         replay = await asyncio.to_thread(mix, recorded, recorded.directory)
         found = rules.chapters(replay.positions)
-        heading = f"🎧 **Replay of {escape_markdown(room.title)}** ({rules.clock(replay.seconds)})"
-        if len(replay.parts) > 1:
-            heading += f" in {len(replay.parts)} parts"
-        lines = ["**Chapters**", *rules.chapter_lines(found)] if found else ["Nobody spoke on the record."]
-        for text, parts in rules.messages(heading, lines, len(replay.parts)):
+        lang = await self.adapter.language(room.guild_id)  # a public post: the server's language
+        heading = rules.replay_heading(escape_markdown(room.title), replay.seconds, len(replay.parts))
+        lines = [lang.say(line) for line in rules.replay_lines(found)]
+        for text, parts in rules.messages(lang.say(heading), lines, len(replay.parts),
+                                          continued=lang.say(rules.continued(heading))):
             await self.discord.post_files(room.stage_channel_id, text, [replay.parts[i] for i in parts])
         now = self.clock.now()
         await self.store.run(repo.save_replay, room.id, str(self._room_dir(room.id)), now)
@@ -250,8 +251,8 @@ class RecordingService:
     def require_replays() -> None:
         """Refuse recording where no replay could be made (the optional extra is missing)."""
         if importlib.util.find_spec("av") is None or importlib.util.find_spec("numpy") is None:
-            raise ValidationError("This Podium can't make replays: whoever runs it needs to install the replays "
-                                  "extra (`pip install 'podium[replays]'`).")
+            raise ValidationError(tr("This Podium can't make replays: whoever runs it needs to install the "
+                                     "replays extra (`pip install 'podium[replays]'`)."))
 
     async def set_recording(self, caller: Caller, guild_id: int, room_id: int, enabled: bool) -> Room:
         """/room recording on|off: the room's host (or a host) decides, for an upcoming or live room."""
@@ -264,8 +265,9 @@ class RecordingService:
             if enabled:
                 self.require_replays()
             if enabled and not await self.store.run(voice_repo.cues_enabled, room_id):
-                raise ValidationError(f"I record from the stage, and I'm kept off room #{room_id}'s stage (cues "
-                                      "are off). Turn them on with /stage cues on, then turn recording on.")
+                raise ValidationError(tr("I record from the stage, and I'm kept off room #{room}'s stage (cues "
+                                         "are off). Turn them on with /stage cues on, then turn recording on.",
+                                         room=room_id))
             await self.store.run(_turn, room_id, enabled, AuditEntry(
                 guild_id, room_id, caller.user_id, "recording", None, True, "on" if enabled else "off",
                 self.clock.now()))
@@ -304,24 +306,26 @@ class RecordingService:
                 raise NotFound(tr("There is no room #{room} in this server. Use /room list to see the rooms.",
                               room=room_id))
             if room.status not in (RoomStatus.SCHEDULED, RoomStatus.LIVE):
-                raise ValidationError(f"Room #{room_id} is {room.status.value}: there is nothing left to opt out of.")
+                raise ValidationError(tr("Room #{room} is {status}: there is nothing left to opt out of.",
+                                         room=room_id, status=room.status.word))
             return room
         channel = self.adapter.voice_channel_of(guild_id, user_id)
         room = await self.store.run(room_repo.live_room_on, guild_id, channel) if channel is not None else None
         if room is None:
-            raise ValidationError("Which room? Join the room's stage, or give the room (`room:`).")
+            raise ValidationError(tr("Which room? Join the room's stage, or give the room (`room:`)."))
         return room
 
     async def delete(self, caller: Caller, guild_id: int, room_id: int) -> Room:
         """/room recording delete: the replay's files go now (the host or a host)."""
         room = await self._managed_room(caller, guild_id, room_id)
         if room_id in self._active:
-            raise ValidationError(f"Room #{room_id} is still recording. Turn recording off first, then delete it.")
+            raise ValidationError(tr("Room #{room} is still recording. Turn recording off first, then delete it.",
+                                     room=room_id))
 
         async def change() -> bool:
             return await self._delete_files(room, caller.user_id)
         if not await self.mailbox.call(room_id, change):
-            raise NotFound(f"Room #{room_id} has no replay kept (never recorded, or already deleted).")
+            raise NotFound(tr("Room #{room} has no replay kept (never recorded, or already deleted).", room=room_id))
         return room
 
     async def _delete_files(self, room: Room, actor_id: int) -> bool:

@@ -378,7 +378,7 @@ class RoomService:
             await self._close(room)
         elif timer.action == "close" and room.status == RoomStatus.SCHEDULED:  # it never opened in its slot
             await self._apply(room, lc.missed(room, lc.WAITED_WHOLE_SLOT if await self.waiting.waited(room)
-                                              else "Podium could not open it in its slot"))
+                                              else lc.NOT_OPENED_IN_SLOT))
         elif timer.action == "announce" and room.status == RoomStatus.SCHEDULED:
             await self.reminders.announce(room, timer.minutes)
         elif timer.action == "dm" and room.status == RoomStatus.SCHEDULED:

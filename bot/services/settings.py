@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 from bot.core.access import Caller, require_admin
 from bot.core.errors import Forbidden, ValidationError
@@ -13,6 +14,9 @@ from bot.discord_adapter.readiness import Report, report
 from bot.i18n import TONGUES
 from bot.store import settings as settings_repo
 from bot.store.db import Store
+
+if TYPE_CHECKING:
+    from bot.i18n import Language
 
 MAX_REMINDERS = 5
 # The languages a server's posts can be in, each as the Discord locale it is stored as.
@@ -51,12 +55,14 @@ class SettingsService:
     async def get(self, guild_id: int) -> GuildSettings:
         return await self.store.run(settings_repo.get_settings, guild_id)
 
-    async def status(self, caller: Caller, guild_id: int) -> Report:
-        """/podium status: what this server still lacks for Podium (the same report as `podium check`)."""
+    async def status(self, caller: Caller, guild_id: int, lang: "Language | None" = None) -> Report:
+        """/podium status: what this server still lacks for Podium (the same report as `podium check`), in `lang`
+        (the admin's language; English by default)."""
         if not caller.manage_guild:
-            raise Forbidden("Only server admins (Manage Server) can see Podium's status here; ask one to run "
-                            "/podium status.")
-        return report(self.discord.guild(guild_id), await self.get(guild_id))
+            raise Forbidden(tr("Only server admins (Manage Server) can see Podium's status here; ask one to run "
+                               "/podium status."))
+        guild, settings = self.discord.guild(guild_id), await self.get(guild_id)
+        return report(guild, settings, lang) if lang is not None else report(guild, settings)
 
     async def update(self, caller: Caller, guild_id: int, *, timezone: str | None, announce_channel_id: int | None,
                      host_role_id: int | None, reminders: str | None, clear: str | None = None,

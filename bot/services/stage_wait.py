@@ -16,6 +16,7 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.core.lifecycle import waiting_key
 from bot.core.rooms import Room, RoomStatus
+from bot.core.text import Msg, tr
 from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.store import ledger
 from bot.store import rooms as room_repo
@@ -38,17 +39,19 @@ class StageWait:
     def __init__(self, rooms: Rooms) -> None:
         self.rooms = rooms
 
-    async def holder(self, room: Room) -> str | None:
+    async def holder(self, room: Room) -> Msg | None:
         """Who holds the room's stage, in words, if not this room (None: the stage is free or already its own)."""
         foreign = self.rooms.discord.foreign_instance(room)
+        stage = f"<#{room.stage_channel_id}>"
         if foreign is None:
             return None
         _, event_id = foreign
         other = await self.rooms.store.run(room_repo.room_by_event, event_id) if event_id is not None else None
         if other is not None and other.id != room.id:
-            return (f"room #{other.id} **{escape_markdown(other.title)}** is live on <#{room.stage_channel_id}> "
-                    f"until <t:{int(other.end_at.timestamp())}:t>")
-        return f"<#{room.stage_channel_id}> was opened outside Podium and is still live"
+            until = f"<t:{int(other.end_at.timestamp())}:t>"
+            return tr("room #{room} **{title}** is live on {stage} until {end}", room=other.id,
+                      title=escape_markdown(other.title), stage=stage, end=until)
+        return tr("{stage} was opened outside Podium and is still live", stage=stage)
 
     async def waited(self, room: Room) -> bool:
         return room.id is not None and await self.rooms.store.run(ledger.was_fired, waiting_key(room.id))

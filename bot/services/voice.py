@@ -18,6 +18,7 @@ from bot.core import voice as rules
 from bot.core.access import Caller, require_room_manager
 from bot.core.errors import NotFound, ValidationError
 from bot.core.rooms import Room, RoomStatus
+from bot.core.text import tr
 from bot.discord_adapter import DiscordAdapter, escape_markdown
 from bot.discord_adapter.voice import (RETRYABLE, CueVoiceClient, DiscordRefused, StageBusy, StageVoice,
                                       VoiceUnavailable)
@@ -42,8 +43,8 @@ def parse_cue(name: str) -> Cue:
     try:
         return Cue(name.lower())
     except ValueError:
-        raise ValidationError(f"There is no cue called {name!r}. Cues: "
-                              f"{', '.join(c.value for c in Cue)}.") from None
+        raise ValidationError(tr("There is no cue called '{name}'. Cues: {cues}.", name=name,
+                                 cues=", ".join(c.value for c in Cue))) from None
 
 
 def unavailable_key(room_id: int) -> str:
@@ -197,8 +198,8 @@ class VoiceService:
                 require_room_manager(caller, room.host_id, settings.host_role_id)
                 return room
             if room.status != RoomStatus.LIVE:
-                raise ValidationError(f"Room #{room.id} is {room.status.value}: cues can be set for upcoming and "
-                                      "live rooms.")
+                raise ValidationError(tr("Room #{room} is {status}: cues can be set for upcoming and live rooms.",
+                                         room=room.id, status=room.status.word))
         assert self.moderation is not None, "VoiceService needs the live rooms' moderation for commands"
         return (await self.moderation.require_moderator(guild_id, caller.user_id, room_id, "cues")).room
 
@@ -209,15 +210,17 @@ class VoiceService:
         room = (await self.moderation.require_moderator(guild_id, actor_id, room_id, "chime")).room
         assert room.id is not None
         if not await self.store.run(voice_repo.cues_enabled, room.id):
-            raise ValidationError(f"Cues are off for room #{room.id}. Turn them on with /stage cues on.")
+            raise ValidationError(tr("Cues are off for room #{room}. Turn them on with /stage cues on.", room=room.id))
         missing = self.stage.missing_rights(guild_id, room.stage_channel_id)
         if missing:
-            raise ValidationError(f"I can't speak in <#{room.stage_channel_id}>: I'm missing {', '.join(missing)} "
-                                  "there. Ask a server admin to grant my role these permissions.")
+            stage = f"<#{room.stage_channel_id}>"
+            raise ValidationError(tr("I can't speak in {stage}: I'm missing {missing} there. Ask a server admin to "
+                                     "grant my role these permissions.", stage=stage, missing=", ".join(missing)))
         other = self.stage.busy_elsewhere(guild_id, room.stage_channel_id)
         if other is not None:
-            raise ValidationError(f"I'm playing cues on <#{other}> for another live room, and a bot can be on only "
-                                  "one stage per server. Cues come back here when that room ends.")
+            busy = f"<#{other}>"
+            raise ValidationError(tr("I'm playing cues on {stage} for another live room, and a bot can be on only "
+                                     "one stage per server. Cues come back here when that room ends.", stage=busy))
         self._start(room, cue)
         return room
 

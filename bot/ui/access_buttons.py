@@ -7,6 +7,7 @@ from typing import Any
 
 import discord
 
+from bot.i18n import Language
 from bot.ui.interaction import caller_of
 from bot.replies import send_error
 
@@ -62,8 +63,11 @@ class KnockVerdict(discord.ui.DynamicItem[discord.ui.Button[Any]],
         except Exception as error:
             await send_error(interaction, error)
             return
-        verdict = "approved: they are on the guest list" if self.approve else "denied"
-        await interaction.followup.send(f"<@{self.user_id}>'s request is {verdict}. I told them.", ephemeral=True)
+        lang = Language.of(interaction.locale)
+        member = f"<@{self.user_id}>"
+        told = (lang._("{member}'s request is approved: they are on the guest list. I told them.") if self.approve
+                else lang._("{member}'s request is denied. I told them."))
+        await interaction.followup.send(told.format(member=member), ephemeral=True)
 
 
 def requests_view(room_id: int, user_ids: list[int]) -> discord.ui.View:

@@ -12,6 +12,7 @@ from bot.core.effects import Notify
 from bot.core.errors import Forbidden, InvalidTransition, ValidationError
 from bot.core.outside import EndedOutside, Ending
 from bot.core.rooms import Room, RoomStatus
+from bot.core.text import tr
 
 START = datetime(2026, 12, 1, 20, tzinfo=timezone.utc)
 ROOM = Room(id=1, guild_id=1, title="T", stage_channel_id=2, host_id=3, start_at=START, duration=timedelta(hours=1),
@@ -67,18 +68,20 @@ def test_a_room_opens_on_the_stage_instances_answer() -> None:
 @pytest.mark.parametrize("waited, why", [(False, "Podium was offline at the start time"),
                                          (True, "its stage was live for something else at the start time")])
 def test_a_late_opening_says_why_on_its_card(waited: bool, why: str) -> None:
-    late = START + timedelta(minutes=5)
-    assert _open(at=late, waited=waited).ask == lc.OpenStage(late, early=False, late=why)
-    opened = lc.answered(ROOM, lc.OpenStage(late, early=False, late=why), stage_instance_id=7)
-    assert opened.effects[0] == lc.PostOpening(f"Opened late: {why}.")
+    ask = _open(at=START + timedelta(minutes=5), waited=waited).ask
+    assert isinstance(ask, lc.OpenStage) and str(ask.late) == why
+    opened = lc.answered(ROOM, ask, stage_instance_id=7)
+    assert isinstance(opened.effects[0], lc.PostOpening) and str(opened.effects[0].note) == f"Opened late: {why}."
 
 
 @pytest.mark.parametrize("waited, why", [(False, "Podium was offline for its whole slot"),
-                                         (True, lc.WAITED_WHOLE_SLOT)])
+                                         (True, "its stage was live for something else for its whole slot")])
 def test_a_room_past_its_slot_is_missed_and_its_host_told(waited: bool, why: str) -> None:
     step = _open(at=ROOM.end_at, waited=waited, lacking=Forbidden("missing"))  # missed before any permission
     assert step.room == ROOM.mark_missed()
-    assert step.effects == (lc.StopTimers(), lc.DropEvent(), lc.TellMissed(why), lc.ScheduleNext())
+    assert step.effects[:2] == (lc.StopTimers(), lc.DropEvent()) and step.effects[3:] == (lc.ScheduleNext(),)
+    told = step.effects[2]
+    assert isinstance(told, lc.TellMissed) and str(told.why) == why
     assert step.error is None
 
 
@@ -104,7 +107,7 @@ def test_a_stage_taken_at_the_last_moment_makes_the_room_wait() -> None:
     taken = StageTaken("<#2> is already live, not for room #1.")
     by_timer = lc.refused(ROOM, lc.OpenStage(START, early=False), taken)
     assert by_timer.room is None
-    assert by_timer.effects == (lc.KeepOnlyCloseTimer(), lc.SayWaiting("the stage is already live"))
+    assert by_timer.effects == (lc.KeepOnlyCloseTimer(), lc.SayWaiting(tr("the stage is already live")))
     by_command = lc.refused(ROOM, lc.OpenStage(START, early=True), taken)
     assert isinstance(by_command.error, ValidationError) and taken.user_message in by_command.error.user_message
 

@@ -28,8 +28,8 @@ def test_a_deleted_stage_instance_is_discords_idle_close_only_when_nobody_speaks
 
 
 def test_the_recap_says_who_or_what_ended_the_room() -> None:
-    assert EndedOutside(Ending.STAGE_DELETED).text == "Ended in Discord: the stage channel was deleted."
-    assert EndedOutside(Ending.STAGE_CLOSED, while_down=True).text.endswith("(while Podium was offline).")
+    assert str(EndedOutside(Ending.STAGE_DELETED).text) == "Ended in Discord: the stage channel was deleted."
+    assert str(EndedOutside(Ending.STAGE_CLOSED, while_down=True).text).endswith("(while Podium was offline).")
 
 
 @pytest.mark.parametrize("exists, is_open, event_over, ending", [
