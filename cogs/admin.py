@@ -52,12 +52,13 @@ class Admin(AuditCommand, commands.GroupCog, group_name="podium",
                                language: str | None = None) -> None:
         assert interaction.guild_id is not None
         recording = self.bot.services.recording
-        if recordings_days is not None:
-            await recording.set_retention(caller_of(interaction), interaction.guild_id, recordings_days)
+        # The other settings first: they are the ones bad input can refuse, and a refusal then changes nothing.
         updated = await self.settings.update(
             caller_of(interaction), interaction.guild_id, timezone=timezone,
             announce_channel_id=announce_channel.id if announce_channel else None,
             host_role_id=host_role.id if host_role else None, reminders=reminders, clear=clear, language=language)
+        if recordings_days is not None:
+            await recording.set_retention(caller_of(interaction), interaction.guild_id, recordings_days)
         lang = Language.of(interaction.locale)
         embed = discord.Embed(title=lang._("Podium settings"))
         embed.add_field(name=lang._("Time zone"), value=updated.timezone)

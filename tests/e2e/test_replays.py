@@ -202,6 +202,9 @@ async def test_recording_turned_on_mid_room_by_its_host_only_then_deleted_by_com
     assert reply.ephemeral and "no replay kept" in reply.text, reply
 
     # Retention: on again, a second take; the server keeps replays 1 day; a day later it is gone by itself.
+    refused = await control.person("alice").command("podium settings", recordings_days=1, timezone="Nowhere/At_All")
+    assert refused.ephemeral and "1 day" not in str(refused.first.get("embeds")), refused
+    assert await podium.services.recording.retention(guild(sandbox).id) == 30  # a refused command changes nothing
     reply = await control.person("alice").command("podium settings", recordings_days=1)
     assert "1 day'" in str(reply.first.get("embeds")), reply
     reply = await control.person("alice").command("room recording on", room=rid)
