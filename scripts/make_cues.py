@@ -138,19 +138,21 @@ def normalise(pcm: np.ndarray) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def encode(pcm: np.ndarray, path: Path) -> None:
-    """Write (n, 2) float32 samples as Ogg Opus, one 20 ms frame per packet, reproducibly."""
+def encode(pcm: np.ndarray, path: Path, *, layout: str = "stereo", bit_rate: int = BIT_RATE,
+           serial: int = SERIAL) -> None:
+    """Write float32 samples ((n, 2) stereo, or (n,) mono) as Ogg Opus, one 20 ms frame per packet, reproducibly
+    (scripts/make_voices.py writes the sandbox's mono voices with it too)."""
     # bitexact: no library version strings in OpusTags; serial_offset: a fixed stream serial number.
     with av.open(str(path), "w", format="ogg",
-                 options={"fflags": "+bitexact", "serial_offset": str(SERIAL)}) as container:
+                 options={"fflags": "+bitexact", "serial_offset": str(serial)}) as container:
         stream = container.add_stream("libopus", rate=SAMPLE_RATE)
-        stream.layout = "stereo"
-        stream.bit_rate = BIT_RATE
+        stream.layout = layout
+        stream.bit_rate = bit_rate
         stream.codec_context.flags |= av.codec.context.Flags.bitexact
         stream.codec_context.options = {"frame_duration": "20", "application": "audio", "vbr": "on"}
         for start in range(0, len(pcm), FRAME_SAMPLES):
             chunk = np.ascontiguousarray(pcm[start:start + FRAME_SAMPLES])
-            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout="stereo")
+            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout=layout)
             frame.sample_rate = SAMPLE_RATE
             frame.pts = start
             container.mux(stream.encode(frame))

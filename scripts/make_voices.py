@@ -8,18 +8,19 @@ the frequency of their tone.
 
     .venv/bin/python scripts/make_voices.py [OUT_DIR]      (also `make voices`)
 
-Development-only dependencies: av (PyAV) and numpy, as for scripts/make_cues.py.
+Development-only dependencies: those of scripts/make_cues.py, whose Ogg Opus writer it uses.
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-import av
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script or loaded by path
+from make_cues import encode as encode_ogg_opus  # noqa: E402  (the cues' reproducible Ogg Opus writer)
+
 SAMPLE_RATE = 48_000
-FRAME_SAMPLES = 960
 SECONDS = 1.0
 FADE_S = 0.01
 BIT_RATE = 32_000
@@ -41,20 +42,7 @@ def tone(freq: float) -> np.ndarray:
 
 
 def encode(pcm: np.ndarray, path: Path) -> None:
-    with av.open(str(path), "w", format="ogg",
-                 options={"fflags": "+bitexact", "serial_offset": str(SERIAL)}) as container:
-        stream = container.add_stream("libopus", rate=SAMPLE_RATE)
-        stream.layout = "mono"
-        stream.bit_rate = BIT_RATE
-        stream.codec_context.flags |= av.codec.context.Flags.bitexact
-        stream.codec_context.options = {"frame_duration": "20", "application": "audio", "vbr": "on"}
-        for start in range(0, len(pcm), FRAME_SAMPLES):
-            chunk = np.ascontiguousarray(pcm[start:start + FRAME_SAMPLES])
-            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout="mono")
-            frame.sample_rate = SAMPLE_RATE
-            frame.pts = start
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
+    encode_ogg_opus(pcm, path, layout="mono", bit_rate=BIT_RATE, serial=SERIAL)
 
 
 def build(out_dir: Path = OUT_DIR) -> dict[str, Path]:
