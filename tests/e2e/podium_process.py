@@ -1,7 +1,10 @@
-"""`podium` as an admin runs it: a separate process (python -m bot ...) whose log lines the test reads."""
+"""`podium` as an admin or operator runs it: a separate process (python -m bot ...) started with settings in its
+environment, watched through its output, stopped with SIGTERM or SIGKILLed by its own process id, and started
+again (its earlier runs' lines are kept for errors())."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -12,16 +15,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+START_TIMEOUT = 60.0  # a cold interpreter importing discord.py, on a loaded machine
+
+
 class PodiumProcess:
-    def __init__(self, *args: str, env: dict[str, str]) -> None:
+    def __init__(self, *args: str, env: dict[str, str], name: str = "podium") -> None:
         self.args = args
+        self.name = name
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("PODIUM_", "DISCORD_"))} | env
-        self.lines: list[str] = []
+        self.lines: list[str] = []  # this run's output, line by line
+        self.earlier: list[str] = []  # the output of its runs before this one
         self.proc: asyncio.subprocess.Process | None = None
         self._changed = asyncio.Condition()
         self._reader: asyncio.Task[None] | None = None
 
     async def start(self) -> "PodiumProcess":
+        self.earlier += self.lines
+        self.lines = []
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", *self.args, cwd=ROOT, env=self.env, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -55,6 +65,31 @@ class PodiumProcess:
             return await asyncio.wait_for(wait(), timeout)
         except asyncio.TimeoutError:
             raise AssertionError("no such line in time:\n" + "\n".join(self.lines[-30:])) from None
+
+    async def logged(self, text: str, timeout: float = START_TIMEOUT) -> str:
+        """Wait (bounded) for an output line containing `text`."""
+        return await self.line(lambda line: text in line, timeout)
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.lines[-lines:])
+
+    def errors(self) -> list[str]:
+        """Errors logged in any of its runs."""
+        return [line for line in self.earlier + self.lines if " ERROR " in line or "Traceback" in line]
+
+    async def kill(self) -> None:
+        """SIGKILL: no shutdown at all, as when the machine loses the process."""
+        assert self.proc is not None
+        self.proc.kill()
+        await self.close()
+
+    async def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it has not exited within 10 s."""
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.terminate()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.proc.wait(), 10)
+        await self.close()
 
     async def terminate(self, timeout: float = 10.0) -> int:
         """SIGTERM, as `docker stop` or `systemctl stop` sends it; the exit status."""
